@@ -1,0 +1,1 @@
+"""The model and the hub runtime; knows no wire format and no framework."""

@@ -1,0 +1,194 @@
+"""The typed in-process event bus: every change in the hub is published here exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from thinggate.core.model import EventRecord, IOConnection, ParamValues, Thing
+
+_LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged:
+    """A state of a thing has a new value (or new limits)."""
+
+    thing_id: uuid.UUID
+    state_type_id: uuid.UUID
+    value: Any
+    min_value: Any
+    max_value: Any
+    possible_values: tuple[Any, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventTriggered:
+    """A thing raised an event."""
+
+    event: EventRecord
+
+
+@dataclass(frozen=True, slots=True)
+class ThingAdded:
+    """A thing was added (set up and stored)."""
+
+    thing: Thing
+
+
+@dataclass(frozen=True, slots=True)
+class ThingRemoved:
+    """A thing was removed."""
+
+    thing_id: uuid.UUID
+    domain: str = "root"
+
+
+@dataclass(frozen=True, slots=True)
+class ThingChanged:
+    """A thing's name, params, setup status, logging flags or filters changed."""
+
+    thing: Thing
+
+
+@dataclass(frozen=True, slots=True)
+class ThingSettingChanged:
+    """One setting of a thing was (re)set."""
+
+    thing_id: uuid.UUID
+    param_type_id: uuid.UUID
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class IOConnectionAdded:
+    """An IO connection was made."""
+
+    io_connection: IOConnection
+
+
+@dataclass(frozen=True, slots=True)
+class IOConnectionRemoved:
+    """An IO connection was removed."""
+
+    io_connection_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class PluginConfigurationChanged:
+    """An integration's configuration was changed."""
+
+    plugin_id: uuid.UUID
+    configuration: ParamValues
+
+
+@dataclass(frozen=True, slots=True)
+class ActionExecuted:
+    """An action ran on a thing (published for history and dashboards, after the device answered)."""
+
+    thing_id: uuid.UUID
+    action_type_id: uuid.UUID
+    params: ParamValues
+    status: str
+
+
+HubEvent = (
+    StateChanged
+    | EventTriggered
+    | ThingAdded
+    | ThingRemoved
+    | ThingChanged
+    | ThingSettingChanged
+    | IOConnectionAdded
+    | IOConnectionRemoved
+    | PluginConfigurationChanged
+    | ActionExecuted
+)
+
+
+class Subscription:
+    """One subscriber's bounded queue of events; iterate it with `async for`."""
+
+    def __init__(self, bus: EventBus, name: str, maxsize: int) -> None:
+        self.name = name
+        self.queue: asyncio.Queue[HubEvent | None] = asyncio.Queue(maxsize=maxsize)
+        self.closed = False
+        self.close_reason = ""
+        self._bus = bus
+
+    def close(self, reason: str = "closed by subscriber") -> None:
+        """Stop receiving events; a waiting reader wakes up and the iteration ends."""
+        if self.closed:
+            return
+        self.closed = True
+        self.close_reason = reason
+        self._bus._subscriptions.discard(self)
+        try:
+            self.queue.put_nowait(None)
+        except asyncio.QueueFull:
+            # The reader will see `closed` once it has drained the queue.
+            pass
+
+    async def get(self) -> HubEvent | None:
+        """Next event, or None once the subscription is closed."""
+        if self.closed and self.queue.empty():
+            return None
+        event = await self.queue.get()
+        return event
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> HubEvent:
+        event = await self.get()
+        if event is None:
+            raise StopAsyncIteration
+        return event
+
+
+class EventBus:
+    """Fans events out to subscribers; a subscriber that falls behind is dropped, never waited for."""
+
+    def __init__(self) -> None:
+        self._subscriptions: set[Subscription] = set()
+        self._listeners: list[Callable[[HubEvent], None]] = []
+
+    def subscribe(self, name: str, maxsize: int = 10_000) -> Subscription:
+        """A new subscription with a bounded queue."""
+        subscription = Subscription(self, name, maxsize)
+        self._subscriptions.add(subscription)
+        return subscription
+
+    def listen(self, listener: Callable[[HubEvent], None]) -> Callable[[], None]:
+        """Call a fast synchronous listener for every event (for in-core bookkeeping); returns an unlisten."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    @property
+    def subscriber_count(self) -> int:
+        """How many queue subscribers are attached."""
+        return len(self._subscriptions)
+
+    def publish(self, event: HubEvent) -> None:
+        """Deliver an event to every listener and subscriber without waiting."""
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # a broken listener must not stop the hub
+                _LOG.exception("event listener %r failed on %s", listener, type(event).__name__)
+        for subscription in list(self._subscriptions):
+            try:
+                subscription.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                _LOG.warning(
+                    "dropping event subscriber %r: %d events queued and not read",
+                    subscription.name,
+                    subscription.queue.maxsize,
+                )
+                subscription.closed = True
+                subscription.close_reason = "fell behind"
+                self._subscriptions.discard(subscription)

@@ -1,0 +1,162 @@
+"""What the core needs from storage: a small protocol, implemented in `thinggate.storage`.
+
+Every configuration write is durable when its coroutine returns (the hub awaits it before
+answering the caller). State values and history are written behind, in batches.
+Values are JSON-compatible Python values; ids are `uuid.UUID`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(slots=True)
+class ThingRecord:
+    """A thing's configuration as stored."""
+
+    id: uuid.UUID
+    thing_class_id: uuid.UUID
+    plugin_id: uuid.UUID
+    name: str
+    params: dict[uuid.UUID, Any]
+    settings: dict[uuid.UUID, Any]
+    parent_id: uuid.UUID | None = None
+    auto_created: bool = False
+    domain: str = "root"
+    logged_state_type_ids: list[uuid.UUID] = field(default_factory=list)
+    logged_event_type_ids: list[uuid.UUID] = field(default_factory=list)
+    logged_action_type_ids: list[uuid.UUID] = field(default_factory=list)
+    state_filters: dict[uuid.UUID, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class IOConnectionRecord:
+    """An IO connection as stored."""
+
+    id: uuid.UUID
+    input_thing_id: uuid.UUID
+    input_state_type_id: uuid.UUID
+    output_thing_id: uuid.UUID
+    output_state_type_id: uuid.UUID
+    inverted: bool
+
+
+@dataclass(slots=True)
+class UserRecord:
+    """A user as stored (password as an argon2 hash)."""
+
+    username: str
+    password_hash: str
+    email: str = ""
+    display_name: str = ""
+    home_domain: str = "root"
+    roles: list[str] = field(default_factory=list)
+    scopes: list[str] = field(default_factory=list)
+    allowed_thing_ids: list[uuid.UUID] = field(default_factory=list)
+    privileges: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class TokenRecord:
+    """A login token as stored: only its hash, never the token itself."""
+
+    id: uuid.UUID
+    username: str
+    token_hash: str
+    device_name: str
+    created: datetime
+
+
+@dataclass(slots=True)
+class DomainRecord:
+    """A node of the domain tree."""
+
+    name: str
+    parent: str | None
+    description: str = ""
+
+
+@dataclass(slots=True)
+class HistoryEntry:
+    """One logged state change, event or action."""
+
+    timestamp: datetime
+    thing_id: uuid.UUID
+    kind: str  # "state", "event" or "action"
+    type_id: uuid.UUID
+    value: Any
+
+
+class Store(Protocol):
+    """Persistence the hub and the security layer are handed."""
+
+    async def load_things(self) -> list[ThingRecord]:
+        """Every stored thing."""
+
+    async def save_thing(self, record: ThingRecord) -> None:
+        """Insert or replace a thing, durably."""
+
+    async def delete_things(self, thing_ids: list[uuid.UUID]) -> None:
+        """Delete things, their cached states and their IO connections, durably."""
+
+    async def load_states(self) -> dict[uuid.UUID, dict[uuid.UUID, Any]]:
+        """Cached state values by thing id and state type id."""
+
+    async def save_states(self, values: list[tuple[uuid.UUID, uuid.UUID, Any]]) -> None:
+        """Upsert a batch of (thing id, state type id, value) state cache entries."""
+
+    async def load_plugin_configurations(self) -> dict[uuid.UUID, dict[uuid.UUID, Any]]:
+        """Stored configuration of every integration that has one."""
+
+    async def save_plugin_configuration(self, plugin_id: uuid.UUID, values: dict[uuid.UUID, Any]) -> None:
+        """Store an integration's configuration, durably."""
+
+    async def load_io_connections(self) -> list[IOConnectionRecord]:
+        """Every stored IO connection."""
+
+    async def save_io_connection(self, record: IOConnectionRecord) -> None:
+        """Insert or replace an IO connection, durably."""
+
+    async def delete_io_connection(self, io_connection_id: uuid.UUID) -> None:
+        """Delete an IO connection, durably."""
+
+    async def append_history(self, entries: list[HistoryEntry]) -> None:
+        """Append a batch of history entries."""
+
+    async def load_history(
+        self, thing_id: uuid.UUID, type_id: uuid.UUID | None = None, limit: int = 1000
+    ) -> list[HistoryEntry]:
+        """The newest history entries of a thing (of one type if given), oldest first."""
+
+    async def load_users(self) -> list[UserRecord]:
+        """Every user."""
+
+    async def save_user(self, record: UserRecord) -> None:
+        """Insert or replace a user, durably."""
+
+    async def delete_user(self, username: str) -> None:
+        """Delete a user and its tokens, durably."""
+
+    async def load_tokens(self) -> list[TokenRecord]:
+        """Every token."""
+
+    async def save_token(self, record: TokenRecord) -> None:
+        """Insert a token, durably."""
+
+    async def delete_token(self, token_id: uuid.UUID) -> None:
+        """Delete a token, durably."""
+
+    async def load_domains(self) -> list[DomainRecord]:
+        """Every domain."""
+
+    async def save_domain(self, record: DomainRecord) -> None:
+        """Insert or replace a domain, durably."""
+
+    async def delete_domain(self, name: str) -> None:
+        """Delete a domain, durably."""
+
+    async def close(self) -> None:
+        """Flush what is pending and close."""

@@ -1,0 +1,223 @@
+"""Value conversion, param verification and clamping: done once here for every door."""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from thinggate.core.errors import ThingError, ThingFailure
+from thinggate.core.model import BasicType, ParamType, ParamValues
+
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_COLOR = re.compile(r"^#([0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off", ""}
+
+
+def parse_uuid(value: Any) -> uuid.UUID | None:
+    """A UUID from a string with or without braces, or None if it is not one."""
+    if isinstance(value, uuid.UUID):
+        return value
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    text = value.strip()
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1]
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+def _to_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value.is_integer() else None
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            number = _to_float(value)
+            return int(number) if number is not None and number.is_integer() else None
+    return None
+
+
+def _to_float(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:
+            return None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str) and len(value) < 64:
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+def convert(basic_type: BasicType, value: Any) -> Any:
+    """Convert a wire value to the basic type, liberal as Qt's QVariant is; raise ValueError if impossible."""
+    result: Any
+    if basic_type is BasicType.VARIANT:
+        return value
+    if value is None:
+        raise ValueError(f"null is not a {basic_type.value}")
+    if basic_type is BasicType.INT:
+        result = _to_int(value)
+    elif basic_type is BasicType.UINT:
+        result = _to_int(value)
+        if result is not None and result < 0:
+            result = None
+    elif basic_type is BasicType.DOUBLE:
+        result = _to_float(value)
+    elif basic_type is BasicType.BOOL:
+        if isinstance(value, bool):
+            result = value
+        elif isinstance(value, (int, float)) and value in (0, 1):
+            result = bool(value)
+        elif isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            result = value.strip().lower() in _TRUE
+        else:
+            result = None
+    elif basic_type is BasicType.STRING:
+        if isinstance(value, str):
+            result = value
+        elif isinstance(value, bool):
+            result = "true" if value else "false"
+        elif isinstance(value, (int, float)):
+            result = str(value)
+        else:
+            result = None
+    elif basic_type is BasicType.STRING_LIST:
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            result = list(value)
+        elif isinstance(value, str):
+            result = [value]
+        else:
+            result = None
+    elif basic_type is BasicType.UUID:
+        parsed = parse_uuid(value)
+        result = str(parsed) if parsed else None
+    elif basic_type is BasicType.COLOR:
+        result = value if isinstance(value, str) and _COLOR.match(value) else None
+    elif basic_type is BasicType.TIME:
+        match = _TIME.match(value) if isinstance(value, str) else None
+        result = f"{int(match.group(1)):02d}:{match.group(2)}" if match else None
+    elif basic_type is BasicType.OBJECT:
+        result = value if isinstance(value, dict) else None
+    else:  # pragma: no cover - every member is handled above
+        result = None
+    if result is None:
+        raise ValueError(f"{value!r} is not a valid {basic_type.value}")
+    return result
+
+
+def _number(value: Any) -> float | None:
+    return _to_float(value) if value is not None else None
+
+
+def verify_value(param_type: ParamType, value: Any, *, min_value: Any = None, max_value: Any = None) -> Any:
+    """Convert and check one value against its param type; raise InvalidParameter with the reason."""
+    try:
+        converted = convert(param_type.type, value)
+    except ValueError as exc:
+        raise ThingFailure(ThingError.INVALID_PARAMETER, f"param {param_type.name!r}: {exc}") from None
+    low = _number(min_value if min_value is not None else param_type.min_value)
+    high = _number(max_value if max_value is not None else param_type.max_value)
+    if isinstance(converted, (int, float)) and not isinstance(converted, bool):
+        if low is not None and converted < low:
+            raise ThingFailure(
+                ThingError.INVALID_PARAMETER, f"param {param_type.name!r}: {converted} is below the minimum {low:g}"
+            )
+        if high is not None and converted > high:
+            raise ThingFailure(
+                ThingError.INVALID_PARAMETER, f"param {param_type.name!r}: {converted} is above the maximum {high:g}"
+            )
+        if param_type.step_size:
+            steps = (converted - (low or 0)) / param_type.step_size
+            if abs(steps - round(steps)) > 1e-6:
+                raise ThingFailure(
+                    ThingError.INVALID_PARAMETER,
+                    f"param {param_type.name!r}: {converted} is not a multiple of the step {param_type.step_size:g}",
+                )
+    if param_type.allowed_values is not None and converted not in param_type.allowed_values:
+        raise ThingFailure(
+            ThingError.INVALID_PARAMETER,
+            f"param {param_type.name!r}: {converted!r} is not one of {list(param_type.allowed_values)!r}",
+        )
+    return converted
+
+
+def verify_params(
+    param_types: Iterable[ParamType],
+    given: Iterable[tuple[Any, Any]],
+    *,
+    require_all: bool = True,
+    limits: Mapping[uuid.UUID, tuple[Any, Any]] | None = None,
+) -> ParamValues:
+    """Verify given (param type id, value) pairs and fill in defaults (nymea's verifyParams + buildParams).
+
+    Unknown ids and bad values give InvalidParameter; a param without default that is missing gives
+    MissingParameter when require_all. `limits` overrides min/max per param (dynamic state limits).
+    """
+    types = list(param_types)
+    by_id = {pt.id: pt for pt in types}
+    values: ParamValues = {}
+    for raw_id, value in given:
+        param_type_id = parse_uuid(raw_id)
+        param_type = by_id.get(param_type_id) if param_type_id else None
+        if param_type is None:
+            raise ThingFailure(ThingError.INVALID_PARAMETER, f"no param type with id {raw_id!r}")
+        low, high = limits.get(param_type.id, (None, None)) if limits else (None, None)
+        values[param_type.id] = verify_value(param_type, value, min_value=low, max_value=high)
+    result: ParamValues = {}
+    for param_type in types:
+        if param_type.id in values:
+            result[param_type.id] = values[param_type.id]
+        elif param_type.has_default:
+            result[param_type.id] = param_type.default_value
+        elif require_all:
+            raise ThingFailure(ThingError.MISSING_PARAMETER, f"param {param_type.name!r} is required")
+    return result
+
+
+def _round_half_away(number: float) -> float:
+    return math.floor(number + 0.5) if number >= 0 else -math.floor(-number + 0.5)
+
+
+def clamp(value: Any, basic_type: BasicType, min_value: Any, max_value: Any, step_size: float | None) -> Any:
+    """Clamp a numeric state value into [min, max] and onto its step (nymea's ensureValueClamping)."""
+    if basic_type not in (BasicType.INT, BasicType.UINT, BasicType.DOUBLE) or isinstance(value, bool):
+        return value
+    number = _to_float(value)
+    if number is None:
+        return value
+    low, high = _number(min_value), _number(max_value)
+    if low is not None and number < low:
+        number = low
+    if high is not None and number > high:
+        number = high
+    if step_size:
+        origin = low or 0.0
+        number = origin + _round_half_away((number - origin) / step_size) * step_size
+        if high is not None and number > high:
+            number -= step_size
+        if low is not None and number < low:
+            number += step_size
+        # A step like 0.1 is not exact in binary: give back the decimal the step implies.
+        number = round(number, 10)
+    if basic_type is BasicType.DOUBLE:
+        return float(number)
+    return int(_round_half_away(number))
