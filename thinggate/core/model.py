@@ -204,6 +204,7 @@ class MediaBrowserIcon(enum.Enum):
     SOUND_CLOUD = "SoundCloud"
     RADIO_PARADISE = "RadioParadise"
 
+
 @dataclass(frozen=True, slots=True)
 class ParamType:
     """A named, typed parameter of a thing, a setting, a discovery, an action, an event or a plugin."""

@@ -1,0 +1,1 @@
+"""Device backends: each a package declaring its vendors and thing classes."""
