@@ -352,6 +352,7 @@ class Hub:
             parent_id=record.parent_id,
             auto_created=record.auto_created,
             domain=record.domain,
+            room=record.room,
             logged_state_type_ids=set(record.logged_state_type_ids),
             logged_event_type_ids=set(record.logged_event_type_ids),
             logged_action_type_ids=set(record.logged_action_type_ids),
@@ -406,6 +407,7 @@ class Hub:
             parent_id=thing.parent_id,
             auto_created=thing.auto_created,
             domain=thing.domain,
+            room=thing.room,
             logged_state_type_ids=sorted(thing.logged_state_type_ids),
             logged_event_type_ids=sorted(thing.logged_event_type_ids),
             logged_action_type_ids=sorted(thing.logged_action_type_ids),
@@ -589,7 +591,7 @@ class Hub:
     ) -> Result[None]:
         """Verify, store and apply an integration's configuration."""
         integration = self._integration(plugin_id)
-        given = verify_params(integration.plugin.param_types, configuration, require_all=False)
+        given = verify_params(integration.plugin.param_types, configuration, require_all=False, fill_defaults=False)
         merged = {**integration.configuration, **given}
         await self.store.save_plugin_configuration(integration.plugin.id, merged)
         integration.configuration = merged
@@ -609,6 +611,7 @@ class Hub:
         descriptor_id: Any = None,
         params: ParamInput = (),
         domain: str | None = None,
+        room: str = "",
     ) -> Result[uuid.UUID]:
         """Add a thing of a JustAdd class, directly or from a discovery descriptor."""
         given = list(params)
@@ -644,6 +647,7 @@ class Hub:
             auto_created=False,
             domain=self._domain_for(principal, domain),
         )
+        thing.room = room
         await self._set_up_and_add(thing)
         return Result(value=thing.id)
 
@@ -808,10 +812,15 @@ class Hub:
             _LOG.exception("post-setup of %s failed", thing.name)
 
     @operation(Scope.CONFIGURE_THINGS)
-    async def edit_thing(self, principal: Principal, thing_id: Any, name: str) -> Result[None]:
-        """Rename a thing."""
+    async def edit_thing(
+        self, principal: Principal, thing_id: Any, name: str | None = None, room: str | None = None
+    ) -> Result[None]:
+        """Rename a thing and/or move it to another room."""
         thing = self._visible_thing(principal, thing_id)
-        thing.name = name
+        if name is not None:
+            thing.name = name
+        if room is not None:
+            thing.room = room
         await self._persist(thing)
         self.bus.publish(ev.ThingChanged(thing))
         return Result()
@@ -858,7 +867,7 @@ class Hub:
     async def set_thing_settings(self, principal: Principal, thing_id: Any, settings: ParamInput) -> Result[None]:
         """Verify and merge settings; every setting of the merged list is announced."""
         thing = self._visible_thing(principal, thing_id)
-        given = verify_params(thing.thing_class.settings_types, settings, require_all=False)
+        given = verify_params(thing.thing_class.settings_types, settings, require_all=False, fill_defaults=False)
         merged = {**thing.settings, **given}
         thing.settings = merged
         await self._persist(thing)

@@ -427,6 +427,7 @@ class Thing:
     parent_id: uuid.UUID | None = None
     auto_created: bool = False
     domain: str = "root"
+    room: str = ""
     setup_status: ThingSetupStatus = ThingSetupStatus.NONE
     setup_error: Any = None  # a ThingError once setup failed; typed loosely to keep model free of errors
     setup_display_message: str = ""

@@ -26,6 +26,7 @@ class ThingRecord:
     parent_id: uuid.UUID | None = None
     auto_created: bool = False
     domain: str = "root"
+    room: str = ""
     logged_state_type_ids: list[uuid.UUID] = field(default_factory=list)
     logged_event_type_ids: list[uuid.UUID] = field(default_factory=list)
     logged_action_type_ids: list[uuid.UUID] = field(default_factory=list)

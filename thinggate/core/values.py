@@ -165,12 +165,14 @@ def verify_params(
     given: Iterable[tuple[Any, Any]],
     *,
     require_all: bool = True,
+    fill_defaults: bool = True,
     limits: Mapping[uuid.UUID, tuple[Any, Any]] | None = None,
 ) -> ParamValues:
     """Verify given (param type id, value) pairs and fill in defaults (nymea's verifyParams + buildParams).
 
     Unknown ids and bad values give InvalidParameter; a param without default that is missing gives
-    MissingParameter when require_all. `limits` overrides min/max per param (dynamic state limits).
+    MissingParameter when require_all. With fill_defaults off only the given params are answered
+    (for merging into existing values). `limits` overrides min/max per param (dynamic state limits).
     """
     types = list(param_types)
     by_id = {pt.id: pt for pt in types}
@@ -186,7 +188,7 @@ def verify_params(
     for param_type in types:
         if param_type.id in values:
             result[param_type.id] = values[param_type.id]
-        elif param_type.has_default:
+        elif param_type.has_default and fill_defaults:
             result[param_type.id] = param_type.default_value
         elif require_all:
             raise ThingFailure(ThingError.MISSING_PARAMETER, f"param {param_type.name!r} is required")

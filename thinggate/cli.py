@@ -1,0 +1,203 @@
+"""The `thinggate` command: serve the hub, manage users, look at things."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from thinggate.config import Config, ConfigError, load_config
+from thinggate.core.errors import UserFailure
+from thinggate.core.hub import Hub
+from thinggate.core.security import SecurityManager
+from thinggate.integrations.virtual import VirtualIntegration
+from thinggate.storage import open_store
+
+app = typer.Typer(help="thinggate: one model of things, served through many integration APIs.", no_args_is_help=True)
+user_app = typer.Typer(help="Manage users and their tokens.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+console = Console()
+errors = Console(stderr=True)
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="thinggate.toml to read")]
+DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help="where the database and files live")]
+DatabaseOption = Annotated[
+    str | None, typer.Option("--database", help="postgresql://user@host:port/db (default: SQLite in the data dir)")
+]
+
+
+def _config(config_path: Path | None, data_dir: Path | None, database: str | None) -> Config:
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        errors.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    return config.with_overrides(data_dir=data_dir, database=database)
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+
+
+def _run(coroutine: Any) -> Any:
+    try:
+        import uvloop
+
+        return uvloop.run(coroutine)
+    except ImportError:
+        return asyncio.run(coroutine)
+
+
+@app.command()
+def serve(
+    config_path: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    database: DatabaseOption = None,
+    demo: Annotated[bool, typer.Option("--demo", help="give a fresh data directory a demo house")] = False,
+) -> None:
+    """Run the hub until Ctrl-C (SIGINT) or SIGTERM."""
+    from thinggate.server import serve as serve_forever
+
+    config = _config(config_path, data_dir, database)
+    _logging(config.log_level)
+    _run(serve_forever(config, demo=demo))
+
+
+async def _with_security(config: Config, work: Any) -> Any:
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    store = await open_store(config.database, config.data_dir)
+    try:
+        security = SecurityManager(store)
+        await security.load()
+        return await work(security)
+    finally:
+        await store.close()
+
+
+def _security_call(config: Config, work: Any) -> Any:
+    try:
+        return _run(_with_security(config, work))
+    except UserFailure as failure:
+        errors.print(f"[red]{failure.error.value}:[/red] {failure.message}")
+        raise typer.Exit(1) from None
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    password: Annotated[str | None, typer.Option(help="the password (asked for when left out)")] = None,
+    email: str = "",
+    display_name: str = "",
+    config_path: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Add an admin user."""
+    config = _config(config_path, data_dir, database)
+    secret = password if password is not None else getpass.getpass(f"Password for {username}: ")
+
+    async def work(security: SecurityManager) -> None:
+        await security.create_user(username, secret, email=email, display_name=display_name)
+
+    _security_call(config, work)
+    console.print(f"user [bold]{username}[/bold] added")
+
+
+@user_app.command("list")
+def user_list(
+    config_path: ConfigOption = None, data_dir: DataDirOption = None, database: DatabaseOption = None
+) -> None:
+    """List users."""
+    config = _config(config_path, data_dir, database)
+
+    async def work(security: SecurityManager) -> list[Any]:
+        return list(security.users())
+
+    users = _security_call(config, work)
+    table = Table("user", "display name", "email", "home domain", "scopes")
+    for user in users:
+        table.add_row(
+            user.username, user.display_name, user.email, user.home_domain, ", ".join(getattr(user, "scopes", []))
+        )
+    console.print(table)
+
+
+@user_app.command("remove")
+def user_remove(
+    username: str, config_path: ConfigOption = None, data_dir: DataDirOption = None, database: DatabaseOption = None
+) -> None:
+    """Remove a user and its tokens."""
+    config = _config(config_path, data_dir, database)
+
+    async def work(security: SecurityManager) -> None:
+        await security.remove_user(username)
+
+    _security_call(config, work)
+    console.print(f"user [bold]{username}[/bold] removed")
+
+
+@user_app.command("token")
+def user_token(
+    username: str,
+    device_name: Annotated[str, typer.Option("--device", help="what the token is for")] = "cli",
+    config_path: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Make a new token for a user and print it (it is stored hashed and shown only now)."""
+    config = _config(config_path, data_dir, database)
+
+    async def work(security: SecurityManager) -> str:
+        token: str = await security.create_token(username, device_name)
+        return token
+
+    console.print(_security_call(config, work))
+
+
+@app.command()
+def things(config_path: ConfigOption = None, data_dir: DataDirOption = None, database: DatabaseOption = None) -> None:
+    """Print a table of the stored things and their last known states."""
+    config = _config(config_path, data_dir, database)
+
+    async def read() -> Table:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        store = await open_store(config.database, config.data_dir)
+        try:
+            records = await store.load_things()
+            states = await store.load_states()
+        finally:
+            await store.close()
+        # A hub that is never started: only its class catalogue is used, nothing is set up.
+        hub = Hub(store=store)
+        hub.register(VirtualIntegration())
+        table = Table("room", "name", "class", "states")
+        for record in sorted(records, key=lambda r: (r.room, r.name)):
+            thing_class = hub.thing_classes.get(record.thing_class_id)
+            if thing_class is None:
+                table.add_row(record.room, record.name, f"? {record.thing_class_id}", "")
+                continue
+            cached = states.get(record.id, {})
+            shown = [
+                f"{st.name}={cached.get(st.id, st.default_value)!r}"
+                for st in thing_class.state_types
+                if st.cached and st.type.value != "Object"
+            ]
+            table.add_row(record.room, record.name, thing_class.display_name, " ".join(shown))
+        return table
+
+    console.print(_run(read()))
+
+
+if __name__ == "__main__":
+    app()

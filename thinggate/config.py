@@ -1,0 +1,86 @@
+"""Configuration: one optional TOML file (thinggate.toml); defaults run with nothing configured."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+def default_data_dir() -> Path:
+    """Where data lives when nothing says otherwise: $THINGGATE_DATA, else the XDG data folder."""
+    if env := os.environ.get("THINGGATE_DATA"):
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "thinggate"
+
+
+@dataclass(frozen=True, slots=True)
+class Ports:
+    """TCP ports of the doors (0 picks a free port, None closes the door)."""
+
+    jsonrpc_tcp: int | None = 2222
+    jsonrpc_ws: int | None = 4444
+    ezlo: int | None = 17000
+    thinknx: int | None = 5051
+    http: int | None = 8080
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualConfig:
+    """Settings of the virtual integration."""
+
+    enabled: bool = True
+    time_scale: float = 1.0
+    test_control: bool = False
+    test_control_port: int | None = None
+    auto_things: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything `thinggate serve` needs."""
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    database: str | None = None
+    bind: str = "0.0.0.0"
+    log_level: str = "INFO"
+    ports: Ports = field(default_factory=Ports)
+    virtual: VirtualConfig = field(default_factory=VirtualConfig)
+
+    def with_overrides(self, **overrides: Any) -> Config:
+        """A copy with the given top-level values replaced (None means: keep)."""
+        return replace(self, **{key: value for key, value in overrides.items() if value is not None})
+
+
+class ConfigError(ValueError):
+    """The configuration file is malformed; the message names the key and the value."""
+
+
+def _section(cls: type[Any], raw: dict[str, Any], where: str) -> Any:
+    known = {f.name for f in fields(cls)}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"unknown key(s) {sorted(unknown)} in [{where}]; known: {sorted(known)}")
+    return cls(**raw)
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read thinggate.toml (the given path, else ./thinggate.toml if present, else defaults)."""
+    candidate = path or Path("thinggate.toml")
+    if not candidate.exists():
+        if path is not None:
+            raise ConfigError(f"configuration file {path} does not exist")
+        return Config()
+    try:
+        raw = tomllib.loads(candidate.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{candidate}: {exc}") from None
+    ports = _section(Ports, raw.pop("ports", {}), "ports")
+    virtual = _section(VirtualConfig, raw.pop("virtual", {}), "virtual")
+    if "data_dir" in raw:
+        raw["data_dir"] = Path(raw["data_dir"]).expanduser()
+    config = _section(Config, raw, "top level")
+    return replace(config, ports=ports, virtual=virtual)
