@@ -1,17 +1,36 @@
-"""Who may do what: principals, permission scopes and the domain tree.
+"""Who may do what: principals, permission scopes, the domain tree, users, tokens and login limits.
 
 One model for every door: nymea scopes, Ezlo READ/WRITE, Thinknx users, registry roles and
 sensor-data token scopes are all expressed as a Principal with scopes, a home domain and
-(optionally) a list of allowed things.
+(optionally) a list of allowed things. `SecurityManager` owns users, tokens and domains and
+writes every change through the store before it returns.
 """
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import enum
+import hashlib
+import logging
+import re
+import secrets
+import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from thinggate.core.errors import UserError, UserFailure
 from thinggate.core.model import Thing
+from thinggate.core.store import DomainRecord, TokenRecord, UserRecord
+
+_LOG = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 ROOT_DOMAIN = "root"
 
@@ -48,6 +67,10 @@ class DomainTree:
             raise ValueError(f"domain {name!r} has child domains")
         self._parents.pop(name, None)
 
+    def clear(self) -> None:
+        """Remove every domain but root (to reload the tree in place, keeping references to it valid)."""
+        self._parents = {ROOT_DOMAIN: None}
+
     def __contains__(self, name: object) -> bool:
         return name in self._parents
 
@@ -76,6 +99,115 @@ class DomainTree:
         return False
 
 
+# nymea's wire names in its declaration order (scopesToStringList lists them in this order).
+_SCOPE_NAMES: dict[Scope, str] = {
+    Scope.NONE: "PermissionScopeNone",
+    Scope.CONTROL_THINGS: "PermissionScopeControlThings",
+    Scope.CONFIGURE_THINGS: "PermissionScopeConfigureThings",
+    Scope.ACCESS_ALL_THINGS: "PermissionScopeAccessAllThings",
+    Scope.EXECUTE_RULES: "PermissionScopeExecuteRules",
+    Scope.CONFIGURE_RULES: "PermissionScopeConfigureRules",
+    Scope.ADMIN: "PermissionScopeAdmin",
+}
+_SCOPES_BY_NAME: dict[str, Scope] = {name: scope for scope, name in _SCOPE_NAMES.items()}
+
+
+def _holds(scopes: Scope, flag: Scope) -> bool:
+    """Qt's testFlag for a non-zero flag: every bit of `flag` is set."""
+    return (scopes & flag) == flag
+
+
+def scopes_to_names(scopes: Scope) -> list[str]:
+    """nymea wire names of a scope set: every flag it holds, as nymea's scopesToStringList does."""
+    if scopes == Scope.NONE:
+        return [_SCOPE_NAMES[Scope.NONE]]
+    return [name for flag, name in _SCOPE_NAMES.items() if flag != Scope.NONE and _holds(scopes, flag)]
+
+
+def scopes_from_names(names: Iterable[str]) -> Scope:
+    """The scope set named by nymea wire names (ValueError naming an unknown name)."""
+    scopes = Scope.NONE
+    for name in names:
+        try:
+            scopes |= _SCOPES_BY_NAME[name]
+        except KeyError:
+            raise ValueError(f"unknown permission scope {name!r}") from None
+    return scopes
+
+
+def scopes_consistent(scopes: Scope) -> bool:
+    """Whether a scope set is one nymea accepts (UserManager::validateScopes)."""
+    if _holds(scopes, Scope.ADMIN) or scopes in (Scope.NONE, Scope.CONTROL_THINGS):
+        return True
+    # Anything that acts on things or rules without AccessAllThings would act on things the
+    # user cannot see; only a bare ControlThings (handled above) restricts to allowed things.
+    # nymea's separate rule "ConfigureThings needs ControlThings and AccessAllThings" is
+    # covered here: ConfigureThings carries the ControlThings bit.
+    return _holds(scopes, Scope.ACCESS_ALL_THINGS) or not (
+        _holds(scopes, Scope.CONTROL_THINGS)
+        or _holds(scopes, Scope.EXECUTE_RULES)
+        or _holds(scopes, Scope.CONFIGURE_RULES)
+    )
+
+
+ROLE_READ = "Read"
+ROLE_READ_WRITE = "ReadWrite"
+ROLE_ADMIN = "Admin"
+
+ROLE_SCOPES: Mapping[str, Scope] = {
+    ROLE_READ: Scope.ACCESS_ALL_THINGS,
+    ROLE_READ_WRITE: Scope.CONTROL_THINGS | Scope.CONFIGURE_THINGS | Scope.ACCESS_ALL_THINGS,
+    ROLE_ADMIN: Scope.ADMIN,
+}
+"""The registry roles and the scopes each one stands for."""
+
+OPERATIONS = frozenset({"C", "R", "U", "D"})
+"""Create, read, update, delete: the operations privileges and `Principal.may` speak of."""
+
+_OPERATION_ORDER = "CRUD"
+
+THING_OBJECTS = frozenset({"thing", "thingtype"})
+"""Objects the ReadWrite role may create, update and delete."""
+
+
+@dataclass(frozen=True, slots=True)
+class Privilege:
+    """A custom grant of some of C/R/U/D on one kind of object within a domain subtree."""
+
+    object: str
+    domain: str
+    operations: frozenset[str]
+
+    def __post_init__(self) -> None:
+        # Accept any iterable of letters (e.g. "CR") but keep a frozenset so equality and
+        # hashing do not depend on how the operations were spelled.
+        operations = frozenset(self.operations)
+        unknown = operations - OPERATIONS
+        if unknown or not operations:
+            raise ValueError(
+                f"privilege operations must be a non-empty subset of C, R, U, D; got {sorted(map(str, operations))!r}"
+            )
+        if not self.object:
+            raise ValueError("privilege object must not be empty")
+        object.__setattr__(self, "operations", operations)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form: {"object", "domain", "operations": ["C", "R", ...]}."""
+        return {
+            "object": self.object,
+            "domain": self.domain,
+            "operations": [op for op in _OPERATION_ORDER if op in self.operations],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Privilege:
+        """Read the stored form back (ValueError if it is malformed)."""
+        try:
+            return cls(str(data["object"]), str(data["domain"]), frozenset(data["operations"]))
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"malformed privilege {dict(data)!r}") from exc
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """Who is asking: a user (or system part) with scopes, a home domain and allowed things."""
@@ -85,18 +217,24 @@ class Principal:
     home_domain: str = ROOT_DOMAIN
     allowed_thing_ids: frozenset[uuid.UUID] = frozenset()
     domains: DomainTree | None = field(default=None, compare=False, repr=False)
+    privileges: tuple[Privilege, ...] = ()
+    roles: tuple[str, ...] = ()
 
     def has_scope(self, scope: Scope) -> bool:
         """Whether the principal holds every bit of `scope` (Admin holds all)."""
         return (self.scopes & Scope.ADMIN) == Scope.ADMIN or (self.scopes & scope) == scope
 
-    def covers_domain(self, domain: str) -> bool:
-        """Whether the principal's home domain covers `domain`."""
-        if self.home_domain == ROOT_DOMAIN:
+    def _covers(self, home: str, domain: str) -> bool:
+        """Whether `domain` is `home` or below it, using the live tree when there is one."""
+        if home == ROOT_DOMAIN:
             return True
         if self.domains is None:
-            return domain == self.home_domain
-        return self.domains.covers(self.home_domain, domain)
+            return domain == home
+        return self.domains.covers(home, domain)
+
+    def covers_domain(self, domain: str) -> bool:
+        """Whether the principal's home domain covers `domain`."""
+        return self._covers(self.home_domain, domain)
 
     def may_see(self, thing: Thing) -> bool:
         """Whether the thing exists for this principal at all."""
@@ -104,6 +242,701 @@ class Principal:
             return False
         return self.has_scope(Scope.ACCESS_ALL_THINGS) or thing.id in self.allowed_thing_ids
 
+    def may(self, operation: str, object: str, domain: str) -> bool:
+        """Whether a role (via scopes) or a privilege grants C/R/U/D on `object` in `domain`."""
+        if operation not in OPERATIONS:
+            # A misspelt operation would otherwise just deny, hiding the bug; fail loudly instead.
+            raise ValueError(f"unknown operation {operation!r}; expected one of C, R, U, D")
+        # Roles are expressed as scopes, so a nymea user with the same scopes gets the same
+        # rights as a registry user with the matching role.
+        if self.covers_domain(domain):
+            if self.has_scope(Scope.ADMIN):
+                return True
+            if self.has_scope(Scope.ACCESS_ALL_THINGS):
+                if operation == "R":
+                    return True
+                if object in THING_OBJECTS and self.has_scope(Scope.CONFIGURE_THINGS):
+                    return True
+        # Privileges are additive and independent of the home domain.
+        return any(
+            privilege.object == object and operation in privilege.operations and self._covers(privilege.domain, domain)
+            for privilege in self.privileges
+        )
+
 
 SYSTEM = Principal(name="system", scopes=Scope.ADMIN)
 """The hub itself and its command line: may do everything."""
+
+
+# --- users, tokens and domains ------------------------------------------------------------
+
+# nymea's pattern, kept verbatim for compatibility: note that "+-@" is a range, so
+# , / : ; < = > ? are accepted too (as nymea accepts them).
+_USERNAME = re.compile(r"[a-zA-Z0-9_\.+-@]{3,}")
+_DOMAIN_NAME = re.compile(r"[a-z0-9_-]+")
+_MIN_PASSWORD_LENGTH = 8
+
+
+class SecurityStore(Protocol):
+    """The part of `thinggate.core.store.Store` the security layer uses."""
+
+    async def load_users(self) -> list[UserRecord]:
+        """Every user."""
+        ...
+
+    async def save_user(self, record: UserRecord) -> None:
+        """Insert or replace a user, durably."""
+        ...
+
+    async def delete_user(self, username: str) -> None:
+        """Delete a user and its tokens, durably."""
+        ...
+
+    async def load_tokens(self) -> list[TokenRecord]:
+        """Every token."""
+        ...
+
+    async def save_token(self, record: TokenRecord) -> None:
+        """Insert a token, durably."""
+        ...
+
+    async def delete_token(self, token_id: uuid.UUID) -> None:
+        """Delete a token, durably."""
+        ...
+
+    async def load_domains(self) -> list[DomainRecord]:
+        """Every domain."""
+        ...
+
+    async def save_domain(self, record: DomainRecord) -> None:
+        """Insert or replace a domain, durably."""
+        ...
+
+    async def delete_domain(self, name: str) -> None:
+        """Delete a domain, durably."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    """A user as the doors see it (never the password hash)."""
+
+    username: str
+    email: str = ""
+    display_name: str = ""
+    scopes: Scope = Scope.NONE
+    allowed_thing_ids: frozenset[uuid.UUID] = frozenset()
+    home_domain: str = ROOT_DOMAIN
+    roles: tuple[str, ...] = ()
+    privileges: tuple[Privilege, ...] = ()
+
+    @property
+    def effective_scopes(self) -> Scope:
+        """The user's own scopes together with those its roles stand for."""
+        scopes = self.scopes
+        for role in self.roles:
+            scopes |= ROLE_SCOPES.get(role, Scope.NONE)
+        return scopes
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """A login token as the doors list it (never the token or its hash)."""
+
+    id: uuid.UUID
+    username: str
+    device_name: str
+    created: datetime
+
+
+@dataclass(slots=True)
+class _Account:
+    info: UserInfo
+    password_hash: str
+
+
+def hash_token(token: str) -> str:
+    """The SHA-256 hex digest a token is stored and looked up by."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _user_failure_for_missing(username: str) -> UserFailure:
+    # nymea answers InvalidUserId for a user that does not exist, too.
+    return UserFailure(UserError.INVALID_USER_ID, f"no user named {username!r}")
+
+
+class SecurityManager:
+    """Users (argon2 passwords), hashed login tokens and the domain tree, persisted in a store."""
+
+    def __init__(self, store: SecurityStore, *, hasher: PasswordHasher | None = None) -> None:
+        self._store = store
+        # Injectable so tests can use cheap argon2 parameters.
+        self._hasher = hasher if hasher is not None else PasswordHasher()
+        self._users: dict[str, _Account] = {}  # by lower-case username
+        self._tokens: dict[str, TokenRecord] = {}  # by token hash
+        self._domain_records: dict[str, DomainRecord] = {ROOT_DOMAIN: DomainRecord(ROOT_DOMAIN, None)}
+        self.domains = DomainTree()
+        # Serialises changes so that check-then-write sequences (duplicate names, a user being
+        # removed while a token is issued) see each other; reads never wait for it.
+        self._lock = asyncio.Lock()
+        self._dummy_hash: str | None = None
+
+    # -- loading ---------------------------------------------------------------------------
+
+    async def load(self) -> None:
+        """Read users, tokens and domains from the store, replacing what is in memory."""
+        async with self._lock:
+            await self._load()
+
+    async def _load(self) -> None:
+        user_records = await self._backend("load users", self._store.load_users())
+        token_records = await self._backend("load tokens", self._store.load_tokens())
+        domain_records = await self._backend("load domains", self._store.load_domains())
+
+        self._load_domains(domain_records)
+        if not any(record.name == ROOT_DOMAIN for record in domain_records):
+            # Persist root so that storage can refer to it like to any other domain.
+            await self._backend("save the root domain", self._store.save_domain(DomainRecord(ROOT_DOMAIN, None)))
+
+        users: dict[str, _Account] = {}
+        for user_record in user_records:
+            try:
+                account = _account_from_record(user_record)
+            except ValueError as exc:
+                raise UserFailure(
+                    UserError.BACKEND_ERROR, f"stored user {user_record.username!r} is malformed: {exc}"
+                ) from exc
+            if account.info.home_domain not in self.domains:
+                _LOG.warning("user %r has an unknown home domain %r", account.info.username, account.info.home_domain)
+            users[account.info.username.lower()] = account
+        self._users = users
+
+        tokens: dict[str, TokenRecord] = {}
+        for token_record in token_records:
+            if token_record.username.lower() not in users:
+                _LOG.warning("ignoring token %s of unknown user %r", token_record.id, token_record.username)
+                continue
+            tokens[token_record.token_hash] = token_record
+        self._tokens = tokens
+
+    def _load_domains(self, records: list[DomainRecord]) -> None:
+        tree = self.domains
+        tree.clear()
+        known: dict[str, DomainRecord] = {ROOT_DOMAIN: DomainRecord(ROOT_DOMAIN, None)}
+        pending: dict[str, DomainRecord] = {}
+        for record in records:
+            if record.name == ROOT_DOMAIN:
+                known[ROOT_DOMAIN] = replace(record, parent=None)
+            else:
+                pending[record.name] = replace(record)
+        # Records may come in any order: add those whose parent is already there until none is left.
+        while pending:
+            ready = [record for record in pending.values() if record.parent in tree]
+            if not ready:
+                # Orphans (unknown parent or a cycle) go under root, so neither they nor their
+                # subtrees are lost; only root-homed users cover them there, who cover all anyway.
+                orphan = next(iter(pending.values()))
+                _LOG.warning("domain %r has an unknown parent %r; placing it under root", orphan.name, orphan.parent)
+                orphan.parent = ROOT_DOMAIN
+                ready = [orphan]
+            for record in ready:
+                assert record.parent is not None  # only root has no parent
+                tree.add(record.name, record.parent)
+                known[record.name] = record
+                del pending[record.name]
+        self._domain_records = known
+
+    # -- users -----------------------------------------------------------------------------
+
+    @property
+    def has_users(self) -> bool:
+        """Whether any user exists (without one, initial setup is required)."""
+        return bool(self._users)
+
+    def users(self) -> list[UserInfo]:
+        """Every user, by name."""
+        return sorted((account.info for account in self._users.values()), key=lambda info: info.username)
+
+    def user(self, username: str) -> UserInfo:
+        """One user, found case-insensitively (INVALID_USER_ID if there is none)."""
+        return self._account(username).info
+
+    async def create_user(
+        self,
+        username: str,
+        password: str,
+        *,
+        email: str = "",
+        display_name: str = "",
+        scopes: Scope | None = None,
+        allowed_thing_ids: Iterable[uuid.UUID] = (),
+        home_domain: str = ROOT_DOMAIN,
+        roles: Iterable[str] = (),
+        privileges: Iterable[Privilege] = (),
+    ) -> UserInfo:
+        """Create a user; scopes default to Admin (nymea), or to none when roles are given.
+
+        Raises UserFailure (INVALID_USER_ID, DUPLICATE_USER_ID, BAD_PASSWORD, INCONSISTENT_SCOPES,
+        BACKEND_ERROR) and ValueError for an unknown role, home domain or privilege domain.
+        """
+        _check_username(username)
+        key = username.lower()
+        if key in self._users:
+            raise UserFailure(UserError.DUPLICATE_USER_ID, f"a user named {username!r} already exists")
+        _check_password(password)
+        role_names = _check_roles(roles)
+        if scopes is None:
+            # Default to Admin only when nothing else says what the user may do, so that a
+            # registry user created with a Read role does not silently become an admin.
+            scopes = Scope.NONE if role_names else Scope.ADMIN
+        _check_scopes(scopes)
+        privilege_tuple = tuple(dict.fromkeys(privileges))  # drop repeats, keep order
+        # Fail fast, before the costly hash; checked again under the lock below.
+        self._check_domain(home_domain, "home domain")
+        self._check_privileges(privilege_tuple)
+        info = UserInfo(
+            username=key,  # stored lower-case, as nymea stores it
+            email=email,
+            display_name=display_name,
+            scopes=scopes,
+            allowed_thing_ids=frozenset(allowed_thing_ids),
+            home_domain=home_domain,
+            roles=role_names,
+            privileges=privilege_tuple,
+        )
+        # Hash before taking the lock: it is the slow part, and logins should not wait for it.
+        password_hash = await self._hash(password)
+        async with self._lock:
+            if key in self._users:
+                raise UserFailure(UserError.DUPLICATE_USER_ID, f"a user named {username!r} already exists")
+            # Domains are checked under the lock so that none can vanish before the user is saved.
+            self._check_domain(home_domain, "home domain")
+            self._check_privileges(privilege_tuple)
+            await self._backend(f"save user {key!r}", self._store.save_user(_record(info, password_hash)))
+            self._users[key] = _Account(info, password_hash)
+        return info
+
+    async def remove_user(self, username: str) -> None:
+        """Remove a user and every token of it (INVALID_USER_ID if there is no such user)."""
+        async with self._lock:
+            account = self._account(username)
+            name = account.info.username
+            await self._backend(f"delete user {name!r}", self._store.delete_user(name))
+            del self._users[name.lower()]
+            self._tokens = {h: t for h, t in self._tokens.items() if t.username.lower() != name.lower()}
+
+    async def set_user_scopes(
+        self, username: str, scopes: Scope, allowed_thing_ids: Iterable[uuid.UUID] | None = None
+    ) -> UserInfo:
+        """Set a user's scopes and (unless None, which keeps them) its allowed things."""
+        _check_scopes(scopes)
+        changes: dict[str, Any] = {"scopes": scopes}
+        if allowed_thing_ids is not None:
+            changes["allowed_thing_ids"] = frozenset(allowed_thing_ids)
+        return await self._update_user(username, **changes)
+
+    async def set_user_info(
+        self, username: str, *, email: str | None = None, display_name: str | None = None
+    ) -> UserInfo:
+        """Change a user's e-mail address and/or display name (None keeps the current value)."""
+        changes: dict[str, Any] = {}
+        if email is not None:
+            changes["email"] = email
+        if display_name is not None:
+            changes["display_name"] = display_name
+        return await self._update_user(username, **changes)
+
+    async def set_user_roles(self, username: str, roles: Iterable[str]) -> UserInfo:
+        """Replace a user's roles (ValueError for an unknown role)."""
+        return await self._update_user(username, roles=_check_roles(roles))
+
+    async def set_user_privileges(self, username: str, privileges: Iterable[Privilege]) -> UserInfo:
+        """Replace a user's custom privileges (ValueError for an unknown domain)."""
+        return await self._update_user(username, privileges=tuple(dict.fromkeys(privileges)))
+
+    async def set_user_home_domain(self, username: str, home_domain: str) -> UserInfo:
+        """Move a user to another home domain (ValueError for an unknown domain)."""
+        return await self._update_user(username, home_domain=home_domain)
+
+    async def change_password(self, username: str, new_password: str) -> None:
+        """Set a new password (BAD_PASSWORD if it breaks the policy); tokens stay valid, as in nymea."""
+        self._account(username)
+        _check_password(new_password)
+        password_hash = await self._hash(new_password)
+        async with self._lock:
+            account = self._account(username)
+            await self._save_account(_Account(account.info, password_hash))
+
+    def principal_for_user(self, username: str) -> Principal:
+        """The Principal a user acts as (INVALID_USER_ID if there is no such user)."""
+        info = self._account(username).info
+        return Principal(
+            name=info.username,
+            scopes=info.effective_scopes,
+            home_domain=info.home_domain,
+            allowed_thing_ids=info.allowed_thing_ids,
+            # The live tree, so domains added later are covered without rebuilding principals.
+            domains=self.domains,
+            privileges=info.privileges,
+            roles=info.roles,
+        )
+
+    # -- tokens ----------------------------------------------------------------------------
+
+    async def authenticate(self, username: str, password: str, device_name: str) -> str | None:
+        """A new token for a correct username (any case) and password, else None."""
+        account = self._users.get(username.lower())
+        if account is None:
+            # Spend the same time as a real check so response times do not reveal user names.
+            await self._verify(await self._dummy(), password)
+            return None
+        if not await self._verify(account.password_hash, password):
+            return None
+        await self._rehash_if_needed(account.info.username, account.password_hash, password)
+        try:
+            return await self.create_token(account.info.username, device_name)
+        except UserFailure as failure:
+            if failure.error is UserError.INVALID_USER_ID:  # removed while we were verifying
+                return None
+            raise
+
+    async def create_token(self, username: str, device_name: str) -> str:
+        """Issue a token for a user without a password (for the command line)."""
+        token = secrets.token_urlsafe(32)
+        async with self._lock:
+            name = self._account(username).info.username
+            record = TokenRecord(
+                id=uuid.uuid4(),
+                username=name,
+                token_hash=hash_token(token),
+                device_name=device_name,
+                created=datetime.now(UTC),
+            )
+            await self._backend(f"save a token of {name!r}", self._store.save_token(record))
+            self._tokens[record.token_hash] = record
+        return token
+
+    async def principal_for_token(self, token: str) -> Principal | None:
+        """The Principal a token stands for, or None for an unknown or revoked token."""
+        if not token:
+            return None
+        # Lookup by digest: the secret itself is never compared byte by byte.
+        record = self._tokens.get(hash_token(token))
+        if record is None or record.username.lower() not in self._users:
+            return None
+        return self.principal_for_user(record.username)
+
+    def token_info(self, token: str) -> TokenInfo | None:
+        """What is known about a token (None if unknown or revoked)."""
+        record = self._tokens.get(hash_token(token)) if token else None
+        return _token_info(record) if record is not None else None
+
+    def tokens(self, username: str) -> list[TokenInfo]:
+        """A user's tokens, oldest first (empty for an unknown user)."""
+        key = username.lower()
+        records = [record for record in self._tokens.values() if record.username.lower() == key]
+        return [_token_info(record) for record in sorted(records, key=lambda record: record.created)]
+
+    async def remove_token(self, token_id: uuid.UUID | str, *, owner: str | None = None) -> None:
+        """Revoke a token (TOKEN_NOT_FOUND; PERMISSION_DENIED if `owner` is given and not its user)."""
+        try:
+            wanted = token_id if isinstance(token_id, uuid.UUID) else uuid.UUID(token_id)
+        except ValueError:
+            raise UserFailure(UserError.TOKEN_NOT_FOUND, f"no token with id {token_id!r}") from None
+        async with self._lock:
+            found = next(((h, r) for h, r in self._tokens.items() if r.id == wanted), None)
+            if found is None:
+                raise UserFailure(UserError.TOKEN_NOT_FOUND, f"no token with id {str(wanted)!r}")
+            token_hash, record = found
+            if owner is not None and owner.lower() != record.username.lower():
+                raise UserFailure(
+                    UserError.PERMISSION_DENIED,
+                    f"token {str(wanted)!r} belongs to {record.username!r}, not to {owner!r}",
+                )
+            await self._backend(f"delete token {wanted}", self._store.delete_token(wanted))
+            del self._tokens[token_hash]
+
+    # -- domains ---------------------------------------------------------------------------
+
+    def domain_records(self) -> list[DomainRecord]:
+        """Every domain with its parent and description, parents before children."""
+        ordered: list[DomainRecord] = []
+        queue = collections.deque([ROOT_DOMAIN])
+        while queue:
+            name = queue.popleft()
+            ordered.append(replace(self._domain_records[name]))
+            queue.extend(sorted(self.domains.children(name)))
+        return ordered
+
+    async def add_domain(self, name: str, parent: str = ROOT_DOMAIN, description: str = "") -> DomainRecord:
+        """Add a domain under an existing parent (ValueError for a bad name, duplicate or unknown parent)."""
+        if not _DOMAIN_NAME.fullmatch(name):
+            raise ValueError(f"invalid domain name {name!r}: use only a-z, 0-9, '-' and '_'")
+        async with self._lock:
+            if name in self.domains:
+                raise ValueError(f"domain {name!r} already exists")
+            if parent not in self.domains:
+                raise ValueError(f"unknown parent domain {parent!r}")
+            record = DomainRecord(name, parent, description)
+            await self._backend(f"save domain {name!r}", self._store.save_domain(record))
+            self.domains.add(name, parent)
+            self._domain_records[name] = record
+        return replace(record)
+
+    async def remove_domain(self, name: str) -> None:
+        """Remove a leaf domain nobody lives in or holds privileges on (ValueError otherwise).
+
+        Things in the domain are the hub's business: check them before calling this.
+        """
+        async with self._lock:
+            if name == ROOT_DOMAIN:
+                raise ValueError("the root domain cannot be removed")
+            if name not in self.domains:
+                raise ValueError(f"unknown domain {name!r}")
+            children = self.domains.children(name)
+            if children:
+                raise ValueError(f"domain {name!r} has child domains: {', '.join(sorted(children))}")
+            residents = sorted(a.info.username for a in self._users.values() if a.info.home_domain == name)
+            if residents:
+                raise ValueError(f"domain {name!r} is the home domain of users: {', '.join(residents)}")
+            # A dangling privilege would come back to life if a domain of that name were added again.
+            holders = sorted(
+                a.info.username for a in self._users.values() if any(p.domain == name for p in a.info.privileges)
+            )
+            if holders:
+                raise ValueError(f"domain {name!r} is named in privileges of users: {', '.join(holders)}")
+            await self._backend(f"delete domain {name!r}", self._store.delete_domain(name))
+            self.domains.remove(name)
+            del self._domain_records[name]
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _account(self, username: str) -> _Account:
+        account = self._users.get(username.lower())
+        if account is None:
+            raise _user_failure_for_missing(username)
+        return account
+
+    async def _update_user(self, username: str, **changes: Any) -> UserInfo:
+        async with self._lock:
+            account = self._account(username)
+            # Domains are checked under the lock so that none can vanish before the user is saved.
+            if "home_domain" in changes:
+                self._check_domain(changes["home_domain"], "home domain")
+            if "privileges" in changes:
+                self._check_privileges(changes["privileges"])
+            updated = _Account(replace(account.info, **changes), account.password_hash)
+            await self._save_account(updated)
+        return updated.info
+
+    async def _save_account(self, account: _Account) -> None:
+        """Write a changed account through the store, then into memory (caller holds the lock)."""
+        name = account.info.username
+        await self._backend(f"save user {name!r}", self._store.save_user(_record(account.info, account.password_hash)))
+        self._users[name.lower()] = account
+
+    def _check_domain(self, domain: str, what: str) -> None:
+        if domain not in self.domains:
+            raise ValueError(f"unknown {what} {domain!r}")
+
+    def _check_privileges(self, privileges: tuple[Privilege, ...]) -> None:
+        for privilege in privileges:
+            self._check_domain(privilege.domain, f"domain in privilege on {privilege.object!r}")
+
+    async def _hash(self, password: str) -> str:
+        # argon2 is CPU-heavy by design; a thread keeps the event loop answering meanwhile.
+        return await asyncio.to_thread(self._hasher.hash, password)
+
+    async def _verify(self, password_hash: str, password: str) -> bool:
+        return await asyncio.to_thread(_verify_sync, self._hasher, password_hash, password)
+
+    async def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = await self._hash(secrets.token_urlsafe(16))
+        return self._dummy_hash
+
+    async def _rehash_if_needed(self, username: str, password_hash: str, password: str) -> None:
+        """Upgrade a hash made with older argon2 parameters while the password is at hand."""
+        if not self._hasher.check_needs_rehash(password_hash):
+            return
+        new_hash = await self._hash(password)
+        async with self._lock:
+            account = self._users.get(username.lower())
+            if account is None or account.password_hash != password_hash:
+                return  # removed or changed meanwhile: nothing to upgrade
+            try:
+                await self._save_account(_Account(account.info, new_hash))
+            except UserFailure:
+                # The login itself is fine; the upgrade is retried at the next login.
+                _LOG.warning("could not store the upgraded password hash of %r", username, exc_info=True)
+
+    @staticmethod
+    async def _backend(what: str, awaitable: Awaitable[_T]) -> _T:
+        try:
+            return await awaitable
+        except Exception as exc:
+            raise UserFailure(UserError.BACKEND_ERROR, f"could not {what}: {exc}") from exc
+
+
+def _verify_sync(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except VerifyMismatchError:
+        return False
+    except (VerificationError, InvalidHashError):
+        _LOG.warning("a stored password hash could not be checked", exc_info=True)
+        return False
+
+
+def _check_username(username: str) -> None:
+    if not _USERNAME.fullmatch(username):
+        raise UserFailure(
+            UserError.INVALID_USER_ID,
+            f"invalid user name {username!r}: use at least 3 of a-z, A-Z, 0-9 and _ . + - @",
+        )
+
+
+def _check_password(password: str) -> None:
+    # The message names what is missing but never echoes the password (it ends up in logs).
+    missing: list[str] = []
+    if len(password) < _MIN_PASSWORD_LENGTH:
+        missing.append(f"at least {_MIN_PASSWORD_LENGTH} characters (it has {len(password)})")
+    if not re.search(r"[a-z]", password):
+        missing.append("a lower-case letter")
+    if not re.search(r"[A-Z]", password):
+        missing.append("an upper-case letter")
+    if not re.search(r"[0-9]", password):
+        missing.append("a digit")
+    if missing:
+        raise UserFailure(UserError.BAD_PASSWORD, "the password needs " + ", ".join(missing))
+
+
+def _check_scopes(scopes: Scope) -> None:
+    if not scopes_consistent(scopes):
+        raise UserFailure(
+            UserError.INCONSISTENT_SCOPES,
+            f"inconsistent scopes {scopes_to_names(scopes)}: ConfigureThings needs ControlThings and "
+            "AccessAllThings; ControlThings, ExecuteRules and ConfigureRules need AccessAllThings "
+            "unless ControlThings is alone",
+        )
+
+
+def _check_roles(roles: Iterable[str]) -> tuple[str, ...]:
+    result = tuple(dict.fromkeys(roles))
+    for role in result:
+        if role not in ROLE_SCOPES:
+            raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLE_SCOPES)}")
+    return result
+
+
+def _record(info: UserInfo, password_hash: str) -> UserRecord:
+    return UserRecord(
+        username=info.username,
+        password_hash=password_hash,
+        email=info.email,
+        display_name=info.display_name,
+        home_domain=info.home_domain,
+        roles=list(info.roles),
+        scopes=scopes_to_names(info.scopes),
+        allowed_thing_ids=sorted(info.allowed_thing_ids),
+        privileges=[privilege.to_dict() for privilege in info.privileges],
+    )
+
+
+def _account_from_record(record: UserRecord) -> _Account:
+    info = UserInfo(
+        username=record.username.lower(),
+        email=record.email,
+        display_name=record.display_name,
+        scopes=scopes_from_names(record.scopes),
+        allowed_thing_ids=frozenset(record.allowed_thing_ids),
+        home_domain=record.home_domain,
+        roles=_check_roles(record.roles),
+        privileges=tuple(Privilege.from_dict(data) for data in record.privileges),
+    )
+    return _Account(info, record.password_hash)
+
+
+def _token_info(record: TokenRecord) -> TokenInfo:
+    return TokenInfo(id=record.id, username=record.username, device_name=record.device_name, created=record.created)
+
+
+# --- failed-login rate limiting -----------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _PeerFailures:
+    times: collections.deque[float] = field(default_factory=collections.deque)
+    locked_until: float = 0.0
+    lockouts: int = 0
+    last_failure: float = 0.0
+
+
+class LoginLimiter:
+    """Failed-login throttle per peer: too many failures in a window lock it out for a growing delay."""
+
+    def __init__(
+        self,
+        *,
+        max_failures: int = 5,
+        window: float = 60.0,
+        base_delay: float = 10.0,
+        max_delay: float = 300.0,
+        forget_after: float = 3600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._max_failures = max_failures
+        self._window = window
+        self._base_delay = base_delay
+        self._max_delay = max_delay
+        self._forget_after = forget_after
+        self._clock = clock
+        self._peers: dict[str, _PeerFailures] = {}
+        self._last_prune = clock()
+
+    def check(self, peer: str) -> float:
+        """Seconds the peer must wait before it may try to log in (0 when it may now)."""
+        entry = self._peers.get(peer)
+        if entry is None:
+            return 0.0
+        return max(0.0, entry.locked_until - self._clock())
+
+    def failed(self, peer: str) -> float:
+        """Count a failed login; answers the wait now in force for the peer."""
+        now = self._clock()
+        self._prune(now)
+        entry = self._peers.setdefault(peer, _PeerFailures())
+        if entry.lockouts and now - entry.last_failure > self._forget_after and entry.locked_until <= now:
+            entry.lockouts = 0  # well-behaved for long enough: start the escalation afresh
+        entry.last_failure = now
+        while entry.times and now - entry.times[0] > self._window:
+            entry.times.popleft()
+        entry.times.append(now)
+        if len(entry.times) >= self._max_failures:
+            entry.lockouts += 1
+            # Doubling delay: a few mistakes cost seconds, a guessing campaign costs minutes.
+            delay = min(self._max_delay, self._base_delay * 2 ** (entry.lockouts - 1))
+            entry.locked_until = max(entry.locked_until, now + delay)
+            entry.times.clear()
+        return max(0.0, entry.locked_until - now)
+
+    def succeeded(self, peer: str) -> None:
+        """Forget the peer's failures after a good login (doors only try when `check` allows it)."""
+        self._peers.pop(peer, None)
+
+    def _prune(self, now: float) -> None:
+        # Bound memory against peers that fail once and never return (e.g. many addresses),
+        # at most once per window so that a flood of failures does not cost O(peers) each.
+        if now - self._last_prune < self._window:
+            return
+        self._last_prune = now
+        for peer in [
+            peer
+            for peer, entry in self._peers.items()
+            if entry.locked_until <= now
+            and (
+                now - entry.last_failure > self._forget_after
+                or (entry.lockouts == 0 and now - entry.last_failure > self._window)
+            )
+        ]:
+            del self._peers[peer]
