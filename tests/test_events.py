@@ -1,0 +1,78 @@
+"""The event bus: every change once, and a slow subscriber never blocks the hub."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+import pytest
+
+from thinggate.core.events import EventBus, StateChanged, ThingRemoved
+from thinggate.core.security import SYSTEM
+from thinggate.integrations.virtual.testbed import MOCK
+from thinggate.storage.memory import MemoryStore
+from tests.hubtools import drain, param_id, running_hub
+
+
+def removed() -> ThingRemoved:
+    return ThingRemoved(uuid.uuid4())
+
+
+async def test_subscriber_receives_in_order() -> None:
+    bus = EventBus()
+    subscription = bus.subscribe("reader")
+    events = [removed() for _ in range(3)]
+    for event in events:
+        bus.publish(event)
+    assert [await subscription.get() for _ in events] == events
+
+
+async def test_slow_subscriber_is_dropped_with_a_reason(caplog: pytest.LogCaptureFixture) -> None:
+    bus = EventBus()
+    slow = bus.subscribe("slow", maxsize=2)
+    fast = bus.subscribe("fast", maxsize=100)
+    with caplog.at_level(logging.WARNING):
+        for _ in range(5):
+            bus.publish(removed())  # never waits, whatever the slow one does
+    assert slow.closed and slow.close_reason == "fell behind"
+    assert "slow" in caplog.text
+    assert bus.subscriber_count == 1
+    assert len(drain(fast)) == 5
+    # The slow reader gets what was queued, then the end of its subscription.
+    assert [await slow.get(), await slow.get()] != [None, None]
+    received = [event async for event in slow]
+    assert received == []
+
+
+async def test_closing_wakes_a_waiting_reader() -> None:
+    bus = EventBus()
+    subscription = bus.subscribe("reader")
+    reader = asyncio.create_task(subscription.get())
+    await asyncio.sleep(0)
+    subscription.close()
+    assert await asyncio.wait_for(reader, 1) is None
+
+
+async def test_a_failing_listener_does_not_stop_delivery() -> None:
+    bus = EventBus()
+    subscription = bus.subscribe("reader")
+
+    def broken(_: object) -> None:
+        raise RuntimeError("boom")
+
+    bus.listen(broken)
+    bus.publish(removed())
+    assert len(drain(subscription)) == 1
+
+
+async def test_every_state_change_is_published_exactly_once() -> None:
+    async with running_hub(MemoryStore()) as (hub, virtual):
+        assert virtual.control is not None
+        added = await hub.add_thing(SYSTEM, name="m", thing_class_id=MOCK.id, params=[(param_id(MOCK, "httpport"), 1)])
+        subscription = hub.bus.subscribe("test")
+        virtual.control.set_state(added.value, "int", 5)
+        virtual.control.set_state(added.value, "int", 5)  # unchanged: no event
+        virtual.control.set_state(added.value, "int", 6)
+        changes = [e for e in drain(subscription) if isinstance(e, StateChanged)]
+        assert [c.value for c in changes] == [5, 6]
