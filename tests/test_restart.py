@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
+from tests.hubtools import param_id, running_hub, state_id, things_named
 from thinggate.core.errors import ThingError
 from thinggate.core.hub import Hub
 from thinggate.core.model import StateValueFilter
@@ -16,7 +16,6 @@ from thinggate.core.security import SYSTEM, SecurityManager
 from thinggate.integrations.virtual import PLUGIN, VirtualIntegration
 from thinggate.integrations.virtual.testbed import GENERIC_IO_MOCK, MOCK
 from thinggate.storage import open_store
-from tests.hubtools import param_id, running_hub, state_id, things_named
 
 HTTPPORT = param_id(MOCK, "httpport")
 
