@@ -16,7 +16,7 @@ from rich.table import Table
 from thinggate.config import Config, ConfigError, load_config
 from thinggate.core.errors import UserFailure
 from thinggate.core.hub import Hub
-from thinggate.core.security import SecurityManager
+from thinggate.core.security import SecurityManager, scopes_to_names
 from thinggate.integrations.virtual import VirtualIntegration
 from thinggate.storage import open_store
 
@@ -128,7 +128,11 @@ def user_list(
     table = Table("user", "display name", "email", "home domain", "scopes")
     for user in users:
         table.add_row(
-            user.username, user.display_name, user.email, user.home_domain, ", ".join(getattr(user, "scopes", []))
+            user.username,
+            user.display_name,
+            user.email,
+            user.home_domain,
+            ", ".join(name.removeprefix("PermissionScope") for name in scopes_to_names(user.effective_scopes)),
         )
     console.print(table)
 
