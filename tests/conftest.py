@@ -1,0 +1,7 @@
+"""Shared fixtures. Real peers live in tests/peers.py and are registered here by importing them."""
+
+from __future__ import annotations
+
+from tests.peers import postgres_server, postgres_url, sqlite_url
+
+__all__ = ["postgres_server", "postgres_url", "sqlite_url"]

@@ -1,0 +1,105 @@
+"""Storage: the hub's `Store` on SQLite (default, one file in the data directory) or PostgreSQL.
+
+`open_store` picks the database from a URL, brings its schema up to date with the Alembic
+migrations in `migrations/` and hands back a `SqlStore`. `MemoryStore` (in `memory`) is the
+same protocol in memory, for tests of other modules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import pathlib
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import URL, make_url
+
+from thinggate.storage.sql import SqlStore, StoreClosedError, make_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+__all__ = [
+    "MIGRATIONS_DIR",
+    "SqlStore",
+    "StoreClosedError",
+    "alembic_config",
+    "database_url",
+    "open_store",
+    "upgrade_schema",
+]
+
+MIGRATIONS_DIR = pathlib.Path(__file__).resolve().parent / "migrations"
+"""The Alembic script location (shipped as package data)."""
+
+DEFAULT_DATABASE_FILE = "thinggate.db"
+"""The SQLite file in the data directory when no database URL is configured."""
+
+# The drivers the store runs on: user-facing URLs name the database, we pick the async driver.
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+_BACKEND_ALIASES = {"postgres": "postgresql"}
+
+
+def database_url(url: str | None, data_dir: pathlib.Path) -> URL:
+    """The async-driver URL for a configured database URL (None: the SQLite file in data_dir).
+
+    Accepts `sqlite:///path`, `postgresql://user@host:port/db` (also `postgres://`) and the
+    same with the driver spelled out as `+aiosqlite` / `+asyncpg`; anything else is a ValueError.
+    """
+    if url is None:
+        return URL.create("sqlite+aiosqlite", database=str(data_dir / DEFAULT_DATABASE_FILE))
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy raises ArgumentError; say what we expected instead
+        raise ValueError(f"not a database URL: {url!r} (expected sqlite:///PATH or postgresql://...)") from exc
+    backend = _BACKEND_ALIASES.get(parsed.get_backend_name(), parsed.get_backend_name())
+    driver = _ASYNC_DRIVERS.get(backend)
+    if driver is None:
+        raise ValueError(f"unsupported database {parsed.get_backend_name()!r} in {url!r}: use sqlite or postgresql")
+    if parsed.drivername not in (backend, driver) and parsed.drivername != "postgres":
+        # e.g. postgresql+psycopg2: a blocking driver would stall the event loop.
+        raise ValueError(f"unsupported driver {parsed.drivername!r}: thinggate uses {driver}")
+    return parsed.set(drivername=driver)
+
+
+def alembic_config() -> Config:
+    """An Alembic configuration for the store's migrations, without an alembic.ini."""
+    # Imported here: tests that only use MemoryStore need not load Alembic.
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def _upgrade(connection: Connection) -> None:
+    from alembic import command
+
+    config = alembic_config()
+    # env.py runs the migrations on this connection, inside the caller's transaction.
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+async def upgrade_schema(store: SqlStore) -> None:
+    """Run every pending migration (Alembic upgrade to head) in one transaction."""
+    async with store.engine.begin() as connection:
+        await connection.run_sync(_upgrade)
+
+
+def _make_parent_directory(database_file: str) -> None:
+    pathlib.Path(database_file).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def open_store(url: str | None, data_dir: pathlib.Path) -> SqlStore:
+    """Open the configured database (None: SQLite file data_dir/thinggate.db) with its schema up to date."""
+    target = database_url(url, data_dir)
+    if target.get_backend_name() == "sqlite" and target.database not in (None, "", ":memory:"):
+        await asyncio.to_thread(_make_parent_directory, target.database)
+    store = SqlStore(make_engine(target))
+    try:
+        await upgrade_schema(store)
+    except BaseException:
+        await store.close()
+        raise
+    return store

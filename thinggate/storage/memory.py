@@ -1,0 +1,193 @@
+"""The `Store` protocol in memory, for unit tests of the hub, the security layer and the doors.
+
+Records pass through the same JSON conversions as in `SqlStore`, so a test sees exactly what a
+real database would give back (lists for tuples, UTC timestamps, a TypeError for a value that
+is not JSON-compatible), and no caller can change stored state by mutating a record.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from thinggate.core.store import (
+    DomainRecord,
+    HistoryEntry,
+    IOConnectionRecord,
+    Store,
+    ThingRecord,
+    TokenRecord,
+    UserRecord,
+)
+from thinggate.storage import sql
+from thinggate.storage.tables import as_utc
+
+
+class MemoryStore:
+    """Every record in plain dicts; a closed store keeps its data and may be used again, like a reopened file.
+
+    The attributes hold the stored form and are there for tests to inspect, not to modify.
+    """
+
+    def __init__(self) -> None:
+        self.things: dict[uuid.UUID, dict[str, Any]] = {}
+        self.states: dict[tuple[uuid.UUID, uuid.UUID], str] = {}
+        self.plugin_configurations: dict[uuid.UUID, str] = {}
+        self.io_connections: dict[uuid.UUID, dict[str, Any]] = {}
+        self.history: list[dict[str, Any]] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.tokens: dict[uuid.UUID, dict[str, Any]] = {}
+        self.domains: dict[str, DomainRecord] = {}
+        self.closed = False
+
+    # -- things -----------------------------------------------------------------------------
+
+    async def load_things(self) -> list[ThingRecord]:
+        """Every stored thing, in the order they were first saved."""
+        return [sql.thing_from_row(row) for row in self.things.values()]
+
+    async def save_thing(self, record: ThingRecord) -> None:
+        """Insert or replace a thing."""
+        self.things[record.id] = sql.thing_to_row(record)
+
+    async def save_things(self, records: Sequence[ThingRecord]) -> None:
+        """Insert or replace many things (as `SqlStore.save_things`)."""
+        for record in records:
+            self.things[record.id] = sql.thing_to_row(record)
+
+    async def delete_things(self, thing_ids: list[uuid.UUID]) -> None:
+        """Delete things, their cached states and their IO connections."""
+        doomed = set(thing_ids)
+        for thing_id in doomed:
+            self.things.pop(thing_id, None)
+        self.states = {key: value for key, value in self.states.items() if key[0] not in doomed}
+        self.io_connections = {
+            key: row
+            for key, row in self.io_connections.items()
+            if uuid.UUID(row["input_thing_id"]) not in doomed and uuid.UUID(row["output_thing_id"]) not in doomed
+        }
+
+    # -- state cache ------------------------------------------------------------------------
+
+    async def load_states(self) -> dict[uuid.UUID, dict[uuid.UUID, Any]]:
+        """Cached state values by thing id and state type id."""
+        states: dict[uuid.UUID, dict[uuid.UUID, Any]] = {}
+        for (thing_id, state_type_id), value in self.states.items():
+            states.setdefault(thing_id, {})[state_type_id] = sql.decode_json(value)
+        return states
+
+    async def save_states(self, values: list[tuple[uuid.UUID, uuid.UUID, Any]]) -> None:
+        """Upsert a batch of (thing id, state type id, value) state cache entries."""
+        # Encode all first: a value that is not JSON-compatible fails the batch, as in SqlStore.
+        encoded = [((thing_id, state_type_id), sql.encode_json(value)) for thing_id, state_type_id, value in values]
+        self.states.update(encoded)
+
+    # -- plugin configurations --------------------------------------------------------------
+
+    async def load_plugin_configurations(self) -> dict[uuid.UUID, dict[uuid.UUID, Any]]:
+        """Stored configuration of every integration that has one."""
+        return {plugin_id: sql.decode_id_map(text) for plugin_id, text in self.plugin_configurations.items()}
+
+    async def save_plugin_configuration(self, plugin_id: uuid.UUID, values: dict[uuid.UUID, Any]) -> None:
+        """Store an integration's configuration."""
+        self.plugin_configurations[plugin_id] = sql.encode_json(values)
+
+    # -- IO connections ---------------------------------------------------------------------
+
+    async def load_io_connections(self) -> list[IOConnectionRecord]:
+        """Every stored IO connection."""
+        return [sql.io_connection_from_row(row) for row in self.io_connections.values()]
+
+    async def save_io_connection(self, record: IOConnectionRecord) -> None:
+        """Insert or replace an IO connection."""
+        self.io_connections[record.id] = sql.io_connection_to_row(record)
+
+    async def delete_io_connection(self, io_connection_id: uuid.UUID) -> None:
+        """Delete an IO connection."""
+        self.io_connections.pop(io_connection_id, None)
+
+    # -- history ----------------------------------------------------------------------------
+
+    async def append_history(self, entries: list[HistoryEntry]) -> None:
+        """Append a batch of history entries."""
+        rows = [sql.history_to_row(entry) for entry in entries]
+        for row in rows:
+            row["timestamp"] = as_utc(row["timestamp"])
+        self.history.extend(rows)
+
+    async def load_history(
+        self, thing_id: uuid.UUID, type_id: uuid.UUID | None = None, limit: int = 1000
+    ) -> list[HistoryEntry]:
+        """The newest history entries of a thing (of one type if given), oldest first."""
+        if limit <= 0:
+            return []
+        wanted_thing = str(thing_id)
+        wanted_type = None if type_id is None else str(type_id)
+        newest: list[HistoryEntry] = []
+        for row in reversed(self.history):
+            if row["thing_id"] == wanted_thing and (wanted_type is None or row["type_id"] == wanted_type):
+                newest.append(sql.history_from_row(row))
+                if len(newest) == limit:
+                    break
+        newest.reverse()
+        return newest
+
+    # -- users and tokens -------------------------------------------------------------------
+
+    async def load_users(self) -> list[UserRecord]:
+        """Every user, by name."""
+        return [sql.user_from_row(self.users[name]) for name in sorted(self.users)]
+
+    async def save_user(self, record: UserRecord) -> None:
+        """Insert or replace a user."""
+        self.users[record.username] = sql.user_to_row(record)
+
+    async def delete_user(self, username: str) -> None:
+        """Delete a user and its tokens."""
+        self.users.pop(username, None)
+        self.tokens = {key: row for key, row in self.tokens.items() if row["username"] != username}
+
+    async def load_tokens(self) -> list[TokenRecord]:
+        """Every token, oldest first."""
+        records = [sql.token_from_row(row) for row in self.tokens.values()]
+        records.sort(key=lambda record: (record.created, str(record.id)))
+        return records
+
+    async def save_token(self, record: TokenRecord) -> None:
+        """Insert a token (saving the same id again replaces it)."""
+        row = sql.token_to_row(record)
+        row["created"] = as_utc(row["created"])
+        self.tokens[record.id] = row
+
+    async def delete_token(self, token_id: uuid.UUID) -> None:
+        """Delete a token."""
+        self.tokens.pop(token_id, None)
+
+    # -- domains ----------------------------------------------------------------------------
+
+    async def load_domains(self) -> list[DomainRecord]:
+        """Every domain, by name."""
+        return [replace(self.domains[name]) for name in sorted(self.domains)]
+
+    async def save_domain(self, record: DomainRecord) -> None:
+        """Insert or replace a domain."""
+        self.domains[record.name] = replace(record)
+
+    async def delete_domain(self, name: str) -> None:
+        """Delete a domain."""
+        self.domains.pop(name, None)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Nothing is pending; only remember that the store was closed."""
+        self.closed = True
+
+
+if TYPE_CHECKING:
+
+    def _is_a_store(store: MemoryStore) -> Store:
+        # mypy checks here that MemoryStore satisfies the protocol the hub is typed against.
+        return store

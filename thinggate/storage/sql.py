@@ -1,0 +1,515 @@
+"""The store on SQLAlchemy 2 Core with an async engine: SQLite (aiosqlite) or PostgreSQL (asyncpg)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import uuid
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import msgspec
+from sqlalchemy import Connection, Row, Table, delete, event, insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql import Executable
+
+from thinggate.core.store import (
+    DomainRecord,
+    HistoryEntry,
+    IOConnectionRecord,
+    Store,
+    ThingRecord,
+    TokenRecord,
+    UserRecord,
+)
+from thinggate.storage import tables as t
+
+_Row: TypeAlias = Row[*tuple[Any, ...]]
+
+# Ids per statement when deleting by a list of ids: far below SQLite's and asyncpg's
+# bound-parameter limits (32766 / 32767).
+_CHUNK = 1000
+
+_encoder = msgspec.json.Encoder()
+_decode_any = msgspec.json.Decoder().decode
+_decode_id_map = msgspec.json.Decoder(dict[uuid.UUID, Any]).decode
+_decode_id_list = msgspec.json.Decoder(list[uuid.UUID]).decode
+_decode_filters = msgspec.json.Decoder(dict[uuid.UUID, str]).decode
+_decode_strings = msgspec.json.Decoder(list[str]).decode
+_decode_objects = msgspec.json.Decoder(list[dict[str, Any]]).decode
+
+
+def encode_json(value: Any) -> str:
+    """A value as stored: JSON text, UUIDs (also as dict keys) in their canonical form."""
+    return _encoder.encode(value).decode("utf-8")
+
+
+def decode_json(text: str | bytes) -> Any:
+    """A stored JSON value back as plain Python (UUIDs come back as strings)."""
+    return _decode_any(text)
+
+
+def decode_id_map(text: str | bytes) -> dict[uuid.UUID, Any]:
+    """A stored JSON object keyed by ids (params, settings, configuration) with uuid.UUID keys."""
+    return _decode_id_map(text)
+
+
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a bulk load fetches rows and builds records.
+
+    Loading 100,000 things allocates millions of tuples, dicts and lists; the collector would
+    rescan the growing heap again and again, two to three times the work of the load itself.
+    The records form no cycles. Nested and concurrent pauses restore the state found by the first.
+    """
+    global _gc_pauses, _gc_was_enabled
+    if _gc_pauses == 0:
+        _gc_was_enabled = gc.isenabled()
+        gc.disable()
+    _gc_pauses += 1
+    try:
+        yield
+    finally:
+        _gc_pauses -= 1
+        if _gc_pauses == 0 and _gc_was_enabled:
+            gc.enable()
+
+
+def make_engine(url: URL) -> AsyncEngine:
+    """An async engine for an async-driver URL, with SQLite set up for durable configuration writes."""
+    if url.get_backend_name() != "sqlite":
+        # pool_pre_ping: a restarted PostgreSQL server must not fail the next write.
+        return create_async_engine(url, pool_pre_ping=True)
+    in_memory = url.database in (None, "", ":memory:")
+    engine = create_async_engine(
+        url,
+        # Every connection to ":memory:" is its own database: share one.
+        poolclass=StaticPool if in_memory else None,
+        # Seconds a connection waits for another process's write lock before failing.
+        connect_args={"timeout": 30},
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module (it would not BEGIN before DDL,
+        # leaving migrations half-applied on a crash); the "begin" hook below emits BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # FULL: a commit is on disk (WAL fsynced) before it returns, so acknowledged changes survive kill -9.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+# Record <-> row conversions, shared with MemoryStore so that both stores give back the same values.
+
+
+def thing_to_row(record: ThingRecord) -> dict[str, Any]:
+    """A thing as a `things` row."""
+    return {
+        "id": str(record.id),
+        "thing_class_id": str(record.thing_class_id),
+        "plugin_id": str(record.plugin_id),
+        "name": record.name,
+        "params": encode_json(record.params),
+        "settings": encode_json(record.settings),
+        "parent_id": None if record.parent_id is None else str(record.parent_id),
+        "auto_created": record.auto_created,
+        "domain": record.domain,
+        "room": record.room,
+        "logged_state_type_ids": encode_json(record.logged_state_type_ids),
+        "logged_event_type_ids": encode_json(record.logged_event_type_ids),
+        "logged_action_type_ids": encode_json(record.logged_action_type_ids),
+        "state_filters": encode_json(record.state_filters),
+    }
+
+
+def thing_from_row(row: Mapping[Any, Any], shared_ids: dict[str, uuid.UUID] | None = None) -> ThingRecord:
+    """A `things` row as a thing record; `shared_ids` caches class and plugin ids across a bulk load."""
+    # Thousands of things share a handful of class and plugin ids: parse each once.
+    cache = {} if shared_ids is None else shared_ids
+    class_text, plugin_text, parent_id = row["thing_class_id"], row["plugin_id"], row["parent_id"]
+    return ThingRecord(
+        id=uuid.UUID(row["id"]),
+        thing_class_id=cache.get(class_text) or cache.setdefault(class_text, uuid.UUID(class_text)),
+        plugin_id=cache.get(plugin_text) or cache.setdefault(plugin_text, uuid.UUID(plugin_text)),
+        name=row["name"],
+        params=_decode_id_map(row["params"]),
+        settings=_decode_id_map(row["settings"]),
+        parent_id=None if parent_id is None else uuid.UUID(parent_id),
+        auto_created=bool(row["auto_created"]),
+        domain=row["domain"],
+        room=row["room"],
+        logged_state_type_ids=_decode_id_list(row["logged_state_type_ids"]),
+        logged_event_type_ids=_decode_id_list(row["logged_event_type_ids"]),
+        logged_action_type_ids=_decode_id_list(row["logged_action_type_ids"]),
+        state_filters=_decode_filters(row["state_filters"]),
+    )
+
+
+def io_connection_to_row(record: IOConnectionRecord) -> dict[str, Any]:
+    """An IO connection as an `io_connections` row."""
+    return {
+        "id": str(record.id),
+        "input_thing_id": str(record.input_thing_id),
+        "input_state_type_id": str(record.input_state_type_id),
+        "output_thing_id": str(record.output_thing_id),
+        "output_state_type_id": str(record.output_state_type_id),
+        "inverted": record.inverted,
+    }
+
+
+def io_connection_from_row(row: Mapping[Any, Any]) -> IOConnectionRecord:
+    """An `io_connections` row as a record."""
+    return IOConnectionRecord(
+        id=uuid.UUID(row["id"]),
+        input_thing_id=uuid.UUID(row["input_thing_id"]),
+        input_state_type_id=uuid.UUID(row["input_state_type_id"]),
+        output_thing_id=uuid.UUID(row["output_thing_id"]),
+        output_state_type_id=uuid.UUID(row["output_state_type_id"]),
+        inverted=bool(row["inverted"]),
+    )
+
+
+def user_to_row(record: UserRecord) -> dict[str, Any]:
+    """A user as a `users` row."""
+    return {
+        "username": record.username,
+        "password_hash": record.password_hash,
+        "email": record.email,
+        "display_name": record.display_name,
+        "home_domain": record.home_domain,
+        "roles": encode_json(record.roles),
+        "scopes": encode_json(record.scopes),
+        "allowed_thing_ids": encode_json(record.allowed_thing_ids),
+        "privileges": encode_json(record.privileges),
+    }
+
+
+def user_from_row(row: Mapping[Any, Any]) -> UserRecord:
+    """A `users` row as a record."""
+    return UserRecord(
+        username=row["username"],
+        password_hash=row["password_hash"],
+        email=row["email"],
+        display_name=row["display_name"],
+        home_domain=row["home_domain"],
+        roles=_decode_strings(row["roles"]),
+        scopes=_decode_strings(row["scopes"]),
+        allowed_thing_ids=_decode_id_list(row["allowed_thing_ids"]),
+        privileges=_decode_objects(row["privileges"]),
+    )
+
+
+def token_to_row(record: TokenRecord) -> dict[str, Any]:
+    """A token as a `tokens` row."""
+    return {
+        "id": str(record.id),
+        "username": record.username,
+        "token_hash": record.token_hash,
+        "device_name": record.device_name,
+        "created": record.created,
+    }
+
+
+def token_from_row(row: Mapping[Any, Any]) -> TokenRecord:
+    """A `tokens` row as a record (created as an aware UTC datetime)."""
+    return TokenRecord(
+        id=uuid.UUID(row["id"]),
+        username=row["username"],
+        token_hash=row["token_hash"],
+        device_name=row["device_name"],
+        created=t.as_utc(row["created"]),
+    )
+
+
+def history_to_row(entry: HistoryEntry) -> dict[str, Any]:
+    """A history entry as a `history` row (without its id, which the database assigns)."""
+    return {
+        "timestamp": entry.timestamp,
+        "thing_id": str(entry.thing_id),
+        "kind": entry.kind,
+        "type_id": str(entry.type_id),
+        "value": encode_json(entry.value),
+    }
+
+
+def history_from_row(row: Mapping[Any, Any]) -> HistoryEntry:
+    """A `history` row as an entry (timestamp as an aware UTC datetime)."""
+    return HistoryEntry(
+        timestamp=t.as_utc(row["timestamp"]),
+        thing_id=uuid.UUID(row["thing_id"]),
+        kind=row["kind"],
+        type_id=uuid.UUID(row["type_id"]),
+        value=_decode_any(row["value"]),
+    )
+
+
+def _chunks(ids: Sequence[uuid.UUID]) -> Iterable[list[str]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield [str(i) for i in ids[start : start + _CHUNK]]
+
+
+class StoreClosedError(RuntimeError):
+    """The store was used after `close()`."""
+
+
+class SqlStore:
+    """The `thinggate.core.store.Store` protocol on an async SQLAlchemy engine (SQLite or PostgreSQL).
+
+    Every write runs in its own transaction, committed before the coroutine returns.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._dialect = engine.dialect.name
+        # SQLite has one writer at a time; queueing writers here keeps them off the busy timeout.
+        self._write_lock: asyncio.Lock | None = asyncio.Lock() if self._dialect == "sqlite" else None
+        self._closed = False
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine the store runs on (for tools and tests)."""
+        return self._engine
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreClosedError("the store is closed")
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncConnection]:
+        self._check_open()
+        if self._write_lock is None:
+            async with self._engine.begin() as connection:
+                yield connection
+            return
+        async with self._write_lock, self._engine.begin() as connection:
+            yield connection
+
+    async def _rows(self, statement: Executable) -> Sequence[_Row]:
+        self._check_open()
+        async with self._engine.connect() as connection:
+            result = await connection.execute(statement)
+            return result.all()
+
+    def _upsert(self, table: Table, keys: Sequence[str]) -> Executable:
+        """INSERT ... ON CONFLICT (keys) DO UPDATE every other column, usable with executemany."""
+        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        statement = dialect_insert(table)
+        updates = {column.name: statement.excluded[column.name] for column in table.columns if column.name not in keys}
+        return statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
+
+    # -- things -----------------------------------------------------------------------------
+
+    async def load_things(self) -> list[ThingRecord]:
+        """Every stored thing."""
+        shared_ids: dict[str, uuid.UUID] = {}
+        with _gc_paused():
+            rows = await self._rows(select(t.things))
+            return [thing_from_row(row._mapping, shared_ids) for row in rows]
+
+    async def save_thing(self, record: ThingRecord) -> None:
+        """Insert or replace a thing, durably."""
+        await self.save_things([record])
+
+    async def save_things(self, records: Sequence[ThingRecord]) -> None:
+        """Insert or replace many things in one transaction, durably (not in the protocol: for imports)."""
+        if not records:
+            return
+        # One row per id: PostgreSQL refuses to update the same row twice in one statement.
+        rows = list({record.id: thing_to_row(record) for record in records}.values())
+        async with self._writing() as connection:
+            await connection.execute(self._upsert(t.things, ["id"]), rows)
+
+    async def delete_things(self, thing_ids: list[uuid.UUID]) -> None:
+        """Delete things, their cached states and their IO connections, durably."""
+        if not thing_ids:
+            return
+        async with self._writing() as connection:
+            for chunk in _chunks(thing_ids):
+                await connection.execute(
+                    delete(t.io_connections).where(
+                        or_(t.io_connections.c.input_thing_id.in_(chunk), t.io_connections.c.output_thing_id.in_(chunk))
+                    )
+                )
+                await connection.execute(delete(t.thing_states).where(t.thing_states.c.thing_id.in_(chunk)))
+                await connection.execute(delete(t.things).where(t.things.c.id.in_(chunk)))
+
+    # -- state cache ------------------------------------------------------------------------
+
+    async def load_states(self) -> dict[uuid.UUID, dict[uuid.UUID, Any]]:
+        """Cached state values by thing id and state type id."""
+        states: dict[uuid.UUID, dict[uuid.UUID, Any]] = {}
+        # Many states share a thing, and many things share state types: parse each id once.
+        thing_ids: dict[str, uuid.UUID] = {}
+        state_type_ids: dict[str, uuid.UUID] = {}
+        columns = t.thing_states.c
+        with _gc_paused():
+            rows = await self._rows(select(columns.thing_id, columns.state_type_id, columns.value))
+            for thing_text, state_type_text, value in rows:
+                thing_id = thing_ids.get(thing_text)
+                if thing_id is None:
+                    thing_id = thing_ids[thing_text] = uuid.UUID(thing_text)
+                    states[thing_id] = {}
+                state_type_id = state_type_ids.get(state_type_text) or state_type_ids.setdefault(
+                    state_type_text, uuid.UUID(state_type_text)
+                )
+                states[thing_id][state_type_id] = _decode_any(value)
+        return states
+
+    async def save_states(self, values: list[tuple[uuid.UUID, uuid.UUID, Any]]) -> None:
+        """Upsert a batch of (thing id, state type id, value) state cache entries."""
+        if not values:
+            return
+        # The last value of a key in the batch wins (and each key appears once, see save_things).
+        latest = {(thing_id, state_type_id): value for thing_id, state_type_id, value in values}
+        rows = [
+            {"thing_id": str(thing_id), "state_type_id": str(state_type_id), "value": encode_json(value)}
+            for (thing_id, state_type_id), value in latest.items()
+        ]
+        async with self._writing() as connection:
+            await connection.execute(self._upsert(t.thing_states, ["thing_id", "state_type_id"]), rows)
+
+    # -- plugin configurations --------------------------------------------------------------
+
+    async def load_plugin_configurations(self) -> dict[uuid.UUID, dict[uuid.UUID, Any]]:
+        """Stored configuration of every integration that has one."""
+        rows = await self._rows(select(t.plugin_configurations))
+        return {uuid.UUID(row.plugin_id): _decode_id_map(row.configuration) for row in rows}
+
+    async def save_plugin_configuration(self, plugin_id: uuid.UUID, values: dict[uuid.UUID, Any]) -> None:
+        """Store an integration's configuration, durably."""
+        row = {"plugin_id": str(plugin_id), "configuration": encode_json(values)}
+        async with self._writing() as connection:
+            await connection.execute(self._upsert(t.plugin_configurations, ["plugin_id"]), row)
+
+    # -- IO connections ---------------------------------------------------------------------
+
+    async def load_io_connections(self) -> list[IOConnectionRecord]:
+        """Every stored IO connection."""
+        return [io_connection_from_row(row._mapping) for row in await self._rows(select(t.io_connections))]
+
+    async def save_io_connection(self, record: IOConnectionRecord) -> None:
+        """Insert or replace an IO connection, durably."""
+        async with self._writing() as connection:
+            await connection.execute(self._upsert(t.io_connections, ["id"]), io_connection_to_row(record))
+
+    async def delete_io_connection(self, io_connection_id: uuid.UUID) -> None:
+        """Delete an IO connection, durably."""
+        async with self._writing() as connection:
+            await connection.execute(delete(t.io_connections).where(t.io_connections.c.id == str(io_connection_id)))
+
+    # -- history ----------------------------------------------------------------------------
+
+    async def append_history(self, entries: list[HistoryEntry]) -> None:
+        """Append a batch of history entries."""
+        if not entries:
+            return
+        rows = [history_to_row(entry) for entry in entries]
+        async with self._writing() as connection:
+            await connection.execute(insert(t.history), rows)
+
+    async def load_history(
+        self, thing_id: uuid.UUID, type_id: uuid.UUID | None = None, limit: int = 1000
+    ) -> list[HistoryEntry]:
+        """The newest history entries of a thing (of one type if given), oldest first."""
+        if limit <= 0:
+            return []
+        history = t.history
+        statement = select(history).where(history.c.thing_id == str(thing_id))
+        if type_id is not None:
+            statement = statement.where(history.c.type_id == str(type_id))
+        # Ids grow with appends, so they order entries even when clocks step back.
+        statement = statement.order_by(history.c.id.desc()).limit(limit)
+        rows = await self._rows(statement)
+        return [history_from_row(row._mapping) for row in reversed(rows)]
+
+    # -- users and tokens -------------------------------------------------------------------
+
+    async def load_users(self) -> list[UserRecord]:
+        """Every user."""
+        rows = await self._rows(select(t.users).order_by(t.users.c.username))
+        return [user_from_row(row._mapping) for row in rows]
+
+    async def save_user(self, record: UserRecord) -> None:
+        """Insert or replace a user, durably."""
+        async with self._writing() as connection:
+            await connection.execute(self._upsert(t.users, ["username"]), user_to_row(record))
+
+    async def delete_user(self, username: str) -> None:
+        """Delete a user and its tokens, durably."""
+        async with self._writing() as connection:
+            await connection.execute(delete(t.tokens).where(t.tokens.c.username == username))
+            await connection.execute(delete(t.users).where(t.users.c.username == username))
+
+    async def load_tokens(self) -> list[TokenRecord]:
+        """Every token."""
+        rows = await self._rows(select(t.tokens).order_by(t.tokens.c.created, t.tokens.c.id))
+        return [token_from_row(row._mapping) for row in rows]
+
+    async def save_token(self, record: TokenRecord) -> None:
+        """Insert a token, durably (saving the same id again replaces it, so a retry is harmless)."""
+        async with self._writing() as connection:
+            await connection.execute(self._upsert(t.tokens, ["id"]), token_to_row(record))
+
+    async def delete_token(self, token_id: uuid.UUID) -> None:
+        """Delete a token, durably."""
+        async with self._writing() as connection:
+            await connection.execute(delete(t.tokens).where(t.tokens.c.id == str(token_id)))
+
+    # -- domains ----------------------------------------------------------------------------
+
+    async def load_domains(self) -> list[DomainRecord]:
+        """Every domain."""
+        return [
+            DomainRecord(name=row.name, parent=row.parent, description=row.description)
+            for row in await self._rows(select(t.domains).order_by(t.domains.c.name))
+        ]
+
+    async def save_domain(self, record: DomainRecord) -> None:
+        """Insert or replace a domain, durably."""
+        row = {"name": record.name, "parent": record.parent, "description": record.description}
+        async with self._writing() as connection:
+            await connection.execute(self._upsert(t.domains, ["name"]), row)
+
+    async def delete_domain(self, name: str) -> None:
+        """Delete a domain, durably."""
+        async with self._writing() as connection:
+            await connection.execute(delete(t.domains).where(t.domains.c.name == name))
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Flush what is pending and close (every write is already committed: this releases connections)."""
+        if self._closed:
+            return
+        if self._write_lock is not None:
+            # Let a write that is under way finish before the connections go.
+            async with self._write_lock:
+                self._closed = True
+        self._closed = True
+        await self._engine.dispose()
+
+
+if TYPE_CHECKING:
+
+    def _is_a_store(store: SqlStore) -> Store:
+        # mypy checks here that SqlStore satisfies the protocol the hub is typed against.
+        return store
