@@ -155,10 +155,7 @@ async def bench_startup(workdir: Path, count: int) -> None:
         )
         for number in range(count)
     ]
-    await store.save_things(records) if hasattr(store, "save_things") else None
-    if not hasattr(store, "save_things"):
-        for record in records:
-            await store.save_thing(record)
+    await store.save_things(records)
     states = [(record.id, st.id, st.default_value) for record in records for st in light.state_types]
     await store.save_states(states)
     await store.close()

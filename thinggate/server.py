@@ -61,11 +61,12 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
 
 async def serve(config: Config, *, demo: bool = False, ready: asyncio.Event | None = None) -> None:
     """Run until SIGINT or SIGTERM, then stop cleanly."""
-    server = await start_server(config, demo=demo)
+    # Handlers first: a SIGTERM that arrives while the hub starts must still stop it cleanly.
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
+    server = await start_server(config, demo=demo)
     if ready is not None:
         ready.set()
     try:

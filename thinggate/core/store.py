@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 
@@ -99,6 +100,9 @@ class Store(Protocol):
 
     async def save_thing(self, record: ThingRecord) -> None:
         """Insert or replace a thing, durably."""
+
+    async def save_things(self, records: Sequence[ThingRecord]) -> None:
+        """Insert or replace many things in one durable transaction (imports, benchmarks)."""
 
     async def delete_things(self, thing_ids: list[uuid.UUID]) -> None:
         """Delete things, their cached states and their IO connections, durably."""
