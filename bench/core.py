@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from thinggate.storage.memory import MemoryStore
 
 from thinggate.core.events import StateChanged
 from thinggate.core.hub import Hub
@@ -27,6 +26,7 @@ from thinggate.core.security import SYSTEM
 from thinggate.core.store import ThingRecord
 from thinggate.integrations.virtual import VirtualIntegration
 from thinggate.storage import open_store
+from thinggate.storage.memory import MemoryStore
 
 
 class NullStore(MemoryStore):

@@ -7,12 +7,12 @@ import logging
 import uuid
 
 import pytest
-from thinggate.storage.memory import MemoryStore
 
 from tests.hubtools import drain, param_id, running_hub
 from thinggate.core.events import EventBus, StateChanged, ThingRemoved
 from thinggate.core.security import SYSTEM
 from thinggate.integrations.virtual.testbed import MOCK
+from thinggate.storage.memory import MemoryStore
 
 
 def removed() -> ThingRemoved:

@@ -6,7 +6,6 @@ import asyncio
 import uuid
 
 import pytest
-from thinggate.storage.memory import MemoryStore
 
 from tests.hubtools import (
     TIME_SCALE,
@@ -36,6 +35,7 @@ from thinggate.integrations.virtual.testbed import (
     USER_AND_PASS_MOCK,
     VIRTUAL_IO_LIGHT_MOCK,
 )
+from thinggate.storage.memory import MemoryStore
 
 HTTPPORT = param_id(MOCK, "httpport")
 ASYNC = param_id(MOCK, "async")

@@ -83,7 +83,12 @@ def test_convert_rejects(basic_type: BasicType, value: Any) -> None:
 
 PORT = ParamType(id=uuid.uuid4(), name="port", display_name="Port", type=BasicType.INT, min_value=1, max_value=65535)
 MODE = ParamType(
-    id=uuid.uuid4(), name="mode", display_name="Mode", type=BasicType.STRING, default_value="a", allowed_values=("a", "b")
+    id=uuid.uuid4(),
+    name="mode",
+    display_name="Mode",
+    type=BasicType.STRING,
+    default_value="a",
+    allowed_values=("a", "b"),
 )
 LEVEL = ParamType(
     id=uuid.uuid4(), name="level", display_name="Level", type=BasicType.DOUBLE, default_value=0.0, step_size=0.5

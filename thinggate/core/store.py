@@ -8,9 +8,9 @@ Values are JSON-compatible Python values; ids are `uuid.UUID`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from collections.abc import Sequence
 from typing import Any, Protocol
 
 
