@@ -20,14 +20,14 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from thinggate.core.errors import UserError, UserFailure
 from thinggate.core.model import Thing
-from thinggate.core.store import DomainRecord, TokenRecord, UserRecord
+from thinggate.core.store import DomainRecord, SecurityStore, TokenRecord, UserRecord
 
 _LOG = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -275,46 +275,6 @@ SYSTEM = Principal(name="system", scopes=Scope.ADMIN)
 _USERNAME = re.compile(r"[a-zA-Z0-9_\.+-@]{3,}")
 _DOMAIN_NAME = re.compile(r"[a-z0-9_-]+")
 _MIN_PASSWORD_LENGTH = 8
-
-
-class SecurityStore(Protocol):
-    """The part of `thinggate.core.store.Store` the security layer uses."""
-
-    async def load_users(self) -> list[UserRecord]:
-        """Every user."""
-        ...
-
-    async def save_user(self, record: UserRecord) -> None:
-        """Insert or replace a user, durably."""
-        ...
-
-    async def delete_user(self, username: str) -> None:
-        """Delete a user and its tokens, durably."""
-        ...
-
-    async def load_tokens(self) -> list[TokenRecord]:
-        """Every token."""
-        ...
-
-    async def save_token(self, record: TokenRecord) -> None:
-        """Insert a token, durably."""
-        ...
-
-    async def delete_token(self, token_id: uuid.UUID) -> None:
-        """Delete a token, durably."""
-        ...
-
-    async def load_domains(self) -> list[DomainRecord]:
-        """Every domain."""
-        ...
-
-    async def save_domain(self, record: DomainRecord) -> None:
-        """Insert or replace a domain, durably."""
-        ...
-
-    async def delete_domain(self, name: str) -> None:
-        """Delete a domain, durably."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)

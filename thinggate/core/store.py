@@ -92,7 +92,38 @@ class HistoryEntry:
     value: Any
 
 
-class Store(Protocol):
+class SecurityStore(Protocol):
+    """The persistence the security layer needs: users, tokens and domains."""
+
+    async def load_users(self) -> list[UserRecord]:
+        """Every user."""
+
+    async def save_user(self, record: UserRecord) -> None:
+        """Insert or replace a user, durably."""
+
+    async def delete_user(self, username: str) -> None:
+        """Delete a user and its tokens, durably."""
+
+    async def load_tokens(self) -> list[TokenRecord]:
+        """Every token."""
+
+    async def save_token(self, record: TokenRecord) -> None:
+        """Insert a token, durably."""
+
+    async def delete_token(self, token_id: uuid.UUID) -> None:
+        """Delete a token, durably."""
+
+    async def load_domains(self) -> list[DomainRecord]:
+        """Every domain."""
+
+    async def save_domain(self, record: DomainRecord) -> None:
+        """Insert or replace a domain, durably."""
+
+    async def delete_domain(self, name: str) -> None:
+        """Delete a domain, durably."""
+
+
+class Store(SecurityStore, Protocol):
     """Persistence the hub and the security layer are handed."""
 
     async def load_things(self) -> list[ThingRecord]:
@@ -135,33 +166,6 @@ class Store(Protocol):
         self, thing_id: uuid.UUID, type_id: uuid.UUID | None = None, limit: int = 1000
     ) -> list[HistoryEntry]:
         """The newest history entries of a thing (of one type if given), oldest first."""
-
-    async def load_users(self) -> list[UserRecord]:
-        """Every user."""
-
-    async def save_user(self, record: UserRecord) -> None:
-        """Insert or replace a user, durably."""
-
-    async def delete_user(self, username: str) -> None:
-        """Delete a user and its tokens, durably."""
-
-    async def load_tokens(self) -> list[TokenRecord]:
-        """Every token."""
-
-    async def save_token(self, record: TokenRecord) -> None:
-        """Insert a token, durably."""
-
-    async def delete_token(self, token_id: uuid.UUID) -> None:
-        """Delete a token, durably."""
-
-    async def load_domains(self) -> list[DomainRecord]:
-        """Every domain."""
-
-    async def save_domain(self, record: DomainRecord) -> None:
-        """Insert or replace a domain, durably."""
-
-    async def delete_domain(self, name: str) -> None:
-        """Delete a domain, durably."""
 
     async def close(self) -> None:
         """Flush what is pending and close."""
