@@ -281,6 +281,7 @@ class SqlStore:
         # SQLite has one writer at a time; queueing writers here keeps them off the busy timeout.
         self._write_lock: asyncio.Lock | None = asyncio.Lock() if self._dialect == "sqlite" else None
         self._closed = False
+        self._upserts: dict[tuple[str, tuple[str, ...]], Executable] = {}
 
     @property
     def engine(self) -> AsyncEngine:
@@ -311,10 +312,17 @@ class SqlStore:
 
     def _upsert(self, table: Table, keys: Sequence[str]) -> Executable:
         """INSERT ... ON CONFLICT (keys) DO UPDATE every other column, usable with executemany."""
+        # Built once per table: constructing the statement cost as much as a quarter of a durable add.
+        cache_key = (table.name, tuple(keys))
+        cached = self._upserts.get(cache_key)
+        if cached is not None:
+            return cached
         dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
         statement = dialect_insert(table)
         updates = {column.name: statement.excluded[column.name] for column in table.columns if column.name not in keys}
-        return statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
+        upsert = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
+        self._upserts[cache_key] = upsert
+        return upsert
 
     # -- things -----------------------------------------------------------------------------
 
