@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from thinggate.core.hub import Hub
-from thinggate.integrations.virtual import VirtualIntegration
+from tests.hubtools import running_hub
 from thinggate.storage import open_store
 
 WORKER = Path(__file__).with_name("crash_worker.py")
@@ -57,25 +56,20 @@ async def run_and_kill(data_dir: Path, database: str | None) -> dict[str, dict[s
 
 async def check_survivors(data_dir: Path, database: str | None, expected: dict[str, dict[str, Any]]) -> None:
     store = await open_store(database, data_dir)
-    virtual = VirtualIntegration(auto_things=False)
-    hub = Hub(store=store)
-    hub.register(virtual)
-    await hub.start()
-    await hub.wait_until_set_up()
     try:
-        min_value = virtual.thing_class_named("analogValue").param_type_named("minValue")
-        assert min_value is not None
-        for thing_id, state in expected.items():
-            thing = hub.things.get(uuid.UUID(thing_id))
-            if state.get("removed"):
-                assert thing is None, f"{thing_id} was removed and acknowledged, but came back"
-                continue
-            assert thing is not None, f"acknowledged thing {thing_id} was lost"
-            assert thing.name == state["name"]
-            assert thing.params[min_value.id] == state["min"]
-            assert thing.room == "r"
+        async with running_hub(store, auto_things=False) as (hub, virtual):
+            min_value = virtual.thing_class_named("analogValue").param_type_named("minValue")
+            assert min_value is not None
+            for thing_id, state in expected.items():
+                thing = hub.things.get(uuid.UUID(thing_id))
+                if state.get("removed"):
+                    assert thing is None, f"{thing_id} was removed and acknowledged, but came back"
+                    continue
+                assert thing is not None, f"acknowledged thing {thing_id} was lost"
+                assert thing.name == state["name"]
+                assert thing.params[min_value.id] == state["min"]
+                assert thing.room == "r"
     finally:
-        await hub.stop()
         await store.close()
 
 

@@ -24,6 +24,7 @@ from thinggate.core.hub import Hub, Timeouts
 from thinggate.core.model import SetupMethod, StateValueFilter, ThingSetupStatus
 from thinggate.core.security import SYSTEM, Principal, Scope
 from thinggate.integrations.virtual import PLUGIN, VENDOR, VirtualIntegration
+from thinggate.integrations.virtual.house import HOUSE_BEHAVIOURS
 from thinggate.integrations.virtual.testbed import (
     CHILD_MOCK,
     DISPLAY_PIN_MOCK,
@@ -120,7 +121,7 @@ async def test_20_plugin_configuration_persists(store: MemoryStore) -> None:
 
 async def test_21_thing_classes(hub: Hub, virtual: VirtualIntegration) -> None:
     total = len(virtual.thing_classes)
-    assert total == len(TESTBED_BEHAVIOURS) + len(virtual.thing_classes) - len(TESTBED_BEHAVIOURS)
+    assert total == len(TESTBED_BEHAVIOURS) + len(HOUSE_BEHAVIOURS)
     all_classes = (await hub.get_thing_classes(SYSTEM)).value
     assert all_classes is not None and len(all_classes) == total
     by_vendor = (await hub.get_thing_classes(SYSTEM, vendor_id=VENDOR.id)).value
