@@ -170,6 +170,23 @@ def user_token(
 
 
 @app.command()
+def pushbutton(config_path: ConfigOption = None, data_dir: DataDirOption = None) -> None:
+    """Press the hub's push button: the client waiting in JSONRPC.RequestPushButtonAuth gets a token."""
+    from thinggate.control import send_command, socket_path
+
+    config = _config(config_path, data_dir, None)
+    try:
+        answer = _run(send_command(socket_path(config.data_dir), "pushbutton"))
+    except (OSError, TimeoutError) as exc:
+        errors.print(f"[red]no running hub at {socket_path(config.data_dir)}:[/red] {exc}")
+        raise typer.Exit(1) from None
+    if answer.startswith("error"):
+        errors.print(answer)
+        raise typer.Exit(1)
+    console.print(answer)
+
+
+@app.command()
 def things(config_path: ConfigOption = None, data_dir: DataDirOption = None, database: DatabaseOption = None) -> None:
     """Print a table of the stored things and their last known states."""
     config = _config(config_path, data_dir, database)

@@ -40,6 +40,22 @@ class VirtualConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class JsonRpcConfig:
+    """Settings of the nymea JSON-RPC door (TLS and authentication are per transport, as in nymea)."""
+
+    tcp_tls: bool = True
+    tcp_authentication: bool = True
+    ws_tls: bool = True
+    ws_authentication: bool = True
+    certificate: str | None = None  # PEM file; replaces the self-signed one
+    private_key: str | None = None
+    zeroconf: bool = True
+    server_name: str = "thinggate"
+    lockdown_seconds: float = 3.0
+    max_connections: int = 1000
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything `thinggate serve` needs."""
 
@@ -49,6 +65,7 @@ class Config:
     log_level: str = "INFO"
     ports: Ports = field(default_factory=Ports)
     virtual: VirtualConfig = field(default_factory=VirtualConfig)
+    jsonrpc: JsonRpcConfig = field(default_factory=JsonRpcConfig)
 
     def with_overrides(self, **overrides: Any) -> Config:
         """A copy with the given top-level values replaced (None means: keep)."""
@@ -80,7 +97,8 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"{candidate}: {exc}") from None
     ports = _section(Ports, raw.pop("ports", {}), "ports")
     virtual = _section(VirtualConfig, raw.pop("virtual", {}), "virtual")
+    jsonrpc = _section(JsonRpcConfig, raw.pop("jsonrpc", {}), "jsonrpc")
     if "data_dir" in raw:
         raw["data_dir"] = Path(raw["data_dir"]).expanduser()
     config = _section(Config, raw, "top level")
-    return replace(config, ports=ports, virtual=virtual)
+    return replace(config, ports=ports, virtual=virtual, jsonrpc=jsonrpc)

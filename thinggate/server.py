@@ -5,9 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
+from thinggate.api.jsonrpc import JsonRpcDoor, JsonRpcServer, JsonRpcSettings, Listener
+from thinggate.api.jsonrpc.zeroconf import Announcement, announce
+from thinggate.api.tls import CertificateFiles, ensure_self_signed, server_context
 from thinggate.config import Config
+from thinggate.control import ControlSocket, socket_path
+from thinggate.core.events import EventBus
 from thinggate.core.hub import Hub
 from thinggate.core.security import SecurityManager
 from thinggate.core.store import Store
@@ -26,20 +33,89 @@ class Server:
     security: SecurityManager
     hub: Hub
     virtual: VirtualIntegration | None
+    server_uuid: uuid.UUID
+    jsonrpc: JsonRpcServer | None = None
+    control: ControlSocket | None = None
+    announcement: Announcement | None = None
 
     async def stop(self) -> None:
-        """Stop the hub (flushing state values) and close storage."""
+        """Close the doors, stop the hub (flushing state values) and close storage."""
+        if self.announcement is not None:
+            await self.announcement.close()
+        if self.control is not None:
+            await self.control.stop()
+        if self.jsonrpc is not None:
+            await self.jsonrpc.stop()
         await self.hub.stop()
         await self.store.close()
+
+
+def server_uuid(data_dir: Path) -> uuid.UUID:
+    """This hub's identity, made on first start and kept (clients pin certificates by it)."""
+    path = data_dir / "server-uuid"
+    try:
+        return uuid.UUID(path.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        value = uuid.uuid4()
+        path.write_text(f"{value}\n")
+        return value
+
+
+def _certificate(config: Config) -> CertificateFiles:
+    settings = config.jsonrpc
+    if settings.certificate and settings.private_key:
+        return CertificateFiles(Path(settings.certificate), Path(settings.private_key))
+    return ensure_self_signed(config.data_dir / "tls", "jsonrpc", common_name=settings.server_name)
+
+
+async def _start_jsonrpc(server: Server) -> None:
+    config = server.config
+    settings = config.jsonrpc
+    door = JsonRpcDoor(
+        hub=server.hub,
+        security=server.security,
+        server_uuid=server.server_uuid,
+        settings=JsonRpcSettings(
+            server_name=settings.server_name,
+            lockdown_seconds=settings.lockdown_seconds,
+            max_connections=settings.max_connections,
+        ),
+    )
+    tls = None
+    if settings.tcp_tls or settings.ws_tls:
+        tls = server_context(_certificate(config))
+    tcp = ws = None
+    if config.ports.jsonrpc_tcp is not None:
+        tcp = Listener(config.ports.jsonrpc_tcp, tls if settings.tcp_tls else None, settings.tcp_authentication)
+    if config.ports.jsonrpc_ws is not None:
+        ws = Listener(config.ports.jsonrpc_ws, tls if settings.ws_tls else None, settings.ws_authentication)
+    server.jsonrpc = JsonRpcServer(door, host=config.bind, tcp=tcp, websocket=ws)
+    await server.jsonrpc.start()
+
+    async def press() -> str:
+        return "authenticated a waiting client" if await door.push_button.press() else "nobody is waiting"
+
+    server.control = ControlSocket(socket_path(config.data_dir), {"pushbutton": press})
+    await server.control.start()
+    if settings.zeroconf:
+        listeners = []
+        if server.jsonrpc.tcp_port is not None:
+            listeners.append(("tcp", server.jsonrpc.tcp_port, settings.tcp_tls))
+        if server.jsonrpc.ws_port is not None:
+            listeners.append(("ws", server.jsonrpc.ws_port, settings.ws_tls))
+        server.announcement = await announce(
+            name=settings.server_name, server_uuid=server.server_uuid, listeners=listeners
+        )
 
 
 async def start_server(config: Config, *, demo: bool = False) -> Server:
     """Open storage, load users and start the hub with its integrations."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
     store = await open_store(config.database, config.data_dir)
-    security = SecurityManager(store)
+    bus = EventBus()
+    security = SecurityManager(store, bus=bus)
     await security.load()
-    hub = Hub(store=store)
+    hub = Hub(store=store, bus=bus)
     virtual: VirtualIntegration | None = None
     if config.virtual.enabled:
         virtual = VirtualIntegration(
@@ -55,8 +131,21 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
 
         await hub.wait_until_set_up()
         await populate(hub, virtual)
+    server = Server(
+        config=config,
+        store=store,
+        security=security,
+        hub=hub,
+        virtual=virtual,
+        server_uuid=server_uuid(config.data_dir),
+    )
+    try:
+        await _start_jsonrpc(server)
+    except BaseException:
+        await server.stop()
+        raise
     _LOG.info("thinggate is up: %d things, data in %s", len(hub.things), config.data_dir)
-    return Server(config=config, store=store, security=security, hub=hub, virtual=virtual)
+    return server
 
 
 async def serve(config: Config, *, demo: bool = False, ready: asyncio.Event | None = None) -> None:

@@ -7,9 +7,12 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from thinggate.core.model import EventRecord, IOConnection, ParamValues, Thing
+
+if TYPE_CHECKING:
+    from thinggate.core.security import UserInfo
 
 _LOG = logging.getLogger(__name__)
 
@@ -96,6 +99,35 @@ class ActionExecuted:
     status: str
 
 
+@dataclass(frozen=True, slots=True)
+class UserAdded:
+    """A user was created."""
+
+    user: UserInfo
+
+
+@dataclass(frozen=True, slots=True)
+class UserChanged:
+    """A user's scopes, allowed things, e-mail address or display name changed."""
+
+    user: UserInfo
+
+
+@dataclass(frozen=True, slots=True)
+class UserRemoved:
+    """A user was removed (and with it every token of it)."""
+
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRemoved:
+    """A login token was revoked; connections using it lose their rights at once."""
+
+    token_id: uuid.UUID
+    username: str
+
+
 HubEvent = (
     StateChanged
     | EventTriggered
@@ -107,6 +139,10 @@ HubEvent = (
     | IOConnectionRemoved
     | PluginConfigurationChanged
     | ActionExecuted
+    | UserAdded
+    | UserChanged
+    | UserRemoved
+    | TokenRemoved
 )
 
 

@@ -25,7 +25,9 @@ from typing import Any, TypeVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from thinggate.core import events as ev
 from thinggate.core.errors import UserError, UserFailure
+from thinggate.core.events import EventBus
 from thinggate.core.model import Thing
 from thinggate.core.store import DomainRecord, SecurityStore, TokenRecord, UserRecord
 
@@ -328,8 +330,12 @@ def _user_failure_for_missing(username: str) -> UserFailure:
 class SecurityManager:
     """Users (argon2 passwords), hashed login tokens and the domain tree, persisted in a store."""
 
-    def __init__(self, store: SecurityStore, *, hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self, store: SecurityStore, *, hasher: PasswordHasher | None = None, bus: EventBus | None = None
+    ) -> None:
         self._store = store
+        # Doors listen here to refresh or revoke open connections when users and tokens change.
+        self.bus = bus if bus is not None else EventBus()
         # Injectable so tests can use cheap argon2 parameters.
         self._hasher = hasher if hasher is not None else PasswordHasher()
         self._users: dict[str, _Account] = {}  # by lower-case username
@@ -474,6 +480,7 @@ class SecurityManager:
             self._check_privileges(privilege_tuple)
             await self._backend(f"save user {key!r}", self._store.save_user(_record(info, password_hash)))
             self._users[key] = _Account(info, password_hash)
+        self.bus.publish(ev.UserAdded(info))
         return info
 
     async def remove_user(self, username: str) -> None:
@@ -484,6 +491,7 @@ class SecurityManager:
             await self._backend(f"delete user {name!r}", self._store.delete_user(name))
             del self._users[name.lower()]
             self._tokens = {h: t for h, t in self._tokens.items() if t.username.lower() != name.lower()}
+        self.bus.publish(ev.UserRemoved(name))
 
     async def set_user_scopes(
         self, username: str, scopes: Scope, allowed_thing_ids: Iterable[uuid.UUID] | None = None
@@ -615,6 +623,7 @@ class SecurityManager:
                 )
             await self._backend(f"delete token {wanted}", self._store.delete_token(wanted))
             del self._tokens[token_hash]
+        self.bus.publish(ev.TokenRemoved(record.id, record.username))
 
     # -- domains ---------------------------------------------------------------------------
 
@@ -687,6 +696,7 @@ class SecurityManager:
                 self._check_privileges(changes["privileges"])
             updated = _Account(replace(account.info, **changes), account.password_hash)
             await self._save_account(updated)
+        self.bus.publish(ev.UserChanged(updated.info))
         return updated.info
 
     async def _save_account(self, account: _Account) -> None:

@@ -1,0 +1,473 @@
+"""The nymea JSON-RPC door: the protocol rules of nymea's JsonRPCServer over any transport.
+
+A transport (TCP or WebSocket) opens a Session per client, feeds it decoded messages through
+`handle`, and closes it. Everything else is here: the handshake, the token rule, initial setup,
+the per-peer lockdown, permission scopes from the introspection, param validation, dispatch to
+the namespace handlers and the notifications fanned out from the hub's event bus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from thinggate.api.jsonrpc import packing
+from thinggate.api.jsonrpc.framing import Garbage
+from thinggate.api.jsonrpc.handlers import MethodPermissionDenied, NamespaceHandler
+from thinggate.api.jsonrpc.handlers.integrations import IntegrationsHandler
+from thinggate.api.jsonrpc.handlers.jsonrpc import JsonRpcHandler
+from thinggate.api.jsonrpc.handlers.users import UsersHandler
+from thinggate.api.jsonrpc.pushbutton import PushButtonAuth
+from thinggate.api.jsonrpc.schema import IMPLEMENTED_NAMESPACES, MethodSpec, Schema, ValidationError
+from thinggate.api.jsonrpc.session import Session
+from thinggate.core import events as ev
+from thinggate.core.errors import UserFailure
+from thinggate.core.hub import Hub
+from thinggate.core.security import LoginLimiter, Principal, Scope, SecurityManager, scopes_from_names
+
+_LOG = logging.getLogger(__name__)
+_encode = msgspec.json.Encoder().encode
+
+ANONYMOUS = Principal(name="", scopes=Scope.ADMIN)
+"""Who a client is on a transport without authentication (nymea checks nothing there)."""
+
+_SETUP_METHODS = frozenset({"JSONRPC.Hello", "JSONRPC.RequestPushButtonAuth", "JSONRPC.CreateUser"})
+_OPEN_METHODS = frozenset({"JSONRPC.Hello", "JSONRPC.Authenticate", "JSONRPC.RequestPushButtonAuth"})
+_MAX_IN_FLIGHT = 256
+"""Requests of one client running at once; past this the client's reader waits (backpressure)."""
+
+
+@dataclass(frozen=True, slots=True)
+class JsonRpcSettings:
+    """What the door needs to know beyond the hub and the users."""
+
+    server_name: str = "thinggate"
+    lockdown_seconds: float = 3.0
+    hello_timeout: float = 10.0
+    max_connections: int = 1000
+    check_replies: bool = False
+    """Check every reply and notification against the introspection (tests turn this on)."""
+
+
+class JsonRpcDoor:
+    """nymea's JSON-RPC API (protocol 9.0) over the hub: JSONRPC, Integrations and Users."""
+
+    def __init__(
+        self,
+        *,
+        hub: Hub,
+        security: SecurityManager,
+        server_uuid: uuid.UUID,
+        settings: JsonRpcSettings | None = None,
+        push_button_available: bool = True,
+    ) -> None:
+        self.hub = hub
+        self.security = security
+        self.server_uuid = server_uuid
+        self.settings = settings or JsonRpcSettings()
+        self.push_button_available = push_button_available
+        self.schema = Schema.load()
+        self.introspection = self.schema.introspection(IMPLEMENTED_NAMESPACES)
+        self.limiter = LoginLimiter()
+        self.push_button = PushButtonAuth(security, self._push_button_finished)
+        self.sessions: dict[int, Session] = {}
+        self._next_session_id = 1
+        self._notification_id = 0
+        self._lockdown: dict[str, float] = {}
+        self._scopes: dict[str, Scope] = {}
+        handlers: list[NamespaceHandler] = [
+            JsonRpcHandler(self),
+            IntegrationsHandler(hub, {n: m.returns for n, m in self.schema.methods.items()}),
+            UsersHandler(security),
+        ]
+        self.handlers: dict[str, NamespaceHandler] = {handler.namespace: handler for handler in handlers}
+        self._check_complete()
+        self._unlisten: list[Callable[[], None]] = [hub.bus.listen(self._on_event)]
+        if security.bus is not hub.bus:
+            self._unlisten.append(security.bus.listen(self._on_event))
+
+    def _check_complete(self) -> None:
+        # Every declared method of an implemented namespace has a handler, and nothing else does.
+        declared = {n for n, m in self.schema.methods.items() if m.namespace in self.handlers}
+        served = {f"{h.namespace}.{name}" for h in self.handlers.values() for name in h.methods}
+        if declared != served:
+            raise RuntimeError(f"JSON-RPC handlers do not match the introspection: {sorted(declared ^ served)}")
+
+    def close(self) -> None:
+        """Stop listening to the hub and drop every client."""
+        for unlisten in self._unlisten:
+            unlisten()
+        self._unlisten.clear()
+        for session in list(self.sessions.values()):
+            session.close("server stopping")
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    def open_session(
+        self,
+        *,
+        peer: str,
+        transport_name: str,
+        authentication_required: bool,
+        write: Callable[[bytes], None],
+        buffered: Callable[[], int],
+        shutdown: Callable[[bool], None],
+    ) -> Session | None:
+        """A new client, or None when it must be refused (lockdown of its peer, too many clients)."""
+        if self._locked(peer):
+            _LOG.info("jsonrpc: refusing %s during its lockdown", peer)
+            return None
+        if len(self.sessions) >= self.settings.max_connections:
+            _LOG.warning("jsonrpc: refusing %s: %d clients connected", peer, len(self.sessions))
+            return None
+        session = Session(
+            id=self._next_session_id,
+            peer=peer,
+            transport_name=transport_name,
+            authentication_required=authentication_required,
+            write=write,
+            buffered=buffered,
+            shutdown=shutdown,
+        )
+        self._next_session_id += 1
+        if not authentication_required:
+            session.set_principal(ANONYMOUS)
+        self.sessions[session.id] = session
+        asyncio.get_running_loop().call_later(self.settings.hello_timeout, self._hello_deadline, session)
+        return session
+
+    def _hello_deadline(self, session: Session) -> None:
+        if not session.hello_done:
+            session.close(f"no JSONRPC.Hello within {self.settings.hello_timeout:g} s")
+
+    def close_session(self, session: Session) -> None:
+        """The transport is gone: forget the client (its running requests finish unanswered)."""
+        session.close("connection closed")
+        self.sessions.pop(session.id, None)
+        self.push_button.forget(session)
+
+    # -- lockdown (per peer, where nymea has one for the whole server) -------------------------
+
+    def _locked(self, peer: str) -> bool:
+        return self._lockdown.get(peer, 0.0) > time.monotonic()
+
+    def auth_failed(self, session: Session) -> None:
+        """An authentication failure: starts the peer's lockdown; a second one drops the client."""
+        now = time.monotonic()
+        if self._lockdown.get(session.peer, 0.0) > now:
+            session.drop_after_reply = "second authentication failure during lockdown"
+            return
+        if len(self._lockdown) > 10_000:
+            self._lockdown = {peer: until for peer, until in self._lockdown.items() if until > now}
+        self._lockdown[session.peer] = now + self.settings.lockdown_seconds
+
+    def _unauthorized(self, session: Session, request_id: Any, text: str) -> None:
+        session.error(request_id, text, status="unauthorized")
+        self.auth_failed(session)
+        session.close(text)
+
+    # -- tokens --------------------------------------------------------------------------------
+
+    def _principal_for(self, token: str) -> tuple[Principal | None, uuid.UUID | None]:
+        info = self.security.token_info(token) if token else None
+        if info is None:
+            return None, None
+        try:
+            return self.security.principal_for_user(info.username), info.id
+        except UserFailure:
+            return None, None
+
+    def adopt_token(self, session: Session, token: str) -> None:
+        """The connection now acts with `token` (Hello, Authenticate, push button)."""
+        session.token = token
+        principal, token_id = self._principal_for(token)
+        if principal is None and not session.authentication_required:
+            principal = ANONYMOUS
+        session.set_principal(principal, token_id)
+
+    def _take_hello_token(self, session: Session, token: str) -> None:
+        self.adopt_token(session, token)
+        if token and session.token_id is None:
+            self.auth_failed(session)
+
+    # -- requests ------------------------------------------------------------------------------
+
+    async def handle(self, session: Session, message: Any) -> None:
+        """Answer one decoded message (or parse failure) from a client."""
+        if isinstance(message, Garbage):
+            session.error(-1, f"Failed to parse JSON data: {message.reason}")
+            return
+        if not isinstance(message, dict):
+            session.error(-1, "Failed to parse JSON data: a request must be a JSON object")
+            return
+        request_id = message.get("id")
+        if not isinstance(request_id, int) or isinstance(request_id, bool):
+            session.error(0, "Error parsing command. Missing 'id'")
+            return
+        method = message.get("method")
+        if not isinstance(method, str) or method.count(".") != 1:
+            session.error(request_id, f"Error parsing method. Got: '{method}'', Expected: 'Namespace.method'")
+            return
+        if not session.hello_done and method != "JSONRPC.Hello":
+            session.error(request_id, "Handshake required. Call JSONRPC.Hello first.")
+            session.close("request before the handshake")
+            return
+        namespace, name = method.split(".")
+        handler = self.handlers.get(namespace)
+        if handler is None:
+            session.error(request_id, "No such namespace")
+            return
+        call = handler.methods.get(name)
+        if call is None:
+            session.error(request_id, "No such method")
+            return
+        spec = self.schema.methods[method]
+        token = message.get("token") or ""
+        if method == "JSONRPC.Hello":
+            self._take_hello_token(session, token if isinstance(token, str) else "")
+        elif token != session.token:
+            self._unauthorized(
+                session, request_id, "Changing the user (token) requires a new handshake. Call JSONRPC.Hello."
+            )
+            return
+        if not self._authorized(session, request_id, method, spec):
+            return
+        params = message.get("params")
+        try:
+            args = spec.check_params({} if params is None else params, "")
+        except ValidationError as error:
+            session.error(request_id, f"Invalid params: {error.reason} in {method}, param {error.path}")
+            return
+        if namespace == "JSONRPC":
+            # These change the session (token, locale, notifications): run them in order.
+            await self._run(session, request_id, spec, call, args)
+            if method == "JSONRPC.Hello":
+                session.hello_done = True
+            return
+        while len(session.tasks) >= _MAX_IN_FLIGHT:
+            await asyncio.wait(list(session.tasks), return_when=asyncio.FIRST_COMPLETED)
+        task = asyncio.get_running_loop().create_task(self._run(session, request_id, spec, call, args))
+        session.tasks.add(task)
+        task.add_done_callback(session.tasks.discard)
+
+    def _authorized(self, session: Session, request_id: Any, method: str, spec: MethodSpec) -> bool:
+        if session.authentication_required:
+            if not self.security.has_users:
+                if method not in _SETUP_METHODS and session.principal is None:
+                    self._unauthorized(session, request_id, "Initial setup required. Call JSONRPC.CreateUser first.")
+                    return False
+                if method in _SETUP_METHODS:
+                    return True
+            elif method not in _OPEN_METHODS and session.principal is None:
+                self._unauthorized(session, request_id, "Forbidden: Invalid token.")
+                return False
+        principal = session.principal
+        if principal is not None and not principal.has_scope(self._scope(spec)):
+            session.error(request_id, "Permission denied.")
+            return False
+        return True
+
+    def _scope(self, spec: MethodSpec) -> Scope:
+        scope = self._scopes.get(spec.permission_scope)
+        if scope is None:
+            scope = self._scopes[spec.permission_scope] = scopes_from_names([spec.permission_scope])
+        return scope
+
+    async def _run(self, session: Session, request_id: Any, spec: MethodSpec, call: Any, args: dict[str, Any]) -> None:
+        try:
+            reply = await call(session, args)
+            # Introspect's reply carries enums and flags beyond its declared returns (nymea's own quirk).
+            if self.settings.check_replies and spec.name != "JSONRPC.Introspect":
+                self._conforms(spec.check_returns, reply, spec.name)
+        except MethodPermissionDenied:
+            session.error(request_id, "Permission denied.")
+            return
+        except Exception as exc:  # a handler bug answers this request and serves everyone else on
+            _LOG.exception("jsonrpc: request %s of client %d failed", request_id, session.id)
+            session.error(request_id, f"Internal error: {type(exc).__name__}")
+            return
+        session.reply(request_id, reply)
+        if session.drop_after_reply:
+            session.close(session.drop_after_reply)
+
+    # -- notifications -------------------------------------------------------------------------
+
+    @staticmethod
+    def _conforms(check: Any, value: dict[str, Any], what: str) -> None:
+        try:
+            check(msgspec.json.decode(_encode(value)), "")
+        except ValidationError as error:
+            raise AssertionError(f"{what} does not match nymea's declaration: {error}") from None
+
+    def _notification(self, name: str, params: dict[str, Any]) -> bytes:
+        if self.settings.check_replies:
+            self._conforms(self.schema.notification_checkers[name], params, name)
+        self._notification_id += 1
+        return _encode({"id": self._notification_id, "notification": name, "params": params}) + b"\n"
+
+    def _broadcast(
+        self,
+        namespace: str,
+        name: str,
+        build: Callable[[], dict[str, Any]],
+        visible: Callable[[Session], bool] | None = None,
+    ) -> None:
+        data: bytes | None = None
+        for session in list(self.sessions.values()):
+            if namespace not in session.notifications or session.principal is None:
+                continue
+            if visible is not None and not visible(session):
+                continue
+            if data is None:
+                data = self._notification(f"{namespace}.{name}", build())
+            session.send(data)
+
+    def _sees_thing(self, thing_id: uuid.UUID) -> Callable[[Session], bool]:
+        def visible(session: Session) -> bool:
+            if session.sees_all:
+                return True
+            thing = self.hub.thing(thing_id)
+            return thing is not None and session.principal is not None and session.principal.may_see(thing)
+
+        return visible
+
+    def _on_event(self, event: ev.HubEvent) -> None:
+        if not self.sessions:
+            return
+        if isinstance(event, ev.StateChanged):
+            self._broadcast(
+                "Integrations",
+                "StateChanged",
+                lambda: {
+                    "thingId": event.thing_id,
+                    "stateTypeId": event.state_type_id,
+                    "value": event.value,
+                    "minValue": event.min_value,
+                    "maxValue": event.max_value,
+                    "possibleValues": list(event.possible_values or ()),
+                },
+                self._sees_thing(event.thing_id),
+            )
+        elif isinstance(event, ev.EventTriggered):
+            self._broadcast(
+                "Integrations",
+                "EventTriggered",
+                lambda: {"event": packing.event(event.event)},
+                self._sees_thing(event.event.thing_id),
+            )
+        elif isinstance(event, ev.ThingAdded | ev.ThingChanged):
+            name = "ThingAdded" if isinstance(event, ev.ThingAdded) else "ThingChanged"
+            self._broadcast(
+                "Integrations", name, lambda: {"thing": packing.thing(event.thing)}, self._sees_thing(event.thing.id)
+            )
+        elif isinstance(event, ev.ThingRemoved):
+            self._broadcast(
+                "Integrations", "ThingRemoved", lambda: {"thingId": event.thing_id}, self._saw_removed(event)
+            )
+        elif isinstance(event, ev.ThingSettingChanged):
+            self._broadcast(
+                "Integrations",
+                "ThingSettingChanged",
+                lambda: {
+                    "thingId": event.thing_id,
+                    "paramTypeId": packing.braced(event.param_type_id),
+                    "value": event.value,
+                },
+                self._sees_thing(event.thing_id),
+            )
+        elif isinstance(event, ev.IOConnectionAdded):
+            connection = event.io_connection
+            input_visible = self._sees_thing(connection.input_thing_id)
+            output_visible = self._sees_thing(connection.output_thing_id)
+            self._broadcast(
+                "Integrations",
+                "IOConnectionAdded",
+                lambda: {"ioConnection": packing.io_connection(connection)},
+                lambda session: input_visible(session) and output_visible(session),
+            )
+        elif isinstance(event, ev.IOConnectionRemoved):
+            self._broadcast("Integrations", "IOConnectionRemoved", lambda: {"ioConnectionId": event.io_connection_id})
+        elif isinstance(event, ev.PluginConfigurationChanged):
+            self._broadcast(
+                "Integrations",
+                "PluginConfigurationChanged",
+                lambda: {"pluginId": event.plugin_id, "configuration": packing.param_list(event.configuration)},
+            )
+        elif isinstance(event, ev.UserAdded | ev.UserChanged | ev.UserRemoved | ev.TokenRemoved):
+            self._on_security_event(event)
+
+    @staticmethod
+    def _saw_removed(event: ev.ThingRemoved) -> Callable[[Session], bool]:
+        def visible(session: Session) -> bool:
+            principal = session.principal
+            if session.sees_all:
+                return True
+            if principal is None:
+                return False
+            return event.thing_id in principal.allowed_thing_ids or (
+                principal.has_scope(Scope.ACCESS_ALL_THINGS) and principal.covers_domain(event.domain)
+            )
+
+        return visible
+
+    # -- users and tokens change under open connections ----------------------------------------
+
+    def _on_security_event(self, event: ev.UserAdded | ev.UserChanged | ev.UserRemoved | ev.TokenRemoved) -> None:
+        if isinstance(event, ev.TokenRemoved):
+            for session in list(self.sessions.values()):
+                if session.token_id == event.token_id:
+                    self._revoke(session)
+            return
+        username = event.username if isinstance(event, ev.UserRemoved) else event.user.username
+
+        def concerns(session: Session) -> bool:
+            principal = session.principal
+            return principal is not None and (principal.has_scope(Scope.ADMIN) or principal.name == username)
+
+        if isinstance(event, ev.UserRemoved):
+            for session in list(self.sessions.values()):
+                if session.token_id is not None and session.principal and session.principal.name == username:
+                    self._revoke(session)
+            self._broadcast("Users", "UserRemoved", lambda: {"username": username}, concerns)
+            return
+        if isinstance(event, ev.UserChanged):
+            for session in list(self.sessions.values()):
+                if session.token_id is not None and session.principal and session.principal.name == username:
+                    self._refresh(session)
+        name = "UserAdded" if isinstance(event, ev.UserAdded) else "UserChanged"
+        self._broadcast("Users", name, lambda: {"userInfo": packing.user_info(event.user)}, concerns)
+
+    def _revoke(self, session: Session) -> None:
+        # The token is no longer valid: no more notifications, and the next call is refused.
+        session.set_principal(None if session.authentication_required else ANONYMOUS)
+
+    def _refresh(self, session: Session) -> None:
+        before = {t.id for t in self.hub.things.values() if session.principal and session.principal.may_see(t)}
+        principal, token_id = self._principal_for(session.token)
+        session.set_principal(principal, token_id)
+        if principal is None or "Integrations" not in session.notifications:
+            return
+        # Granting or withdrawing things is announced to that user as things coming and going.
+        after = {t.id for t in self.hub.things.values() if principal.may_see(t)}
+        for thing_id in sorted(after - before, key=str):
+            thing = packing.thing(self.hub.things[thing_id])
+            session.send(self._notification("Integrations.ThingAdded", {"thing": thing}))
+        for thing_id in sorted(before - after, key=str):
+            session.send(self._notification("Integrations.ThingRemoved", {"thingId": thing_id}))
+
+    # -- push button ---------------------------------------------------------------------------
+
+    def _push_button_finished(self, session: Session, success: bool, transaction_id: int, token: str) -> None:
+        params: dict[str, Any] = {"success": success, "transactionId": transaction_id}
+        if success:
+            params["token"] = token
+            self.adopt_token(session, token)
+        # To the requester only, whatever its notification settings.
+        session.send(self._notification("JSONRPC.PushButtonAuthFinished", params))

@@ -1,0 +1,99 @@
+"""One client connection's state: token, principal, locale, notification namespaces and its outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from thinggate.api.jsonrpc.translations import translator
+from thinggate.core.security import ROOT_DOMAIN, Principal, Scope
+
+_LOG = logging.getLogger(__name__)
+
+MAX_WRITE_BUFFER = 4 * 1024 * 1024
+"""Bytes a client may leave unread before it is dropped: a stalled reader must not grow the hub."""
+
+_encode = msgspec.json.Encoder().encode
+
+
+@dataclass(slots=True)
+class Session:
+    """A connected client of the JSON-RPC door (TCP or WebSocket)."""
+
+    id: int
+    peer: str
+    transport_name: str
+    authentication_required: bool
+    write: Callable[[bytes], None]
+    buffered: Callable[[], int]
+    shutdown: Callable[[bool], None]
+    locale: str = "en_US"
+    hello_done: bool = False
+    token: str = ""
+    token_id: uuid.UUID | None = None
+    principal: Principal | None = None
+    sees_all: bool = False
+    notifications: set[str] = field(default_factory=set)
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    closed: bool = False
+    drop_after_reply: str = ""
+    close_reason: str = ""
+    connected_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def translate(self) -> Callable[[str], str]:
+        """Display texts in the connection's language."""
+        return translator(self.locale)
+
+    def set_principal(self, principal: Principal | None, token_id: uuid.UUID | None = None) -> None:
+        """Who this connection acts as from now on (None: nobody, as with a bad or revoked token)."""
+        self.principal = principal
+        self.token_id = token_id
+        # Precomputed so that fan-out to an unrestricted client costs no per-thing check.
+        self.sees_all = principal is not None and (
+            principal.has_scope(Scope.ACCESS_ALL_THINGS) and principal.home_domain == ROOT_DOMAIN
+        )
+
+    def send(self, data: bytes) -> bool:
+        """Queue bytes for the client; drops the client when it has stopped reading."""
+        if self.closed:
+            return False
+        if self.buffered() > MAX_WRITE_BUFFER:
+            self.close(f"left more than {MAX_WRITE_BUFFER} bytes unread", graceful=False)
+            return False
+        try:
+            self.write(data)
+        except Exception as exc:  # a transport torn down under us
+            self.close(f"write failed: {exc}", graceful=False)
+            return False
+        return True
+
+    def reply(self, request_id: Any, params: dict[str, Any], *, deprecation: str = "") -> None:
+        """A success response."""
+        message: dict[str, Any] = {"id": request_id, "status": "success", "params": params}
+        if deprecation:
+            message["deprecationWarning"] = deprecation
+        self.send(_encode(message) + b"\n")
+
+    def error(self, request_id: Any, text: str, *, status: str = "error") -> None:
+        """An error (or unauthorized) response."""
+        self.send(_encode({"id": request_id, "status": status, "error": text}) + b"\n")
+
+    def close(self, reason: str, *, graceful: bool = True) -> None:
+        """Drop the connection (idempotent); graceful lets what was sent reach the client first."""
+        if self.closed:
+            return
+        self.closed = True
+        self.close_reason = reason
+        _LOG.info("jsonrpc %s client %d (%s) dropped: %s", self.transport_name, self.id, self.peer, reason)
+        try:
+            self.shutdown(graceful)
+        except Exception:  # already gone
+            pass

@@ -1,0 +1,199 @@
+"""The JSON-RPC door's listeners: raw TCP (nymea://, nymeas://) and WebSocket (ws://, wss://).
+
+Both write compact JSON plus `\\n` straight onto the transport (a WebSocket text frame per
+message, built here), so a notification costs one buffer append per client and a client that
+stops reading is noticed by its transport's write buffer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+import struct
+from dataclasses import dataclass
+
+from aiohttp import WSMsgType, web
+
+from thinggate.api.jsonrpc.door import JsonRpcDoor
+from thinggate.api.jsonrpc.framing import MAX_BUFFER, BufferOverflow, MessageSplitter
+
+_LOG = logging.getLogger(__name__)
+_READ_SIZE = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Listener:
+    """One transport's settings."""
+
+    port: int
+    tls: ssl.SSLContext | None = None
+    authentication: bool = True
+
+
+def _peer_host(peername: object) -> str:
+    if isinstance(peername, tuple) and peername:
+        return str(peername[0])
+    return str(peername or "unknown")
+
+
+def text_frame(payload: bytes) -> bytes:
+    """An unmasked, unfragmented WebSocket text frame (server to client)."""
+    size = len(payload)
+    if size < 126:
+        return bytes((0x81, size)) + payload
+    if size < 65536:
+        return struct.pack("!BBH", 0x81, 126, size) + payload
+    return struct.pack("!BBQ", 0x81, 127, size) + payload
+
+
+class JsonRpcServer:
+    """Serves a JsonRpcDoor on a TCP listener and a WebSocket listener (either may be absent)."""
+
+    def __init__(
+        self, door: JsonRpcDoor, *, host: str, tcp: Listener | None = None, websocket: Listener | None = None
+    ) -> None:
+        self.door = door
+        self.host = host
+        self.tcp = tcp
+        self.websocket = websocket
+        self.tcp_port: int | None = None
+        self.ws_port: int | None = None
+        self._tcp_server: asyncio.Server | None = None
+        self._runner: web.AppRunner | None = None
+        self._connections: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        """Open the listeners; the bound ports are in tcp_port and ws_port."""
+        if self.tcp is not None:
+            self._tcp_server = await asyncio.start_server(
+                self._serve_tcp, self.host, self.tcp.port, ssl=self.tcp.tls, limit=_READ_SIZE
+            )
+            self.tcp_port = self._tcp_server.sockets[0].getsockname()[1]
+        if self.websocket is not None:
+            app = web.Application()
+            app.router.add_get("/", self._serve_websocket)
+            self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, self.host, self.websocket.port, ssl_context=self.websocket.tls)
+            await site.start()
+            # aiohttp keeps the listening server private; its sockets tell the port picked for 0.
+            sockets = getattr(site._server, "sockets", None) or []
+            self.ws_port = sockets[0].getsockname()[1] if sockets else self.websocket.port
+        _LOG.info("jsonrpc door listening: tcp %s, websocket %s", self.tcp_port, self.ws_port)
+
+    async def stop(self) -> None:
+        """Close the listeners and every client."""
+        self.door.close()
+        if self._tcp_server is not None:
+            self._tcp_server.close()
+            for task in list(self._connections):
+                task.cancel()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._tcp_server.wait_closed(), 2)
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- TCP -----------------------------------------------------------------------------------
+
+    async def _serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        assert self.tcp is not None
+        task = asyncio.current_task()
+        if task is not None:
+            self._connections.add(task)
+        transport = writer.transport
+
+        def shutdown(graceful: bool) -> None:
+            if graceful:
+                transport.close()  # sends what is buffered first
+            else:
+                transport.abort()
+
+        session = self.door.open_session(
+            peer=_peer_host(writer.get_extra_info("peername")),
+            transport_name="tcp",
+            authentication_required=self.tcp.authentication,
+            write=transport.write,
+            buffered=transport.get_write_buffer_size,
+            shutdown=shutdown,
+        )
+        if session is None:
+            transport.abort()
+            if task is not None:
+                self._connections.discard(task)
+            return
+        splitter = MessageSplitter()
+        try:
+            while not session.closed:
+                data = await reader.read(_READ_SIZE)
+                if not data:
+                    break
+                try:
+                    messages = splitter.feed(data)
+                except BufferOverflow as overflow:
+                    session.close(f"garbage: {overflow}", graceful=False)
+                    break
+                for message in messages:
+                    await self.door.handle(session, message)
+                    if session.closed:
+                        break
+        except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
+            pass
+        finally:
+            self.door.close_session(session)
+            if task is not None:
+                self._connections.discard(task)
+
+    # -- WebSocket -----------------------------------------------------------------------------
+
+    async def _serve_websocket(self, request: web.Request) -> web.StreamResponse:
+        assert self.websocket is not None
+        socket = web.WebSocketResponse(compress=False, max_msg_size=MAX_BUFFER, autoping=True)
+        await socket.prepare(request)
+        transport = request.transport
+        if transport is None:
+            return socket
+
+        def write(data: bytes) -> None:
+            transport.write(text_frame(data))
+
+        def shutdown(graceful: bool) -> None:
+            if graceful:
+                asyncio.get_running_loop().create_task(socket.close())
+            else:
+                transport.abort()
+
+        session = self.door.open_session(
+            peer=_peer_host(request.remote),
+            transport_name="websocket",
+            authentication_required=self.websocket.authentication,
+            write=write,
+            buffered=transport.get_write_buffer_size,
+            shutdown=shutdown,
+        )
+        if session is None:
+            await socket.close()
+            return socket
+        splitter = MessageSplitter()
+        try:
+            async for frame in socket:
+                if frame.type is WSMsgType.TEXT:
+                    try:
+                        messages = splitter.feed(frame.data.encode("utf-8"))
+                    except BufferOverflow as overflow:
+                        session.close(f"garbage: {overflow}", graceful=False)
+                        break
+                    for message in messages:
+                        await self.door.handle(session, message)
+                        if session.closed:
+                            break
+                elif frame.type is WSMsgType.BINARY:
+                    _LOG.debug("jsonrpc websocket client %d sent a binary frame; ignored as nymea does", session.id)
+                if session.closed:
+                    break
+        except ConnectionError:
+            pass
+        finally:
+            self.door.close_session(session)
+        return socket

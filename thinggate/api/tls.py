@@ -1,0 +1,80 @@
+"""TLS for the doors: a self-signed certificate made on first start and kept, or the owner's own."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import logging
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+_LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateFiles:
+    """A PEM certificate (chain) and its private key."""
+
+    certificate: Path
+    private_key: Path
+
+
+def ensure_self_signed(directory: Path, name: str, *, common_name: str) -> CertificateFiles:
+    """The certificate `<name>.crt`/`<name>.key` in `directory`, created (RSA 2048, 10 years) if missing.
+
+    RSA rather than EC so that clients pinned to RSA key exchange suites (e.g. AES256-SHA256) connect.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    files = CertificateFiles(directory / f"{name}.crt", directory / f"{name}.key")
+    if files.certificate.exists() and files.private_key.exists():
+        return files
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=3650))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [
+                    x509.DNSName(common_name),
+                    x509.DNSName("localhost"),
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                    x509.IPAddress(ipaddress.ip_address("::1")),
+                ]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    # The key is written owner-only before it holds anything.
+    files.private_key.touch(mode=0o600, exist_ok=True)
+    files.private_key.write_bytes(key_pem)
+    files.certificate.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    _LOG.info("made a self-signed certificate for %r in %s", common_name, files.certificate)
+    return files
+
+
+def server_context(files: CertificateFiles, *, ciphers: str | None = None) -> ssl.SSLContext:
+    """A server-side TLS context (TLS 1.2 or later, as nymea offers) for the given certificate."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if ciphers:
+        context.set_ciphers(ciphers)
+    context.load_cert_chain(str(files.certificate), str(files.private_key))
+    return context
