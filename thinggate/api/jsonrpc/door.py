@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +54,38 @@ class JsonRpcSettings:
     max_connections: int = 1000
     check_replies: bool = False
     """Check every reply and notification against the introspection (tests turn this on)."""
+
+
+class _Continuation:
+    """Awaitable that drives a coroutine already started by hand from where it suspended."""
+
+    __slots__ = ("coroutine", "waiting_on")
+
+    def __init__(self, coroutine: Coroutine[Any, Any, None], waiting_on: Any) -> None:
+        self.coroutine = coroutine
+        self.waiting_on = waiting_on
+
+    def __await__(self) -> Generator[Any, None, None]:
+        # The same protocol a Task speaks with a coroutine: hand up what it waits on, resume with
+        # send(None) (or throw) once that is done, until it returns.
+        waiting_on = self.waiting_on
+        while True:
+            try:
+                yield waiting_on
+            except BaseException as exc:
+                try:
+                    waiting_on = self.coroutine.throw(exc)
+                except StopIteration:
+                    return
+            else:
+                try:
+                    waiting_on = self.coroutine.send(None)
+                except StopIteration:
+                    return
+
+
+async def _continue(coroutine: Coroutine[Any, Any, None], waiting_on: Any) -> None:
+    await _Continuation(coroutine, waiting_on)
 
 
 class JsonRpcDoor:
@@ -253,7 +285,15 @@ class JsonRpcDoor:
             return
         while len(session.tasks) >= _MAX_IN_FLIGHT:
             await asyncio.wait(list(session.tasks), return_when=asyncio.FIRST_COMPLETED)
-        task = asyncio.get_running_loop().create_task(self._run(session, request_id, spec, call, args))
+        # Run eagerly: most requests (reads, actions a device confirms at once) finish without
+        # suspending, and then cost no task. One that waits (a slow device) continues in a task,
+        # so the client's later requests are not held up behind it.
+        running = self._run(session, request_id, spec, call, args)
+        try:
+            waiting_on = running.send(None)
+        except StopIteration:
+            return
+        task = asyncio.get_running_loop().create_task(_continue(running, waiting_on))
         session.tasks.add(task)
         task.add_done_callback(session.tasks.discard)
 
