@@ -31,7 +31,13 @@ class Announcement:
         await self._zeroconf.async_close()
 
 
-async def announce(*, name: str, server_uuid: uuid.UUID, listeners: list[tuple[str, int, bool]]) -> Announcement | None:
+async def announce(
+    *,
+    name: str,
+    server_uuid: uuid.UUID,
+    listeners: list[tuple[str, int, bool]],
+    interfaces: list[str] | None = None,
+) -> Announcement | None:
     """Announce (kind "tcp" or "ws", port, TLS) listeners; None when zeroconf is not installed."""
     try:
         from zeroconf import ServiceInfo  # type: ignore[import-not-found, unused-ignore]
@@ -39,14 +45,15 @@ async def announce(*, name: str, server_uuid: uuid.UUID, listeners: list[tuple[s
     except ImportError:
         _LOG.info("zeroconf is not installed: the JSON-RPC door is not announced")
         return None
-    zeroconf = AsyncZeroconf()
+    zeroconf = AsyncZeroconf(interfaces=interfaces) if interfaces else AsyncZeroconf()
     host = socket.gethostname()
     services = []
-    for index, (kind, port, tls) in enumerate(listeners):
+    for kind, port, tls in listeners:
         service_type = "_jsonrpc._tcp.local." if kind == "tcp" else "_ws._tcp.local."
         info = ServiceInfo(
             service_type,
-            f"thinggate-{kind}-{index}.{service_type}",
+            # nymea names its services nymea-<tcp|ws>-<id>; the server id keeps two hubs apart.
+            f"thinggate-{kind}-{str(server_uuid)[:8]}.{service_type}",
             port=port,
             properties={
                 "jsonrpcVersion": PROTOCOL_VERSION,
@@ -58,6 +65,6 @@ async def announce(*, name: str, server_uuid: uuid.UUID, listeners: list[tuple[s
             },
             server=f"{host}.local.",
         )
-        await zeroconf.async_register_service(info)
+        await zeroconf.async_register_service(info, allow_name_change=True)
         services.append(info)
     return Announcement(zeroconf, services)
