@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import gc
 import logging
 import signal
 import uuid
@@ -144,8 +146,19 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
     except BaseException:
         await server.stop()
         raise
+    _release_start_up_memory()
     _LOG.info("thinggate is up: %d things, data in %s", len(hub.things), config.data_dir)
     return server
+
+
+def _release_start_up_memory() -> None:
+    """Hand memory freed after start-up (migrations, restore buffers) back to the system."""
+    gc.collect()
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 async def serve(config: Config, *, demo: bool = False, ready: asyncio.Event | None = None) -> None:

@@ -9,11 +9,6 @@ import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-
 _LOG = logging.getLogger(__name__)
 
 
@@ -34,6 +29,12 @@ def ensure_self_signed(directory: Path, name: str, *, common_name: str) -> Certi
     files = CertificateFiles(directory / f"{name}.crt", directory / f"{name}.key")
     if files.certificate.exists() and files.private_key.exists():
         return files
+    # Loaded only to make a certificate (first start): it costs memory for the process's life.
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime.datetime.now(datetime.UTC)
