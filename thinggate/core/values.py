@@ -13,8 +13,13 @@ from thinggate.core.model import BasicType, ParamType, ParamValues
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _COLOR = re.compile(r"^#([0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
+_MISSING = object()
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
+
+
+_UUID_CACHE: dict[str, uuid.UUID | None] = {}
+_UUID_CACHE_SIZE = 8192
 
 
 def parse_uuid(value: Any) -> uuid.UUID | None:
@@ -23,13 +28,21 @@ def parse_uuid(value: Any) -> uuid.UUID | None:
         return value
     if not isinstance(value, str) or len(value) > 40:
         return None
+    # Doors hand in the same few ids over and over; uuid.UUID() is a noticeable part of a request.
+    cached = _UUID_CACHE.get(value, _MISSING)
+    if cached is not _MISSING:
+        return cached  # type: ignore[return-value]
     text = value.strip()
     if text.startswith("{") and text.endswith("}"):
         text = text[1:-1]
     try:
-        return uuid.UUID(text)
+        parsed: uuid.UUID | None = uuid.UUID(text)
     except ValueError:
-        return None
+        parsed = None
+    if len(_UUID_CACHE) >= _UUID_CACHE_SIZE:
+        _UUID_CACHE.clear()  # bounded: ids from clients are not trusted to repeat
+    _UUID_CACHE[value] = parsed
+    return parsed
 
 
 def _to_int(value: Any) -> int | None:

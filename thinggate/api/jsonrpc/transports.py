@@ -88,8 +88,11 @@ class JsonRpcServer:
         self.door.close()
         if self._tcp_server is not None:
             self._tcp_server.close()
-            for task in list(self._connections):
-                task.cancel()
+            # The door has closed every transport: the readers see the end of input and finish.
+            if self._connections:
+                _, stuck = await asyncio.wait(list(self._connections), timeout=2)
+                for task in stuck:
+                    task.cancel()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._tcp_server.wait_closed(), 2)
         if self._runner is not None:
