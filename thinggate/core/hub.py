@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
+from thinggate.core import eager
 from thinggate.core import events as ev
 from thinggate.core.errors import ThingError, ThingFailure
 from thinggate.core.integration import Integration, Pairing
@@ -967,7 +968,7 @@ class Hub:
         action = Action(thing_id=thing.id, action_type_id=action_type.id, params=verified)
         integration = self.integrations[thing.plugin_id]
         try:
-            await asyncio.wait_for(integration.execute_action(thing, action), self.timeouts.action)
+            await eager.within(integration.execute_action(thing, action), self.timeouts.action)
         except ThingFailure as failure:
             self._action_done(thing, action, failure.error)
             raise
@@ -1140,7 +1141,7 @@ class Hub:
 
     async def _run_io_action(self, integration: Integration, thing: Thing, action: Action) -> None:
         try:
-            await asyncio.wait_for(integration.execute_action(thing, action), self.timeouts.action)
+            await eager.within(integration.execute_action(thing, action), self.timeouts.action)
         except Exception as exc:
             _LOG.warning("IO sync to %s failed: %s", thing.name, exc)
 

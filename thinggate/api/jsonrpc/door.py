@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from thinggate.api.jsonrpc.handlers.users import UsersHandler
 from thinggate.api.jsonrpc.pushbutton import PushButtonAuth
 from thinggate.api.jsonrpc.schema import IMPLEMENTED_NAMESPACES, MethodSpec, Schema, ValidationError
 from thinggate.api.jsonrpc.session import Session
+from thinggate.core import eager
 from thinggate.core import events as ev
 from thinggate.core.errors import UserFailure
 from thinggate.core.hub import Hub
@@ -54,38 +55,6 @@ class JsonRpcSettings:
     max_connections: int = 1000
     check_replies: bool = False
     """Check every reply and notification against the introspection (tests turn this on)."""
-
-
-class _Continuation:
-    """Awaitable that drives a coroutine already started by hand from where it suspended."""
-
-    __slots__ = ("coroutine", "waiting_on")
-
-    def __init__(self, coroutine: Coroutine[Any, Any, None], waiting_on: Any) -> None:
-        self.coroutine = coroutine
-        self.waiting_on = waiting_on
-
-    def __await__(self) -> Generator[Any, None, None]:
-        # The same protocol a Task speaks with a coroutine: hand up what it waits on, resume with
-        # send(None) (or throw) once that is done, until it returns.
-        waiting_on = self.waiting_on
-        while True:
-            try:
-                yield waiting_on
-            except BaseException as exc:
-                try:
-                    waiting_on = self.coroutine.throw(exc)
-                except StopIteration:
-                    return
-            else:
-                try:
-                    waiting_on = self.coroutine.send(None)
-                except StopIteration:
-                    return
-
-
-async def _continue(coroutine: Coroutine[Any, Any, None], waiting_on: Any) -> None:
-    await _Continuation(coroutine, waiting_on)
 
 
 class JsonRpcDoor:
@@ -289,11 +258,10 @@ class JsonRpcDoor:
         # suspending, and then cost no task. One that waits (a slow device) continues in a task,
         # so the client's later requests are not held up behind it.
         running = self._run(session, request_id, spec, call, args)
-        try:
-            waiting_on = running.send(None)
-        except StopIteration:
+        finished, waiting_on = eager.start(running)
+        if finished:
             return
-        task = asyncio.get_running_loop().create_task(_continue(running, waiting_on))
+        task = asyncio.get_running_loop().create_task(eager.resume(running, waiting_on))
         session.tasks.add(task)
         task.add_done_callback(session.tasks.discard)
 
