@@ -174,7 +174,11 @@ class IntegrationsHandler:
     def __init__(self, hub: Hub, declared_returns: dict[str, dict[str, Any]]) -> None:
         self.hub = hub
         # A displayMessage is only sent by methods that declare one.
-        self._with_message = {name for name, returns in declared_returns.items() if "o:displayMessage" in returns}
+        self._with_message = {
+            name.removeprefix(f"{self.namespace}.")
+            for name, returns in declared_returns.items()
+            if "o:displayMessage" in returns
+        }
         self.methods: dict[str, Callable[[Session, Args], Awaitable[dict[str, Any]]]] = {
             "GetVendors": self.get_vendors,
             "GetPlugins": self.get_plugins,
