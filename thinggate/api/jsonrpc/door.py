@@ -214,7 +214,8 @@ class JsonRpcDoor:
             return
         method = message.get("method")
         if not isinstance(method, str) or method.count(".") != 1:
-            session.error(request_id, f"Error parsing method. Got: '{method}'', Expected: 'Namespace.method'")
+            shown = method if isinstance(method, str) else ""
+            session.error(request_id, f"Error parsing method. Got: '{shown}'', Expected: 'Namespace.method'")
             return
         if not session.hello_done and method != "JSONRPC.Hello":
             session.error(request_id, "Handshake required. Call JSONRPC.Hello first.")

@@ -73,7 +73,7 @@ class MessageSplitter:
                 chunk, rest = buffer, b""
             try:
                 out.append(_decoder.decode(chunk))
-            except msgspec.DecodeError as error:
+            except (msgspec.DecodeError, UnicodeDecodeError) as error:
                 stripped = chunk.strip()
                 if not stripped:
                     buffer = rest

@@ -143,6 +143,9 @@ class JsonRpcServer:
                         break
         except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
             pass
+        except Exception:
+            # A bug must cost this client its connection, never the listener or other clients.
+            _LOG.exception("jsonrpc tcp client %d: unexpected error; connection closed", session.id)
         finally:
             self.door.close_session(session)
             if task is not None:
@@ -197,6 +200,8 @@ class JsonRpcServer:
                     break
         except ConnectionError:
             pass
+        except Exception:
+            _LOG.exception("jsonrpc websocket client %d: unexpected error; connection closed", session.id)
         finally:
             self.door.close_session(session)
         return socket
