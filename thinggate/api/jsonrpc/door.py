@@ -90,6 +90,9 @@ class JsonRpcDoor:
         ]
         self.handlers: dict[str, NamespaceHandler] = {handler.namespace: handler for handler in handlers}
         self._check_complete()
+        self._event_table = self._build_event_table()
+        # Per namespace, the clients that asked for its notifications: fan-out never walks the rest.
+        self._subscribers: dict[str, dict[int, Session]] = {}
         self._unlisten: list[Callable[[], None]] = [hub.bus.listen(self._on_event)]
         if security.bus is not hub.bus:
             self._unlisten.append(security.bus.listen(self._on_event))
@@ -117,7 +120,7 @@ class JsonRpcDoor:
         peer: str,
         transport_name: str,
         authentication_required: bool,
-        write: Callable[[bytes], None],
+        write: Callable[[list[bytes]], None],
         buffered: Callable[[], int],
         shutdown: Callable[[bool], None],
     ) -> Session | None:
@@ -152,7 +155,16 @@ class JsonRpcDoor:
         """The transport is gone: forget the client (its running requests finish unanswered)."""
         session.close("connection closed")
         self.sessions.pop(session.id, None)
+        self.set_notifications(session, [])
         self.push_button.forget(session)
+
+    def set_notifications(self, session: Session, namespaces: list[str]) -> None:
+        """The namespaces whose notifications a client hears from now on."""
+        for namespace in session.notifications - set(namespaces):
+            self._subscribers.get(namespace, {}).pop(session.id, None)
+        session.notifications = set(namespaces)
+        for namespace in namespaces:
+            self._subscribers.setdefault(namespace, {})[session.id] = session
 
     # -- lockdown (per peer, where nymea has one for the whole server) -------------------------
 
@@ -328,9 +340,12 @@ class JsonRpcDoor:
         build: Callable[[], dict[str, Any]],
         visible: Callable[[Session], bool] | None = None,
     ) -> None:
+        subscribers = self._subscribers.get(namespace)
+        if not subscribers:
+            return
         data: bytes | None = None
-        for session in list(self.sessions.values()):
-            if namespace not in session.notifications or session.principal is None:
+        for session in list(subscribers.values()):
+            if session.principal is None:
                 continue
             if visible is not None and not visible(session):
                 continue
@@ -348,69 +363,92 @@ class JsonRpcDoor:
         return visible
 
     def _on_event(self, event: ev.HubEvent) -> None:
-        if not self.sessions:
-            return
-        if isinstance(event, ev.StateChanged):
-            self._broadcast(
-                "Integrations",
-                "StateChanged",
-                lambda: {
-                    "thingId": event.thing_id,
-                    "stateTypeId": event.state_type_id,
-                    "value": event.value,
-                    "minValue": event.min_value,
-                    "maxValue": event.max_value,
-                    "possibleValues": list(event.possible_values or ()),
-                },
-                self._sees_thing(event.thing_id),
-            )
-        elif isinstance(event, ev.EventTriggered):
-            self._broadcast(
-                "Integrations",
-                "EventTriggered",
-                lambda: {"event": packing.event(event.event)},
-                self._sees_thing(event.event.thing_id),
-            )
-        elif isinstance(event, ev.ThingAdded | ev.ThingChanged):
-            name = "ThingAdded" if isinstance(event, ev.ThingAdded) else "ThingChanged"
-            self._broadcast(
-                "Integrations", name, lambda: {"thing": packing.thing(event.thing)}, self._sees_thing(event.thing.id)
-            )
-        elif isinstance(event, ev.ThingRemoved):
-            self._broadcast(
-                "Integrations", "ThingRemoved", lambda: {"thingId": event.thing_id}, self._saw_removed(event)
-            )
-        elif isinstance(event, ev.ThingSettingChanged):
-            self._broadcast(
-                "Integrations",
-                "ThingSettingChanged",
-                lambda: {
-                    "thingId": event.thing_id,
-                    "paramTypeId": packing.braced(event.param_type_id),
-                    "value": event.value,
-                },
-                self._sees_thing(event.thing_id),
-            )
-        elif isinstance(event, ev.IOConnectionAdded):
-            connection = event.io_connection
-            input_visible = self._sees_thing(connection.input_thing_id)
-            output_visible = self._sees_thing(connection.output_thing_id)
-            self._broadcast(
-                "Integrations",
-                "IOConnectionAdded",
-                lambda: {"ioConnection": packing.io_connection(connection)},
-                lambda session: input_visible(session) and output_visible(session),
-            )
-        elif isinstance(event, ev.IOConnectionRemoved):
-            self._broadcast("Integrations", "IOConnectionRemoved", lambda: {"ioConnectionId": event.io_connection_id})
-        elif isinstance(event, ev.PluginConfigurationChanged):
-            self._broadcast(
-                "Integrations",
-                "PluginConfigurationChanged",
-                lambda: {"pluginId": event.plugin_id, "configuration": packing.param_list(event.configuration)},
-            )
-        elif isinstance(event, ev.UserAdded | ev.UserChanged | ev.UserRemoved | ev.TokenRemoved):
-            self._on_security_event(event)
+        # One dictionary lookup per event: a state change is the hot path, not the last of a chain.
+        notify = self._event_table.get(type(event))
+        if notify is not None:
+            notify(event)
+
+    def _build_event_table(self) -> dict[type, Callable[[Any], None]]:
+        return {
+            ev.StateChanged: self._state_changed,
+            ev.EventTriggered: self._event_triggered,
+            ev.ThingAdded: self._thing_added_or_changed,
+            ev.ThingChanged: self._thing_added_or_changed,
+            ev.ThingRemoved: self._thing_removed,
+            ev.ThingSettingChanged: self._thing_setting_changed,
+            ev.IOConnectionAdded: self._io_connection_added,
+            ev.IOConnectionRemoved: self._io_connection_removed,
+            ev.PluginConfigurationChanged: self._plugin_configuration_changed,
+            ev.UserAdded: self._on_security_event,
+            ev.UserChanged: self._on_security_event,
+            ev.UserRemoved: self._on_security_event,
+            ev.TokenRemoved: self._on_security_event,
+        }
+
+    def _state_changed(self, event: ev.StateChanged) -> None:
+        self._broadcast(
+            "Integrations",
+            "StateChanged",
+            lambda: {
+                "thingId": event.thing_id,
+                "stateTypeId": event.state_type_id,
+                "value": event.value,
+                "minValue": event.min_value,
+                "maxValue": event.max_value,
+                "possibleValues": list(event.possible_values or ()),
+            },
+            self._sees_thing(event.thing_id),
+        )
+
+    def _event_triggered(self, event: ev.EventTriggered) -> None:
+        self._broadcast(
+            "Integrations",
+            "EventTriggered",
+            lambda: {"event": packing.event(event.event)},
+            self._sees_thing(event.event.thing_id),
+        )
+
+    def _thing_added_or_changed(self, event: ev.ThingAdded | ev.ThingChanged) -> None:
+        name = "ThingAdded" if isinstance(event, ev.ThingAdded) else "ThingChanged"
+        self._broadcast(
+            "Integrations", name, lambda: {"thing": packing.thing(event.thing)}, self._sees_thing(event.thing.id)
+        )
+
+    def _thing_removed(self, event: ev.ThingRemoved) -> None:
+        self._broadcast("Integrations", "ThingRemoved", lambda: {"thingId": event.thing_id}, self._saw_removed(event))
+
+    def _thing_setting_changed(self, event: ev.ThingSettingChanged) -> None:
+        self._broadcast(
+            "Integrations",
+            "ThingSettingChanged",
+            lambda: {
+                "thingId": event.thing_id,
+                "paramTypeId": packing.braced(event.param_type_id),
+                "value": event.value,
+            },
+            self._sees_thing(event.thing_id),
+        )
+
+    def _io_connection_added(self, event: ev.IOConnectionAdded) -> None:
+        connection = event.io_connection
+        input_visible = self._sees_thing(connection.input_thing_id)
+        output_visible = self._sees_thing(connection.output_thing_id)
+        self._broadcast(
+            "Integrations",
+            "IOConnectionAdded",
+            lambda: {"ioConnection": packing.io_connection(connection)},
+            lambda session: input_visible(session) and output_visible(session),
+        )
+
+    def _io_connection_removed(self, event: ev.IOConnectionRemoved) -> None:
+        self._broadcast("Integrations", "IOConnectionRemoved", lambda: {"ioConnectionId": event.io_connection_id})
+
+    def _plugin_configuration_changed(self, event: ev.PluginConfigurationChanged) -> None:
+        self._broadcast(
+            "Integrations",
+            "PluginConfigurationChanged",
+            lambda: {"pluginId": event.plugin_id, "configuration": packing.param_list(event.configuration)},
+        )
 
     @staticmethod
     def _saw_removed(event: ev.ThingRemoved) -> Callable[[Session], bool]:

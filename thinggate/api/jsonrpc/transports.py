@@ -117,7 +117,7 @@ class JsonRpcServer:
             peer=_peer_host(writer.get_extra_info("peername")),
             transport_name="tcp",
             authentication_required=self.tcp.authentication,
-            write=transport.write,
+            write=lambda messages: transport.write(b"".join(messages)),
             buffered=transport.get_write_buffer_size,
             shutdown=shutdown,
         )
@@ -141,6 +141,8 @@ class JsonRpcServer:
                     await self.door.handle(session, message)
                     if session.closed:
                         break
+                # Replies to this chunk leave now rather than a loop turn later: lower latency.
+                session.flush()
         except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
             pass
         except Exception:
@@ -161,8 +163,9 @@ class JsonRpcServer:
         if transport is None:
             return socket
 
-        def write(data: bytes) -> None:
-            transport.write(text_frame(data))
+        def write(messages: list[bytes]) -> None:
+            # One text frame per message, as nymea sends them; one write for all of them.
+            transport.write(b"".join([text_frame(message) for message in messages]))
 
         def shutdown(graceful: bool) -> None:
             if graceful:
@@ -194,6 +197,7 @@ class JsonRpcServer:
                         await self.door.handle(session, message)
                         if session.closed:
                             break
+                    session.flush()
                 elif frame.type is WSMsgType.BINARY:
                     _LOG.debug("jsonrpc websocket client %d sent a binary frame; ignored as nymea does", session.id)
                 if session.closed:

@@ -141,7 +141,7 @@ class JsonRpcHandler:
             wanted = list(IMPLEMENTED_NAMESPACES) if args["enabled"] else []
         else:
             wanted = [name for name in IMPLEMENTED_NAMESPACES if name in session.notifications]
-        session.notifications = set(wanted)
+        self.door.set_notifications(session, wanted)
         return {"namespaces": wanted, "enabled": bool(wanted)}
 
     async def introspect(self, session: Session, args: Args) -> dict[str, Any]:
