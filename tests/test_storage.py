@@ -482,8 +482,23 @@ async def test_migrations_are_idempotent_and_match_the_tables(database: str, tmp
                 lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), metadata)
             )
         await opened.close()
-        assert revision == ["0001"]
+        assert revision == ["0002"]  # the newest migration: hub settings
         assert differences == []
+
+
+@sql_backends()
+async def test_hub_settings_survive_reopening_and_overwrite(database: str, tmp_path: Path) -> None:
+    first = await open_store(database, tmp_path)
+    assert await first.load_hub_settings() == {}
+    await first.save_hub_setting("house_mode", "2")
+    await first.save_hub_setting("house_mode", "3")
+    await first.save_hub_setting("other", {"a": [1, 2]})
+    await first.close()
+    second = await open_store(database, tmp_path)
+    try:
+        assert await second.load_hub_settings() == {"house_mode": "3", "other": {"a": [1, 2]}}
+    finally:
+        await second.close()
 
 
 @sql_backends()

@@ -56,6 +56,17 @@ class JsonRpcConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class EzloConfig:
+    """Settings of the Ezlo door: wss:// always, ws:// only with insecure access, login unless anonymous."""
+
+    tls: bool = True
+    insecure_access: bool = False  # plain ws:// on the same port
+    anonymous_access: bool = False  # no hub.offline.login.ui needed
+    certificate: str | None = None  # PEM file; replaces the self-signed one (CN = hub serial)
+    private_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything `thinggate serve` needs."""
 
@@ -66,6 +77,7 @@ class Config:
     ports: Ports = field(default_factory=Ports)
     virtual: VirtualConfig = field(default_factory=VirtualConfig)
     jsonrpc: JsonRpcConfig = field(default_factory=JsonRpcConfig)
+    ezlo: EzloConfig = field(default_factory=EzloConfig)
 
     def with_overrides(self, **overrides: Any) -> Config:
         """A copy with the given top-level values replaced (None means: keep)."""
@@ -98,7 +110,8 @@ def load_config(path: Path | None = None) -> Config:
     ports = _section(Ports, raw.pop("ports", {}), "ports")
     virtual = _section(VirtualConfig, raw.pop("virtual", {}), "virtual")
     jsonrpc = _section(JsonRpcConfig, raw.pop("jsonrpc", {}), "jsonrpc")
+    ezlo = _section(EzloConfig, raw.pop("ezlo", {}), "ezlo")
     if "data_dir" in raw:
         raw["data_dir"] = Path(raw["data_dir"]).expanduser()
     config = _section(Config, raw, "top level")
-    return replace(config, ports=ports, virtual=virtual, jsonrpc=jsonrpc)
+    return replace(config, ports=ports, virtual=virtual, jsonrpc=jsonrpc, ezlo=ezlo)

@@ -11,6 +11,10 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from thinggate import __version__
+from thinggate.api.ezlo.door import EzloDoor, EzloSettings
+from thinggate.api.ezlo.ids import hub_serial
+from thinggate.api.ezlo.transport import EzloServer
 from thinggate.api.jsonrpc import JsonRpcDoor, JsonRpcServer, JsonRpcSettings, Listener
 from thinggate.api.jsonrpc.zeroconf import Announcement, announce
 from thinggate.api.tls import CertificateFiles, ensure_self_signed, server_context
@@ -18,6 +22,7 @@ from thinggate.config import Config
 from thinggate.control import ControlSocket, socket_path
 from thinggate.core.events import EventBus
 from thinggate.core.hub import Hub
+from thinggate.core.modes import HouseModes
 from thinggate.core.security import SecurityManager
 from thinggate.core.store import Store
 from thinggate.integrations.virtual import VirtualIntegration
@@ -36,7 +41,9 @@ class Server:
     hub: Hub
     virtual: VirtualIntegration | None
     server_uuid: uuid.UUID
+    modes: HouseModes
     jsonrpc: JsonRpcServer | None = None
+    ezlo: EzloServer | None = None
     control: ControlSocket | None = None
     announcement: Announcement | None = None
 
@@ -48,6 +55,8 @@ class Server:
             await self.control.stop()
         if self.jsonrpc is not None:
             await self.jsonrpc.stop()
+        if self.ezlo is not None:
+            await self.ezlo.stop()
         await self.hub.stop()
         await self.store.close()
 
@@ -110,6 +119,36 @@ async def _start_jsonrpc(server: Server) -> None:
         )
 
 
+async def _start_ezlo(server: Server) -> None:
+    config = server.config
+    settings = config.ezlo
+    if config.ports.ezlo is None or not (settings.tls or settings.insecure_access):
+        return
+    serial = hub_serial(server.server_uuid)
+    door = EzloDoor(
+        hub=server.hub,
+        security=server.security,
+        modes=server.modes,
+        server_uuid=server.server_uuid,
+        settings=EzloSettings(
+            serial=serial,
+            anonymous_access=settings.anonymous_access,
+            insecure_access=settings.insecure_access,
+            firmware=__version__,
+        ),
+    )
+    tls = None
+    if settings.tls:
+        if settings.certificate and settings.private_key:
+            files = CertificateFiles(Path(settings.certificate), Path(settings.private_key))
+        else:
+            files = ensure_self_signed(config.data_dir / "tls", "ezlo", common_name=serial)
+        # Existing clients pin AES256-SHA256 (TLS 1.2, RSA key exchange); TLS 1.3 suites stay on.
+        tls = server_context(files, ciphers="AES256-SHA256:ECDHE+AESGCM:ECDHE+CHACHA20")
+    server.ezlo = EzloServer(door, host=config.bind, port=config.ports.ezlo, tls=tls, insecure=settings.insecure_access)
+    await server.ezlo.start()
+
+
 async def start_server(config: Config, *, demo: bool = False) -> Server:
     """Open storage, load users and start the hub with its integrations."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
@@ -118,6 +157,8 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
     security = SecurityManager(store, bus=bus)
     await security.load()
     hub = Hub(store=store, bus=bus)
+    modes = HouseModes(store=store, bus=bus)
+    await modes.load()
     virtual: VirtualIntegration | None = None
     if config.virtual.enabled:
         virtual = VirtualIntegration(
@@ -140,9 +181,11 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
         hub=hub,
         virtual=virtual,
         server_uuid=server_uuid(config.data_dir),
+        modes=modes,
     )
     try:
         await _start_jsonrpc(server)
+        await _start_ezlo(server)
     except BaseException:
         await server.stop()
         raise

@@ -128,6 +128,14 @@ class TokenRemoved:
     username: str
 
 
+@dataclass(frozen=True, slots=True)
+class HouseModeChanged:
+    """The house mode (Home, Away, Night, Vacation) was switched."""
+
+    previous_mode_id: str
+    mode_id: str
+
+
 HubEvent = (
     StateChanged
     | EventTriggered
@@ -143,6 +151,7 @@ HubEvent = (
     | UserChanged
     | UserRemoved
     | TokenRemoved
+    | HouseModeChanged
 )
 
 

@@ -159,6 +159,12 @@ class Store(SecurityStore, Protocol):
     async def delete_io_connection(self, io_connection_id: uuid.UUID) -> None:
         """Delete an IO connection, durably."""
 
+    async def load_hub_settings(self) -> dict[str, Any]:
+        """Hub-wide settings (house mode, ...) by key."""
+
+    async def save_hub_setting(self, key: str, value: Any) -> None:
+        """Store one hub-wide setting (a JSON value), durably."""
+
     async def append_history(self, entries: list[HistoryEntry]) -> None:
         """Append a batch of history entries."""
 

@@ -35,6 +35,7 @@ class MemoryStore:
         self.things: dict[uuid.UUID, dict[str, Any]] = {}
         self.states: dict[tuple[uuid.UUID, uuid.UUID], str] = {}
         self.plugin_configurations: dict[uuid.UUID, str] = {}
+        self.hub_settings: dict[str, str] = {}
         self.io_connections: dict[uuid.UUID, dict[str, Any]] = {}
         self.history: list[dict[str, Any]] = []
         self.users: dict[str, dict[str, Any]] = {}
@@ -93,6 +94,16 @@ class MemoryStore:
     async def save_plugin_configuration(self, plugin_id: uuid.UUID, values: dict[uuid.UUID, Any]) -> None:
         """Store an integration's configuration."""
         self.plugin_configurations[plugin_id] = sql.encode_json(values)
+
+    # -- hub settings -----------------------------------------------------------------------
+
+    async def load_hub_settings(self) -> dict[str, Any]:
+        """Hub-wide settings (house mode, ...) by key."""
+        return {key: sql.decode_json(text) for key, text in self.hub_settings.items()}
+
+    async def save_hub_setting(self, key: str, value: Any) -> None:
+        """Store one hub-wide setting (a JSON value)."""
+        self.hub_settings[key] = sql.encode_json(value)
 
     # -- IO connections ---------------------------------------------------------------------
 

@@ -408,6 +408,18 @@ class SqlStore:
         async with self._writing() as connection:
             await connection.execute(self._upsert(t.plugin_configurations, ["plugin_id"]), row)
 
+    # -- hub settings -----------------------------------------------------------------------
+
+    async def load_hub_settings(self) -> dict[str, Any]:
+        """Hub-wide settings (house mode, ...) by key."""
+        rows = await self._rows(select(t.hub_settings))
+        return {row.key: decode_json(row.value) for row in rows}
+
+    async def save_hub_setting(self, key: str, value: Any) -> None:
+        """Store one hub-wide setting (a JSON value), durably."""
+        async with self._writing() as connection:
+            await connection.execute(self._upsert(t.hub_settings, ["key"]), {"key": key, "value": encode_json(value)})
+
     # -- IO connections ---------------------------------------------------------------------
 
     async def load_io_connections(self) -> list[IOConnectionRecord]:

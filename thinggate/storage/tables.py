@@ -115,6 +115,13 @@ plugin_configurations = Table(
     Column("configuration", Text, nullable=False),  # JSON object keyed by param type id
 )
 
+hub_settings = Table(
+    "hub_settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),  # JSON
+)
+
 io_connections = Table(
     "io_connections",
     metadata,

@@ -11,13 +11,13 @@ import asyncio
 import contextlib
 import logging
 import ssl
-import struct
 from dataclasses import dataclass
 
 from aiohttp import WSMsgType, web
 
 from thinggate.api.jsonrpc.door import JsonRpcDoor
 from thinggate.api.jsonrpc.framing import MAX_BUFFER, BufferOverflow, MessageSplitter
+from thinggate.api.websocket import text_frame
 
 _LOG = logging.getLogger(__name__)
 _READ_SIZE = 64 * 1024
@@ -36,16 +36,6 @@ def _peer_host(peername: object) -> str:
     if isinstance(peername, tuple) and peername:
         return str(peername[0])
     return str(peername or "unknown")
-
-
-def text_frame(payload: bytes) -> bytes:
-    """An unmasked, unfragmented WebSocket text frame (server to client)."""
-    size = len(payload)
-    if size < 126:
-        return bytes((0x81, size)) + payload
-    if size < 65536:
-        return struct.pack("!BBH", 0x81, 126, size) + payload
-    return struct.pack("!BBQ", 0x81, 127, size) + payload
 
 
 class JsonRpcServer:

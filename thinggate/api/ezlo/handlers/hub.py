@@ -1,0 +1,113 @@
+"""Login, hub facts, devices, rooms and hub.data.list."""
+
+from __future__ import annotations
+
+import datetime
+import platform
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from thinggate.api.ezlo import errors, ids, network
+
+if TYPE_CHECKING:
+    from thinggate.api.ezlo.door import EzloDoor, EzloSession
+
+Params = dict[str, Any]
+
+
+async def offline_login_ui(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+    """`hub.offline.login.ui {user, token}`: a thinggate user name and one of its tokens."""
+    user, token = params.get("user"), params.get("token")
+    if not isinstance(user, str) or not isinstance(token, str) or not user or not token:
+        raise errors.EzloError(
+            errors.INVALID_PARAMS, "rpc.params.invalid", "Wrong params", "user and token are strings"
+        )
+    await door.log_in(session, user, token)
+    return {}
+
+
+async def info_get(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+    """Serial, firmware, model, uuid, access flags, uptime and location of the hub."""
+    now = datetime.datetime.now().astimezone()
+    settings = door.settings
+    return {
+        "serial": settings.serial,
+        "firmware": settings.firmware,
+        "architecture": platform.machine(),
+        "model": settings.model,
+        "hardware": platform.machine(),
+        "kernel": platform.release(),
+        "uuid": str(door.server_uuid),
+        "offlineAnonymousAccess": settings.anonymous_access,
+        "offlineInsecureAccess": settings.insecure_access,
+        "uptime": door.uptime(),
+        "localtime": now.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "location": {"latitude": 0, "longitude": 0, "timezone": now.tzname() or "UTC", "state": "default"},
+        "build": {"time": "", "builder": "thinggate", "branch": "main", "commit": ""},
+    }
+
+
+async def network_get(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+    """The host's network interfaces."""
+    return {"interfaces": network.interfaces()}
+
+
+def _devices(door: EzloDoor, session: EzloSession) -> list[Params]:
+    return [door.index.device_json(thing) for thing in door.hub.things.values() if session.may_see(thing)]
+
+
+async def devices_list(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+    """Every device the user sees."""
+    return {"devices": _devices(door, session)}
+
+
+def rooms(door: EzloDoor, session: EzloSession) -> list[Params]:
+    """The rooms of the things the user sees, by name."""
+    names = sorted({thing.room for thing in door.hub.things.values() if thing.room and session.may_see(thing)})
+    return [
+        {"_id": ids.room_id(name), "name": name, "imageId": "", "pos": position} for position, name in enumerate(names)
+    ]
+
+
+async def room_list(door: EzloDoor, session: EzloSession, params: Params) -> list[Params]:
+    """The rooms, as an array (not an object): clients read the result as the list itself."""
+    return rooms(door, session)
+
+
+async def data_list(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+    """Devices, items, rooms and scenes in one answer; each section filtered by `ids` and `fields`."""
+    from thinggate.api.ezlo.handlers.scenes import scenes
+
+    sections: dict[str, Callable[[], list[Params]]] = {
+        "devices": lambda: _devices(door, session),
+        "items": lambda: [
+            item.json()
+            for thing in door.hub.things.values()
+            if session.may_see(thing)
+            for item in door.index.by_thing.get(thing.id, ())
+        ],
+        "rooms": lambda: rooms(door, session),
+        "scenes": lambda: scenes(door, session),
+    }
+    wanted = {name: spec for name, spec in params.items() if name in sections} or {key: {} for key in sections}
+    result: Params = {}
+    for name, spec in wanted.items():
+        if spec is not None and not isinstance(spec, dict):
+            raise errors.wrong_params(name, f"{name} must be an object with optional ids and fields")
+        spec = spec or {}
+        objects: list[Params | None] = list(sections[name]())
+        requested = spec.get("ids")
+        if requested is not None:
+            if not isinstance(requested, list):
+                raise errors.wrong_params(f"{name}.ids", "ids must be an array")
+            by_id = {obj["_id"]: obj for obj in objects if obj is not None}
+            objects = [by_id.get(object_id) for object_id in requested]  # unknown ids answer null
+        include = (spec.get("fields") or {}).get("include") if isinstance(spec.get("fields"), dict) else None
+        if isinstance(include, list):
+            keep = {"_id", *include}
+            objects = [
+                {key: value for key, value in obj.items() if key in keep} if obj is not None else None
+                for obj in objects
+            ]
+        result[name] = objects
+    return result

@@ -1,0 +1,348 @@
+"""hub.items.list, hub.item.value.set, hub.item.value.percent.apply and the dictionary methods."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from thinggate.api.ezlo import errors, scales
+from thinggate.api.ezlo.errors import EzloError
+from thinggate.api.ezlo.items import Item
+from thinggate.core.errors import ThingError
+from thinggate.core.hub import Result
+from thinggate.core.security import Principal
+
+if TYPE_CHECKING:
+    from thinggate.api.ezlo.door import EzloDoor, EzloSession
+
+Params = dict[str, Any]
+
+_NUMERIC_TYPES = frozenset({"int", "float"}) | frozenset(scales.SCALES)
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A core action a request resolves to: which thing, which action, with which params."""
+
+    thing_id: uuid.UUID
+    action_type_id: uuid.UUID
+    params: tuple[tuple[uuid.UUID, Any], ...]
+
+
+# -- hub.items.list ----------------------------------------------------------------------------
+
+
+async def items_list(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+    """Items of every device, or of the devices in `deviceIds` (absent or [] means all)."""
+    device_ids = params.get("deviceIds")
+    if device_ids is not None and (
+        not isinstance(device_ids, list) or not all(isinstance(device, str) for device in device_ids)
+    ):
+        raise errors.wrong_params("deviceIds", "deviceIds must be an array of device id strings")
+    if device_ids:
+        things = [door.index.devices.get(device) for device in dict.fromkeys(device_ids)]
+        chosen = [thing for thing in things if thing is not None and session.may_see(thing)]
+    else:
+        chosen = [thing for thing in door.hub.things.values() if session.may_see(thing)]
+    by_thing = door.index.by_thing
+    return {"items": [item.json() for thing in chosen for item in by_thing.get(thing.id, ())]}
+
+
+# -- hub.item.value.set ------------------------------------------------------------------------
+
+
+def _number(value: Any, item: Item) -> float:
+    # node-red-contrib-ezlo sends values of scalable types as JSON strings.
+    if isinstance(value, str) and item.value_type in scales.SCALES:
+        try:
+            value = float(value)
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise errors.invalid_type(f"item {item.id} ({item.name}) takes a number, not {value!r}")
+    return float(value)
+
+
+def coerce(item: Item, value: Any, scale: Any) -> Any:
+    """The thinggate value for an Ezlo value (in `scale`, if given) set on `item`."""
+    value_type = item.value_type
+    if scale is not None:
+        if not isinstance(scale, str):
+            raise errors.invalid_scale(f"scale must be a string, not {scale!r}")
+        if item.spec.scale is None:
+            raise errors.invalid_scale(f"item {item.id} ({item.name}) has no scale; {scale!r} cannot be used")
+    if value_type == "bool":
+        if not isinstance(value, bool):
+            raise errors.invalid_type(f"item {item.id} ({item.name}) takes true or false, not {value!r}")
+        return value
+    if value_type == "int":
+        number = _number(value, item)
+        if not number.is_integer():
+            raise errors.invalid_type(f"item {item.id} ({item.name}) takes an integer, not {value!r}")
+        return int(number)
+    if value_type in _NUMERIC_TYPES:
+        number = _number(value, item)
+        if scale is not None and item.spec.scale is not None:
+            try:
+                number = scales.convert(number, value_type=value_type, from_scale=scale, to_scale=item.spec.scale)
+            except scales.ScaleError as exc:
+                raise errors.invalid_scale(str(exc)) from None
+            # 70 °F is 21.11 °C: a converted value lands on the device's resolution.
+            step = item.state_type.step_size if item.state_type is not None else None
+            number = round(round(number / step) * step, 6) if step else round(number, 2)
+        return number
+    if value_type == "token":
+        if not isinstance(value, str):
+            raise errors.invalid_type(f"item {item.id} ({item.name}) takes a token, not {value!r}")
+        enum = item.enum or ()
+        if enum and value not in enum:
+            raise errors.out_of_range("value", f"{value!r} is not one of {list(enum)}")
+        return item.spec.codec.from_ezlo(value) if item.spec.codec is not None else value
+    if value_type == "string":
+        if not isinstance(value, str):
+            raise errors.invalid_type(f"item {item.id} ({item.name}) takes a string, not {value!r}")
+        return value
+    raise errors.invalid_type(f"items of value type {value_type} cannot be set with hub.item.value.set")
+
+
+def command_for(item: Item, value: Any, scale: Any) -> Command:
+    """The core action that sets `item` to `value`."""
+    thing = item.thing
+    if item.spec.action is not None:
+        action_type = thing.thing_class.action_type_named(item.spec.action)
+        if action_type is None:  # the catalogue only lists actions the class has
+            raise errors.unknown_error(f"{thing.name} cannot {item.spec.action}")
+        return Command(thing.id, action_type.id, ())
+    if item.state_type is None or not item.has_setter:
+        raise errors.wrong_params("_id", f"item {item.id} ({item.name}) has no setter")
+    converted = coerce(item, value, scale)
+    return Command(thing.id, item.state_type.id, ((item.state_type.id, converted),))
+
+
+def failure(result: Result[Any], item: Item) -> EzloError:
+    """The Ezlo error for a core result that is not ok."""
+    if result.permission_denied:
+        return errors.no_permission(result.message)
+    if result.error is ThingError.THING_NOT_FOUND:
+        return errors.item_not_found(item.id)
+    if result.error is ThingError.INVALID_PARAMETER:
+        return errors.out_of_range("value", result.message or f"invalid value for item {item.id}")
+    if result.error is ThingError.MISSING_PARAMETER:
+        return errors.missing("value")
+    if result.error is ThingError.TIMEOUT:
+        return EzloError(errors.INVALID_PARAMS, "bus.request.timeout", "Bus request timeout", result.message)
+    return EzloError(errors.INVALID_PARAMS, "bus.internal.error", "Bus internal error", result.message)
+
+
+async def execute(door: EzloDoor, principal: Principal, item: Item, command: Command) -> None:
+    """Run a command through the core; an Ezlo error if it failed."""
+    result = await door.hub.execute_action(principal, command.thing_id, command.action_type_id, command.params)
+    if not result.ok:
+        raise failure(result, item)
+
+
+async def item_value_set(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+    """Set one item (`_id`), several to one value (`ids`), or several to their own values (`items`)."""
+    targets: list[tuple[Any, Any, Any]] = []
+    if "items" in params:
+        items = params["items"]
+        if not isinstance(items, dict) or not items:
+            raise errors.wrong_params("items", "items must be an object of item id -> {value, scale}")
+        for item_id, entry in items.items():
+            if not isinstance(entry, dict) or "value" not in entry:
+                raise errors.wrong_params("items", f"items.{item_id} must be an object with a value")
+            targets.append((item_id, entry["value"], entry.get("scale")))
+    elif "ids" in params:
+        item_ids = params["ids"]
+        if not isinstance(item_ids, list) or not item_ids or not all(isinstance(i, str) for i in item_ids):
+            raise errors.wrong_params("ids", "ids must be a non-empty array of item id strings")
+        if "value" not in params:
+            raise errors.missing("value")
+        targets = [(item_id, params["value"], params.get("scale")) for item_id in dict.fromkeys(item_ids)]
+    else:
+        item_id = params.get("_id")
+        if item_id is None or item_id == "":
+            raise errors.missing("_id")
+        if not isinstance(item_id, str):
+            raise errors.wrong_params("_id", "_id must be a string")
+        if "value" not in params:
+            raise errors.missing("value")
+        targets = [(item_id, params["value"], params.get("scale"))]
+    principal = session.principal
+    assert principal is not None  # the door lets only logged-in clients this far
+    # Every target is checked before any is changed: a bad one leaves all as they were.
+    prepared = []
+    for item_id, value, scale in targets:
+        item = door.visible_item(session, item_id)
+        prepared.append((item, command_for(item, value, scale)))
+    if len(prepared) == 1:
+        await execute(door, principal, *prepared[0])
+        return {}
+    outcomes = await asyncio.gather(
+        *(execute(door, principal, item, command) for item, command in prepared), return_exceptions=True
+    )
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return {}
+
+
+# -- hub.item.value.percent.apply --------------------------------------------------------------
+
+
+def _round_half_away(value: float) -> int:
+    # The firmware's round(): halves go away from zero (Python's round() would go to even).
+    return math.floor(abs(value) + 0.5) * (1 if value >= 0 else -1)
+
+
+async def item_value_percent_apply(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+    """newValue = round(current + (max - min) * percent / 100), clamped to [min, max]."""
+    item_id = params.get("_id")
+    if item_id is None or item_id == "":
+        raise EzloError(errors.INVALID_REQUEST, "rpc.params.empty._id", "Bad request, id is empty")
+    percent = params.get("percent")
+    if isinstance(percent, bool) or not isinstance(percent, int | float) or not float(percent).is_integer():
+        raise errors.invalid_type(f"percent must be an integer, not {percent!r}")
+    if not -100 <= percent <= 100:
+        raise EzloError(
+            errors.INVALID_PARAMS, "rpc.params.range.invalid", "Value is not in valid range", "percent: -100..100"
+        )
+    item = door.visible_item(session, item_id)
+    value_type = item.value_type
+    if (value_type != "int" and value_type not in scales.SCALES) or item.state_type is None:
+        raise EzloError(
+            errors.INVALID_PARAMS, "rpc.params.type.invalid", "Currently only items with type int are supported"
+        )
+    current = item.value()
+    if isinstance(current, bool) or not isinstance(current, int | float):
+        type_name = "null" if current is None else type(current).__name__
+        raise errors.unknown_error(
+            f"Value '{item.name}' has invalid type. Type '{type_name}' is not supported. Item id: {item.id}"
+        )
+    low, high = item.limits()
+    if low is None or high is None:
+        raise errors.unknown_error(f"Item associated with this id ({item.id}) has no minimal and maximal value fields")
+    if not low <= current <= high:
+        raise errors.unknown_error(
+            f"Value '{item.name}' is not in valid range. Valid range is: [{low}, {high}]. Item id: {item.id}"
+        )
+    new_value = _round_half_away(current + (high - low) * percent / 100)
+    new_value = max(low, min(high, new_value))
+    new_value = int(new_value) if float(new_value).is_integer() else new_value
+    principal = session.principal
+    assert principal is not None
+    await execute(door, principal, item, command_for(item, new_value, None))
+    result: Params = {"newValue": new_value}
+    if item.spec.scale is not None and value_type == "temperature":
+        result.update({"scale": item.spec.scale, "valueType": value_type})
+    return result
+
+
+# -- hub.item.dictionary.value.add / set / remove ----------------------------------------------
+
+
+def _dictionary_item(door: EzloDoor, session: EzloSession, params: Params) -> Item:
+    item_id = params.get("_id")
+    if item_id is None or item_id == "":
+        raise errors.missing("_id")
+    item = door.visible_item(session, item_id)
+    if item.spec.dictionary is None:
+        raise errors.wrong_params("_id", f"item {item.id} ({item.name}) is not a dictionary")
+    return item
+
+
+def _element(item: Item, params: Params) -> dict[str, str]:
+    dictionary = item.spec.dictionary
+    assert dictionary is not None
+    element = params.get("element")
+    if not isinstance(element, dict):
+        raise errors.missing("element")
+    if element.get("type") != dictionary.element_type:
+        raise errors.wrong_params(
+            "element.type", f"element.type must be {dictionary.element_type!r}, not {element.get('type')!r}"
+        )
+    value = element.get("value")
+    if isinstance(value, str):  # node-red-contrib-ezlo sends structured values as JSON text
+        try:
+            value = msgspec.json.decode(value)
+        except msgspec.DecodeError:
+            pass
+    if not isinstance(value, dict):
+        raise errors.invalid_type("element.value must be an object {code, name, mode}")
+    code, name, mode = value.get("code"), value.get("name", ""), value.get("mode", dictionary.code_modes[0])
+    if not isinstance(code, str) or not isinstance(name, str):
+        raise errors.invalid_type("element.value.code and element.value.name are strings")
+    if not re.fullmatch(dictionary.code_restriction, code):
+        raise errors.out_of_range("element.value.code", f"code must match {dictionary.code_restriction}")
+    if mode not in dictionary.code_modes:
+        raise errors.out_of_range("element.value.mode", f"mode must be one of {list(dictionary.code_modes)}")
+    return {"code": code, "name": name}
+
+
+def _dictionary_command(item: Item, action: str, **values: Any) -> Command:
+    thing = item.thing
+    action_type = thing.thing_class.action_type_named(action)
+    if action_type is None:
+        raise errors.unknown_error(f"{thing.name} cannot {action}")
+    by_name = {param.name: param.id for param in action_type.param_types}
+    return Command(thing.id, action_type.id, tuple((by_name[name], value) for name, value in values.items()))
+
+
+async def dictionary_value_add(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+    """Add an element under the first free key."""
+    item = _dictionary_item(door, session, params)
+    element = _element(item, params)
+    dictionary = item.spec.dictionary
+    assert dictionary is not None
+    taken = set(item.value())
+    if len(taken) >= dictionary.max_elements:
+        raise errors.out_of_range("elementsMaxNumber", f"the dictionary holds {dictionary.max_elements} elements")
+    key = next(slot for slot in range(1, dictionary.max_elements + 1) if str(slot) not in taken)
+    command = _dictionary_command(item, dictionary.set_action, **{dictionary.key_param: key}, **element)
+    await execute(door, _principal(session), item, command)
+    return {}
+
+
+async def dictionary_value_set(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+    """Replace the element under an existing key."""
+    item = _dictionary_item(door, session, params)
+    key = _existing_key(item, params)
+    element = _element(item, params)
+    dictionary = item.spec.dictionary
+    assert dictionary is not None
+    command = _dictionary_command(item, dictionary.set_action, **{dictionary.key_param: int(key)}, **element)
+    await execute(door, _principal(session), item, command)
+    return {}
+
+
+async def dictionary_value_remove(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+    """Remove the element under an existing key."""
+    item = _dictionary_item(door, session, params)
+    key = _existing_key(item, params)
+    dictionary = item.spec.dictionary
+    assert dictionary is not None
+    command = _dictionary_command(item, dictionary.remove_action, **{dictionary.key_param: int(key)})
+    await execute(door, _principal(session), item, command)
+    return {}
+
+
+def _existing_key(item: Item, params: Params) -> str:
+    key = params.get("key")
+    if key is None or key == "":
+        raise errors.missing("key")
+    if not isinstance(key, str):
+        raise errors.wrong_params("key", "key must be a string")
+    if key not in item.value():
+        raise EzloError(errors.INVALID_REQUEST, "rpc.params.notfound.key", "Bad params", f"no element with key {key!r}")
+    return key
+
+
+def _principal(session: EzloSession) -> Principal:
+    assert session.principal is not None  # the door lets only logged-in clients this far
+    return session.principal

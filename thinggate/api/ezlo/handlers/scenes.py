@@ -1,0 +1,85 @@
+"""hub.scenes.list and hub.scenes.run: the hub's scene things (interface `scene`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from thinggate.api.ezlo import errors, ids
+from thinggate.api.ezlo.errors import EzloError
+from thinggate.core.interfaces import expand
+from thinggate.core.model import Thing
+
+if TYPE_CHECKING:
+    from thinggate.api.ezlo.door import EzloDoor, EzloSession
+
+Params = dict[str, Any]
+
+
+def _scene_things(door: EzloDoor, session: EzloSession) -> list[Thing]:
+    return [
+        thing
+        for thing in door.hub.things.values()
+        if "scene" in expand(thing.thing_class.interfaces) and session.may_see(thing)
+    ]
+
+
+def scenes(door: EzloDoor, session: EzloSession) -> list[Params]:
+    """The scene objects of the scenes the user sees."""
+    return [
+        {
+            "_id": ids.device_id(thing.id),
+            "name": thing.name,
+            "enabled": thing.setup_complete,
+            "is_group": False,
+            "group_id": "",
+            "parent_id": "",
+            "user_notifications": [],
+            "house_modes": [mode.id for mode in door.modes.modes],
+            "meta": {},
+            "when": [],
+            "then": [],
+        }
+        for thing in _scene_things(door, session)
+    ]
+
+
+async def scenes_list(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+    """Every scene."""
+    return {"scenes": scenes(door, session)}
+
+
+async def scenes_run(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+    """Launch a scene: `hub.scene.run.progress` started, then finished (or failed)."""
+    scene_id = params.get("sceneId")
+    if scene_id is None or scene_id == "":
+        raise errors.missing("sceneId")
+    thing = next((t for t in _scene_things(door, session) if ids.device_id(t.id) == scene_id), None)
+    if thing is None:
+        raise EzloError(errors.APPLICATION_ERROR, "ezlo.scenes.not.exist", "Scene does not exist", str(scene_id))
+    launch = thing.thing_class.action_type_named("launch")
+    if launch is None:
+        raise EzloError(errors.APPLICATION_ERROR, "ezlo.scenes.not.exist", "Scene cannot be run", thing.name)
+
+    def progress(status: str) -> None:
+        door.broadcast(
+            "hub.scene.run.progress",
+            {
+                "scene_id": scene_id,
+                "scene_name": thing.name,
+                "status": status,
+                "notifications": [],
+                "userNotification": False,
+            },
+            thing=thing,
+        )
+
+    assert session.principal is not None
+    progress("started")
+    result = await door.hub.execute_action(session.principal, thing.id, launch.id)
+    if result.permission_denied:
+        progress("failed")
+        raise errors.no_permission(result.message)
+    progress("finished" if result.ok else "failed")
+    if not result.ok:
+        raise EzloError(errors.APPLICATION_ERROR, "internal.operation.error", "Scene failed", result.message)
+    return {}
