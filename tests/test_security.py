@@ -759,3 +759,38 @@ def test_limiter_drops_idle_peers() -> None:
     clock.now += 3601
     limiter.failed("10.0.1.1")
     assert len(limiter._peers) == 1  # the hundred one-off peers are gone
+
+
+async def test_a_token_made_by_another_process_is_found_in_the_store(
+    store: FakeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `thinggate user token` runs in its own process against the same store while the hub serves.
+    import thinggate.core.security as security_module
+
+    hub_side = SecurityManager(store, hasher=fast_hasher())
+    await hub_side.load()
+    cli_side = SecurityManager(store, hasher=fast_hasher())
+    await cli_side.load()
+    await cli_side.create_user("late", "LatePW12!")
+    token = await cli_side.create_token("late", "ezlo app")
+    monkeypatch.setattr(security_module, "STORE_REREAD_SECONDS", 0.0)
+    principal = await hub_side.principal_for_token(token)
+    assert principal is not None and principal.name == "late"
+    assert await hub_side.principal_for_token("no-such-token") is None
+
+
+async def test_unknown_tokens_do_not_reread_the_store_more_than_every_few_seconds(store: FakeStore) -> None:
+    manager = SecurityManager(store, hasher=fast_hasher())
+    await manager.load()
+    reads = 0
+    real_load_tokens = store.load_tokens
+
+    async def counting_load_tokens() -> Any:
+        nonlocal reads
+        reads += 1
+        return await real_load_tokens()
+
+    store.load_tokens = counting_load_tokens  # type: ignore[method-assign]
+    for _ in range(50):
+        assert await manager.principal_for_token("guess") is None
+    assert reads == 0  # the manager read the store at load(), moments ago

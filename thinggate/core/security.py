@@ -330,6 +330,10 @@ def _user_failure_for_missing(username: str) -> UserFailure:
     return UserFailure(UserError.INVALID_USER_ID, f"no user named {username!r}")
 
 
+STORE_REREAD_SECONDS = 2.0
+"""How often an unknown token makes the security manager read users and tokens from the store again."""
+
+
 class SecurityManager:
     """Users (argon2 passwords), hashed login tokens and the domain tree, persisted in a store."""
 
@@ -349,6 +353,7 @@ class SecurityManager:
         # removed while a token is issued) see each other; reads never wait for it.
         self._lock = asyncio.Lock()
         self._dummy_hash: str | None = None
+        self._store_read_at = time.monotonic()
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -593,6 +598,12 @@ class SecurityManager:
             return None
         # Lookup by digest: the secret itself is never compared byte by byte.
         record = self._tokens.get(hash_token(token))
+        if record is None and time.monotonic() - self._store_read_at > STORE_REREAD_SECONDS:
+            # `thinggate user token` writes to the store while the hub runs: look there too,
+            # but not more often than every few seconds, so unknown tokens cannot hammer it.
+            self._store_read_at = time.monotonic()
+            await self.load()
+            record = self._tokens.get(hash_token(token))
         if record is None or record.username.lower() not in self._users:
             return None
         return self.principal_for_user(record.username)
