@@ -39,7 +39,9 @@ class FrameOutbox:
         if self.closed or self._transport.is_closing():
             return False
         buffered = self._transport.get_write_buffer_size()  # type: ignore[attr-defined]
-        if buffered + self._size + len(payload) > MAX_UNREAD:
+        # What is already waiting counts, not this message: one big reply (100,000 items) must
+        # go out whole; a client that does not read it is dropped at the next message.
+        if buffered + self._size > MAX_UNREAD:
             self.closed = True
             self._frames.clear()
             self._on_overflow()

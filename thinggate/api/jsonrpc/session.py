@@ -67,7 +67,8 @@ class Session:
         """Queue one message for the client; drops the client when it has stopped reading."""
         if self.closed:
             return False
-        if self.outbox_size + len(data) + self.buffered() > MAX_WRITE_BUFFER:
+        # What is already waiting counts, not this message: one big reply must go out whole.
+        if self.outbox_size + self.buffered() > MAX_WRITE_BUFFER:
             self.close(f"left more than {MAX_WRITE_BUFFER} bytes unread", graceful=False)
             return False
         if not self.outbox:
