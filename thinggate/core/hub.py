@@ -151,6 +151,7 @@ class Hub:
         self._descriptors: OrderedDict[uuid.UUID, ThingDescriptor] = OrderedDict()
         self._pairings: dict[uuid.UUID, Pairing] = {}
         self._in_setup: dict[uuid.UUID, Thing] = {}
+        self._state_watchers: dict[tuple[uuid.UUID, uuid.UUID], list[Callable[[Any], None]]] = {}
         self._pending = _FlushState()
         self._flush_wakeup = asyncio.Event()
         self._background: set[asyncio.Task[Any]] = set()
@@ -613,9 +614,22 @@ class Hub:
         params: ParamInput = (),
         domain: str | None = None,
         room: str = "",
+        thing_id: Any = None,
     ) -> Result[uuid.UUID]:
-        """Add a thing of a JustAdd class, directly or from a discovery descriptor."""
+        """Add a thing of a JustAdd class, directly or from a discovery descriptor.
+
+        `thing_id` keeps an id the thing already has elsewhere (a device imported with its own
+        Thinknx GUID, a thing declared in the configuration file); by default a new one is made.
+        """
         given = list(params)
+        new_id = uuid.uuid4()
+        if thing_id is not None:
+            parsed_id = parse_uuid(thing_id)
+            if parsed_id is None:
+                raise ThingFailure(ThingError.INVALID_PARAMETER, f"{thing_id!r} is not a thing id")
+            if parsed_id in self.things or parsed_id in self._in_setup:
+                raise ThingFailure(ThingError.DUPLICATE_UUID, f"a thing with id {parsed_id} exists already")
+            new_id = parsed_id
         parent_id: uuid.UUID | None = None
         if descriptor_id is not None:
             descriptor = self._descriptor(descriptor_id)
@@ -641,7 +655,7 @@ class Hub:
         verified = verify_params(thing_class.param_types, given)
         thing = self._new_thing(
             thing_class,
-            thing_id=uuid.uuid4(),
+            thing_id=new_id,
             name=name,
             params=verified,
             parent_id=parent_id,
@@ -1165,10 +1179,30 @@ class Hub:
             )
             return
         converted = clamp(converted, state_type.type, state.min_value, state.max_value, state_type.step_size)
-        if state.value == converted and type(state.value) is type(converted):
-            return
-        state.value = converted
-        self._state_changed(thing, state_type, state)
+        if not (state.value == converted and type(state.value) is type(converted)):
+            state.value = converted
+            self._state_changed(thing, state_type, state)
+        if self._state_watchers:
+            # Every report counts, changed or not: a device confirming a value it already had
+            # is still the feedback a waiting request asked for.
+            for watcher in list(self._state_watchers.get((thing.id, state_type_id), ())):
+                watcher(converted)
+
+    def watch_state(
+        self, thing_id: uuid.UUID, state_type_id: uuid.UUID, watcher: Callable[[Any], None]
+    ) -> Callable[[], None]:
+        """Call `watcher` with every value the device reports for one state; returns an unwatch."""
+        key = (thing_id, state_type_id)
+        self._state_watchers.setdefault(key, []).append(watcher)
+
+        def unwatch() -> None:
+            watchers = self._state_watchers.get(key)
+            if watchers is not None and watcher in watchers:
+                watchers.remove(watcher)
+                if not watchers:
+                    del self._state_watchers[key]
+
+        return unwatch
 
     def _state_changed(self, thing: Thing, state_type: StateType, state: State) -> None:
         if thing.id not in self.things:

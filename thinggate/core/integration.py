@@ -119,6 +119,10 @@ class Integration:
     async def thing_setting_changed(self, thing: Thing, param_type_id: uuid.UUID, value: Any) -> None:
         """A setting of the thing was set."""
 
+    def address_of(self, thing: Thing, type_id: uuid.UUID) -> str | None:
+        """The device-side address behind a state or action type (a KNX group address), if any."""
+        return None
+
     async def discover_things(self, thing_class: ThingClass, params: ParamValues) -> list[ThingDescriptor]:
         """Look for devices of a class."""
         raise ThingFailure(ThingError.CREATION_METHOD_NOT_SUPPORTED, f"{thing_class.name} cannot be discovered")

@@ -2,7 +2,8 @@
 
 Doors that speak in device kinds (Thinknx controllers, Ezlo item names, iTwin sensor kinds)
 find their target by interface, never by class id. Where nymea has a name we use it; where it
-has none (thermostat operating mode, chrono schedule, HVAC, analog value, scene, door lock)
+has none (thermostat operating mode, chrono schedule, HVAC, analog value, scene, door lock,
+lamella steps)
 the name is ours and is documented on its entry below.
 """
 
@@ -118,6 +119,12 @@ CATALOGUE: dict[str, Interface] = {
             "analogvalue",
             states=(S("value", "Double", writable=True),),
             description="a bare analog value with min/max (a KNX 2-byte float object, a set point)",
+        ),
+        _iface(
+            "venetianblindstep",
+            parents=("venetianblind",),
+            actions=("stepUp", "stepDown"),
+            description="venetian blind whose lamellas turn one step at a time (KNX DPT 1.007 short up/down)",
         ),
         _iface("scene", actions=("launch", "stop"), description="a scene that can be launched and stopped"),
         _iface(

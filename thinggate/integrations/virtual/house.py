@@ -261,6 +261,10 @@ _BLIND_ANGLE = builder.state(
 _BLIND_OPEN = builder.action(_BLIND, "open", display_name="Open")
 _BLIND_CLOSE = builder.action(_BLIND, "close", display_name="Close")
 _BLIND_STOP = builder.action(_BLIND, "stop", display_name="Stop")
+_BLIND_STEP_UP = builder.action(_BLIND, "stepUp", display_name="Step lamellas up")
+_BLIND_STEP_DOWN = builder.action(_BLIND, "stepDown", display_name="Step lamellas down")
+LAMELLA_STEP = 15
+"""Degrees one lamella step turns the virtual blind's lamellas."""
 
 
 class VenetianBlindBehaviour(HouseBehaviour):
@@ -269,7 +273,7 @@ class VenetianBlindBehaviour(HouseBehaviour):
     thing_class: ThingClass = builder.thing_class(
         _BLIND,
         "Venetian blind",
-        interfaces=("venetianblind",),
+        interfaces=("venetianblindstep",),
         settings=(
             builder.param(
                 _BLIND,
@@ -284,7 +288,7 @@ class VenetianBlindBehaviour(HouseBehaviour):
             ),
         ),
         states=(_BLIND_PERCENTAGE, _BLIND_MOVING, _BLIND_ANGLE),
-        actions=(_BLIND_OPEN, _BLIND_CLOSE, _BLIND_STOP),
+        actions=(_BLIND_OPEN, _BLIND_CLOSE, _BLIND_STOP, _BLIND_STEP_UP, _BLIND_STEP_DOWN),
     )
 
     async def execute(self, thing: Thing, action: Action) -> None:
@@ -299,6 +303,12 @@ class VenetianBlindBehaviour(HouseBehaviour):
         elif action.action_type_id == _BLIND_STOP.id:
             await self.cancel_timer(thing.id, "travel")
             self.set_state(thing, "moving", False)
+            # A stopped actuator reports where it stands, as KNX blind actuators do.
+            self.set_state(thing, "percentage", thing.state_value("percentage"))
+        elif action.action_type_id in (_BLIND_STEP_UP.id, _BLIND_STEP_DOWN.id):
+            step = -LAMELLA_STEP if action.action_type_id == _BLIND_STEP_UP.id else LAMELLA_STEP
+            angle = max(-90, min(90, int(thing.state_value("angle")) + step))
+            self.set_state(thing, "angle", angle)
         else:
             # The angle (and anything else state-generated) is set directly.
             await super().execute(thing, action)
@@ -308,6 +318,7 @@ class VenetianBlindBehaviour(HouseBehaviour):
         await self.cancel_timer(thing.id, "travel")
         if thing.state_value("percentage") == target:
             self.set_state(thing, "moving", False)
+            self.set_state(thing, "percentage", target)  # confirms the position it already has
             return
         self.set_state(thing, "moving", True)
 
