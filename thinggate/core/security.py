@@ -12,6 +12,7 @@ import asyncio
 import collections
 import enum
 import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -318,6 +319,24 @@ class TokenInfo:
 class _Account:
     info: UserInfo
     password_hash: str
+    # HTTP digest needs H(user:realm:password), which argon2 cannot give: kept per algorithm.
+    digest_ha1: dict[str, str] = field(default_factory=dict)
+
+
+DIGEST_REALM = "thinggate"
+"""The realm of HTTP digest authentication; the stored digest secrets are made for it."""
+
+DIGEST_ALGORITHMS: Mapping[str, Callable[[bytes], Any]] = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
+"""The RFC 7616 algorithms a digest secret is kept for."""
+
+VERIFIED_CACHE_SECONDS = 300.0
+"""How long a verified user name and password are remembered (HTTP basic sends them on every request)."""
+
+
+def digest_ha1(username: str, password: str) -> dict[str, str]:
+    """The digest secrets H(username:realm:password) of a user, per algorithm."""
+    material = f"{username}:{DIGEST_REALM}:{password}".encode()
+    return {name: algorithm(material).hexdigest() for name, algorithm in DIGEST_ALGORITHMS.items()}
 
 
 def hash_token(token: str) -> str:
@@ -354,6 +373,9 @@ class SecurityManager:
         self._lock = asyncio.Lock()
         self._dummy_hash: str | None = None
         self._store_read_at = time.monotonic()
+        # Recently verified passwords, by keyed digest of name and password (never the password).
+        self._verified: dict[bytes, tuple[str, float]] = {}
+        self._verified_key = secrets.token_bytes(32)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -486,8 +508,8 @@ class SecurityManager:
             # Domains are checked under the lock so that none can vanish before the user is saved.
             self._check_domain(home_domain, "home domain")
             self._check_privileges(privilege_tuple)
-            await self._backend(f"save user {key!r}", self._store.save_user(_record(info, password_hash)))
-            self._users[key] = _Account(info, password_hash)
+            account = _Account(info, password_hash, digest_ha1(key, password))
+            await self._save_account(account)
         self.bus.publish(ev.UserAdded(info))
         return info
 
@@ -499,6 +521,7 @@ class SecurityManager:
             await self._backend(f"delete user {name!r}", self._store.delete_user(name))
             del self._users[name.lower()]
             self._tokens = {h: t for h, t in self._tokens.items() if t.username.lower() != name.lower()}
+            self._verified.clear()
         self.bus.publish(ev.UserRemoved(name))
 
     async def set_user_scopes(
@@ -541,7 +564,9 @@ class SecurityManager:
         password_hash = await self._hash(new_password)
         async with self._lock:
             account = self._account(username)
-            await self._save_account(_Account(account.info, password_hash))
+            secrets_ = digest_ha1(account.info.username, new_password)
+            await self._save_account(_Account(account.info, password_hash, secrets_))
+        self._verified.clear()
 
     def principal_for_user(self, username: str) -> Principal:
         """The Principal a user acts as (INVALID_USER_ID if there is no such user)."""
@@ -556,6 +581,48 @@ class SecurityManager:
             privileges=info.privileges,
             roles=info.roles,
         )
+
+    async def verify_password(self, username: str, password: str) -> Principal | None:
+        """The Principal of a user whose password this is, else None (no token is made).
+
+        For doors that send credentials with every request (HTTP basic): a verified pair is
+        remembered for a few minutes so argon2 runs once, not per request.
+        """
+        key = hmac.new(self._verified_key, f"{username.lower()}\0{password}".encode(), hashlib.sha256).digest()
+        now = time.monotonic()
+        remembered = self._verified.get(key)
+        if remembered is not None and remembered[1] > now and remembered[0] in self._users:
+            return self.principal_for_user(remembered[0])
+        account = self._users.get(username.lower())
+        if account is None:
+            await self._verify(await self._dummy(), password)  # same time as a real check
+            return None
+        if not await self._verify(account.password_hash, password):
+            return None
+        name = account.info.username
+        if len(self._verified) > 10_000:
+            self._verified.clear()  # bounded: a flood of distinct logins cannot grow it
+        self._verified[key] = (name.lower(), now + VERIFIED_CACHE_SECONDS)
+        if not account.digest_ha1:
+            # Users made before digest secrets were kept get them at their first basic login.
+            await self._keep_digest_secrets(name, account.password_hash, password)
+        await self._rehash_if_needed(name, account.password_hash, password)
+        return self.principal_for_user(name)
+
+    def digest_secret(self, username: str, algorithm: str) -> str | None:
+        """H(username:realm:password) of a user for an algorithm, or None (unknown user or not kept)."""
+        account = self._users.get(username.lower())
+        return account.digest_ha1.get(algorithm) if account is not None else None
+
+    async def _keep_digest_secrets(self, username: str, password_hash: str, password: str) -> None:
+        async with self._lock:
+            account = self._users.get(username.lower())
+            if account is None or account.password_hash != password_hash:
+                return
+            try:
+                await self._save_account(_Account(account.info, password_hash, digest_ha1(username, password)))
+            except UserFailure:
+                _LOG.warning("could not store the digest secrets of %r", username, exc_info=True)
 
     # -- tokens ----------------------------------------------------------------------------
 
@@ -708,7 +775,7 @@ class SecurityManager:
                 self._check_domain(changes["home_domain"], "home domain")
             if "privileges" in changes:
                 self._check_privileges(changes["privileges"])
-            updated = _Account(replace(account.info, **changes), account.password_hash)
+            updated = _Account(replace(account.info, **changes), account.password_hash, account.digest_ha1)
             await self._save_account(updated)
         self.bus.publish(ev.UserChanged(updated.info))
         return updated.info
@@ -716,7 +783,10 @@ class SecurityManager:
     async def _save_account(self, account: _Account) -> None:
         """Write a changed account through the store, then into memory (caller holds the lock)."""
         name = account.info.username
-        await self._backend(f"save user {name!r}", self._store.save_user(_record(account.info, account.password_hash)))
+        await self._backend(
+            f"save user {name!r}",
+            self._store.save_user(_record(account.info, account.password_hash, account.digest_ha1)),
+        )
         self._users[name.lower()] = account
 
     def _check_domain(self, domain: str, what: str) -> None:
@@ -749,7 +819,7 @@ class SecurityManager:
             if account is None or account.password_hash != password_hash:
                 return  # removed or changed meanwhile: nothing to upgrade
             try:
-                await self._save_account(_Account(account.info, new_hash))
+                await self._save_account(_Account(account.info, new_hash, account.digest_ha1))
             except UserFailure:
                 # The login itself is fine; the upgrade is retried at the next login.
                 _LOG.warning("could not store the upgraded password hash of %r", username, exc_info=True)
@@ -813,7 +883,7 @@ def _check_roles(roles: Iterable[str]) -> tuple[str, ...]:
     return result
 
 
-def _record(info: UserInfo, password_hash: str) -> UserRecord:
+def _record(info: UserInfo, password_hash: str, digest_secrets: dict[str, str]) -> UserRecord:
     return UserRecord(
         username=info.username,
         password_hash=password_hash,
@@ -824,6 +894,7 @@ def _record(info: UserInfo, password_hash: str) -> UserRecord:
         scopes=scopes_to_names(info.scopes),
         allowed_thing_ids=sorted(info.allowed_thing_ids),
         privileges=[privilege.to_dict() for privilege in info.privileges],
+        digest_ha1=dict(digest_secrets),
     )
 
 
@@ -838,7 +909,7 @@ def _account_from_record(record: UserRecord) -> _Account:
         roles=_check_roles(record.roles),
         privileges=tuple(Privilege.from_dict(data) for data in record.privileges),
     )
-    return _Account(info, record.password_hash)
+    return _Account(info, record.password_hash, dict(record.digest_ha1))
 
 
 def _token_info(record: TokenRecord) -> TokenInfo:

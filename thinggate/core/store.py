@@ -59,6 +59,7 @@ class UserRecord:
     scopes: list[str] = field(default_factory=list)
     allowed_thing_ids: list[uuid.UUID] = field(default_factory=list)
     privileges: list[dict[str, Any]] = field(default_factory=list)
+    digest_ha1: dict[str, str] = field(default_factory=dict)  # HTTP digest secrets by algorithm
 
 
 @dataclass(slots=True)

@@ -198,6 +198,7 @@ def user_to_row(record: UserRecord) -> dict[str, Any]:
         "scopes": encode_json(record.scopes),
         "allowed_thing_ids": encode_json(record.allowed_thing_ids),
         "privileges": encode_json(record.privileges),
+        "digest_ha1": encode_json(record.digest_ha1),
     }
 
 
@@ -213,7 +214,15 @@ def user_from_row(row: Mapping[Any, Any]) -> UserRecord:
         scopes=_decode_strings(row["scopes"]),
         allowed_thing_ids=_decode_id_list(row["allowed_thing_ids"]),
         privileges=_decode_objects(row["privileges"]),
+        digest_ha1=_decode_digest_secrets(row.get("digest_ha1")),
     )
+
+
+def _decode_digest_secrets(raw: Any) -> dict[str, str]:
+    value = decode_json(raw) if raw else {}
+    if not isinstance(value, dict):
+        return {}
+    return {str(key): str(item) for key, item in value.items()}
 
 
 def token_to_row(record: TokenRecord) -> dict[str, Any]:

@@ -159,6 +159,7 @@ users = Table(
     Column("scopes", Text, nullable=False),  # JSON array of strings
     Column("allowed_thing_ids", Text, nullable=False),  # JSON array of ids
     Column("privileges", Text, nullable=False),  # JSON array of objects
+    Column("digest_ha1", Text, nullable=False, server_default="{}"),  # JSON object: algorithm -> H(user:realm:pw)
 )
 
 tokens = Table(
