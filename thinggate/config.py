@@ -67,6 +67,16 @@ class EzloConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ThinknxConfig:
+    """Settings of the Thinknx Integration Kit door (REST on ports.thinknx)."""
+
+    feedback_seconds: float = 3.0  # how long `fb` waits for the device's feedback before 500
+    rate_limit: str = "100/second"  # per client address, `limits` notation; "" turns it off
+    nonce_seconds: float = 300.0  # digest nonces expire (stale=true) after this long
+    max_failed_logins: int = 5  # wrong credentials per address and minute before 429
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything `thinggate serve` needs."""
 
@@ -78,6 +88,8 @@ class Config:
     virtual: VirtualConfig = field(default_factory=VirtualConfig)
     jsonrpc: JsonRpcConfig = field(default_factory=JsonRpcConfig)
     ezlo: EzloConfig = field(default_factory=EzloConfig)
+    thinknx: ThinknxConfig = field(default_factory=ThinknxConfig)
+    knx: dict[str, Any] | None = None  # the [knx] table as written; the KNX integration reads it
 
     def with_overrides(self, **overrides: Any) -> Config:
         """A copy with the given top-level values replaced (None means: keep)."""
@@ -111,7 +123,11 @@ def load_config(path: Path | None = None) -> Config:
     virtual = _section(VirtualConfig, raw.pop("virtual", {}), "virtual")
     jsonrpc = _section(JsonRpcConfig, raw.pop("jsonrpc", {}), "jsonrpc")
     ezlo = _section(EzloConfig, raw.pop("ezlo", {}), "ezlo")
+    thinknx = _section(ThinknxConfig, raw.pop("thinknx", {}), "thinknx")
+    knx = raw.pop("knx", None)
+    if knx is not None and not isinstance(knx, dict):
+        raise ConfigError(f"[knx] must be a table, not {knx!r}")
     if "data_dir" in raw:
         raw["data_dir"] = Path(raw["data_dir"]).expanduser()
     config = _section(Config, raw, "top level")
-    return replace(config, ports=ports, virtual=virtual, jsonrpc=jsonrpc, ezlo=ezlo)
+    return replace(config, ports=ports, virtual=virtual, jsonrpc=jsonrpc, ezlo=ezlo, thinknx=thinknx, knx=knx)

@@ -17,13 +17,17 @@ from thinggate.api.ezlo.ids import hub_serial
 from thinggate.api.ezlo.transport import EzloServer
 from thinggate.api.jsonrpc import JsonRpcDoor, JsonRpcServer, JsonRpcSettings, Listener
 from thinggate.api.jsonrpc.zeroconf import Announcement, announce
+from thinggate.api.thinknx import Authenticator, ThinknxDoor, ThinknxServer, ThinknxSettings
+from thinggate.api.thinknx.digest import DigestAuthority
+from thinggate.api.thinknx.key import IntegrationKey
+from thinggate.api.thinknx.system import RawBus
 from thinggate.api.tls import CertificateFiles, ensure_self_signed, server_context
 from thinggate.config import Config
 from thinggate.control import ControlSocket, socket_path
 from thinggate.core.events import EventBus
 from thinggate.core.hub import Hub
 from thinggate.core.modes import HouseModes
-from thinggate.core.security import SecurityManager
+from thinggate.core.security import LoginLimiter, SecurityManager
 from thinggate.core.store import Store
 from thinggate.integrations.virtual import VirtualIntegration
 from thinggate.storage import open_store
@@ -44,6 +48,8 @@ class Server:
     modes: HouseModes
     jsonrpc: JsonRpcServer | None = None
     ezlo: EzloServer | None = None
+    thinknx: ThinknxServer | None = None
+    raw_bus: RawBus | None = None
     control: ControlSocket | None = None
     announcement: Announcement | None = None
 
@@ -57,6 +63,8 @@ class Server:
             await self.jsonrpc.stop()
         if self.ezlo is not None:
             await self.ezlo.stop()
+        if self.thinknx is not None:
+            await self.thinknx.stop()
         await self.hub.stop()
         await self.store.close()
 
@@ -149,6 +157,48 @@ async def _start_ezlo(server: Server) -> None:
     await server.ezlo.start()
 
 
+async def _start_thinknx(server: Server) -> None:
+    config = server.config
+    if config.ports.thinknx is None:
+        return
+    settings = config.thinknx
+    key = IntegrationKey(server.store)
+    await key.load()
+    authenticator = Authenticator(
+        security=server.security,
+        key=key,
+        limiter=LoginLimiter(max_failures=settings.max_failed_logins),
+        digest=DigestAuthority(secret_of=server.security.digest_secret, lifetime=settings.nonce_seconds),
+    )
+    holder: list[ThinknxServer] = []
+    door = ThinknxDoor(
+        hub=server.hub,
+        settings=ThinknxSettings(
+            feedback_seconds=settings.feedback_seconds,
+            rate_limit=settings.rate_limit,
+            nonce_seconds=settings.nonce_seconds,
+            version=__version__,
+        ),
+        raw_bus=server.raw_bus,
+        client_count=lambda: _client_count(server, holder),
+    )
+    server.thinknx = ThinknxServer(
+        door, authenticator, host=config.bind, port=config.ports.thinknx, rate_limit=settings.rate_limit
+    )
+    holder.append(server.thinknx)
+    await server.thinknx.start()
+
+
+def _client_count(server: Server, thinknx: list[ThinknxServer]) -> int:
+    """Clients connected through every door right now (Thinknx serverStatus' connected_clients)."""
+    count = sum(door.connection_count for door in thinknx)
+    if server.jsonrpc is not None:
+        count += len(server.jsonrpc.door.sessions)
+    if server.ezlo is not None:
+        count += len(server.ezlo.door.sessions)
+    return count
+
+
 async def start_server(config: Config, *, demo: bool = False) -> Server:
     """Open storage, load users and start the hub with its integrations."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
@@ -186,6 +236,7 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
     try:
         await _start_jsonrpc(server)
         await _start_ezlo(server)
+        await _start_thinknx(server)
     except BaseException:
         await server.stop()
         raise

@@ -1,0 +1,117 @@
+"""Who is asking the Integration Kit: basic or digest credentials, `user=`/`pass=`, or the cloud key.
+
+`&auth=basic` or `&auth=digest` chooses the scheme a client is challenged with; without it both
+are offered. Missing credentials get 401 with the challenge (the seed's error list has no 401,
+but basic and digest clients only send credentials after one); wrong ones get 403. Failures
+count per peer address: past the limit the peer gets 429 with Retry-After until the lockout ends.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from dataclasses import dataclass
+
+from thinggate.api.thinknx.digest import DigestAuthority
+from thinggate.api.thinknx.errors import ThinknxError, forbidden, params_errors
+from thinggate.api.thinknx.key import IntegrationKey
+from thinggate.core.security import DIGEST_REALM, LoginLimiter, Principal, Scope, SecurityManager
+
+KEY_PRINCIPAL = Principal(name="integration-key", scopes=Scope.ADMIN)
+"""Who a request with the enabled Integration Kit key is: the key "connects without additional authentication"."""
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What a request brings to prove who it is."""
+
+    method: str
+    target: str  # the raw request target, query string included (digest signs it)
+    authorization: str
+    params: dict[str, str | None]
+    peer: str
+    key: str | None = None  # the cloud form's path key
+
+
+class Authenticator:
+    """Turns a request's credentials into a Principal or an error answer."""
+
+    def __init__(
+        self, *, security: SecurityManager, key: IntegrationKey, limiter: LoginLimiter, digest: DigestAuthority
+    ) -> None:
+        self.security = security
+        self.key = key
+        self.limiter = limiter
+        self.digest = digest
+
+    async def principal(self, credentials: Credentials) -> Principal:
+        """The Principal of a request (raises a ThinknxError: 400, 401, 403 or 429)."""
+        wait = self.limiter.check(credentials.peer)
+        if wait > 0:
+            raise _too_many(wait, "too many failed logins from this address")
+        if credentials.key is not None:
+            if await self.key.accepts(credentials.key):
+                return KEY_PRINCIPAL
+            raise self._failed(credentials, "unknown or disabled integration key")
+        scheme = credentials.params.get("auth")
+        if scheme is not None:
+            scheme = scheme.lower()
+            if scheme not in ("basic", "digest"):
+                raise params_errors(f"auth={scheme!r}: use auth=basic or auth=digest")
+        params = credentials.params
+        if "user" in params:
+            principal = await self.security.verify_password(params.get("user") or "", params.get("pass") or "")
+            return self._accept(credentials, principal, "wrong user or pass")
+        header = credentials.authorization
+        kind, _, value = header.partition(" ")
+        kind = kind.lower()
+        if kind == "basic" and scheme != "digest":
+            username, password = _basic(value)
+            principal = await self.security.verify_password(username, password)
+            return self._accept(credentials, principal, "wrong user name or password")
+        if kind == "digest" and scheme != "basic":
+            outcome = self.digest.check(value, method=credentials.method, target=credentials.target)
+            if outcome.ok:
+                self.limiter.succeeded(credentials.peer)
+                return self.security.principal_for_user(outcome.username)
+            if outcome.stale:
+                raise self.challenge(scheme, stale=True, reason=outcome.reason)
+            if outcome.reason.startswith("uri "):
+                raise params_errors(outcome.reason)  # RFC 7616 §3.4.6: a mismatched uri is a bad request
+            raise self._failed(credentials, outcome.reason)
+        raise self.challenge(scheme, reason="credentials are missing")
+
+    def challenge(self, scheme: str | None, *, stale: bool = False, reason: str = "") -> ThinknxError:
+        """401 with the WWW-Authenticate challenges of the scheme (both when none was asked for)."""
+        challenges: list[str] = []
+        if scheme in (None, "digest"):
+            challenges.extend(self.digest.challenges(stale=stale))
+        if scheme in (None, "basic"):
+            challenges.append(f'Basic realm="{DIGEST_REALM}", charset="UTF-8"')
+        return ThinknxError(401, "authentication required", reason, challenges=tuple(challenges))
+
+    def _failed(self, credentials: Credentials, reason: str) -> ThinknxError:
+        wait = self.limiter.failed(credentials.peer)
+        if wait > 0:
+            return _too_many(wait, f"{reason}; too many failed logins from this address")
+        return forbidden(reason)
+
+    def _accept(self, credentials: Credentials, principal: Principal | None, reason: str) -> Principal:
+        if principal is None:
+            raise self._failed(credentials, reason)
+        self.limiter.succeeded(credentials.peer)
+        return principal
+
+
+def _basic(value: str) -> tuple[str, str]:
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise params_errors("the Basic credentials are not base64 of user:password") from None
+    username, _, password = decoded.partition(":")
+    return username, password
+
+
+def _too_many(wait: float, reason: str) -> ThinknxError:
+    return ThinknxError(429, "rate limit exceeded", reason, headers={"Retry-After": str(max(1, math.ceil(wait)))})

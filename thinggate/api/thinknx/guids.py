@@ -1,0 +1,29 @@
+"""Thinknx GUIDs: the 16 bytes of a thing's UUID in URL-safe base64 without padding (22 characters)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import uuid
+
+_GUID = re.compile(r"[A-Za-z0-9_-]{22}")
+
+
+def guid_of(thing_id: uuid.UUID) -> str:
+    """The GUID of a thing."""
+    return base64.urlsafe_b64encode(thing_id.bytes).rstrip(b"=").decode("ascii")
+
+
+def thing_id_of(guid: str) -> uuid.UUID | None:
+    """The thing id a GUID stands for, or None when it is not a GUID at all."""
+    if not _GUID.fullmatch(guid):
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(guid + "==")
+    except (binascii.Error, ValueError):
+        return None
+    # 22 characters carry 132 bits; a GUID made from 16 bytes has its last 4 bits zero.
+    if len(raw) != 16 or guid_of(uuid.UUID(bytes=raw)) != guid:
+        return None
+    return uuid.UUID(bytes=raw)

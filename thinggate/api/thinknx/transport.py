@@ -1,0 +1,141 @@
+"""The Integration Kit over HTTP: `/api/V1/...` (local) and `/<KEY>/api/V1/...` (cloud form) on one port.
+
+GET with a query, or POST with an `application/x-www-form-urlencoded` body (its fields join the
+query's). Every answer is JSON. Rate limits: per client address (per key in the cloud form),
+answered with 429 and Retry-After.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+import msgspec
+from aiohttp import web
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import FixedWindowRateLimiter
+from multidict import CIMultiDict
+
+from thinggate.api.thinknx import errors
+from thinggate.api.thinknx.auth import Authenticator, Credentials
+from thinggate.api.thinknx.door import ThinknxDoor
+from thinggate.api.thinknx.errors import ThinknxError
+from thinggate.api.thinknx.query import MAX_QUERY_LENGTH, parse_query
+
+_LOG = logging.getLogger(__name__)
+_encode = msgspec.json.Encoder().encode
+_JSON = "application/json"
+MAX_LINE = 1 << 20
+"""Request lines up to this long reach the door, which answers an over-long query with 400 params errors."""
+
+
+class ThinknxServer:
+    """Serves a ThinknxDoor on one TCP port."""
+
+    def __init__(
+        self,
+        door: ThinknxDoor,
+        authenticator: Authenticator,
+        *,
+        host: str,
+        port: int,
+        rate_limit: str = "",
+    ) -> None:
+        self.door = door
+        self.authenticator = authenticator
+        self.host = host
+        self.requested_port = port
+        self.port: int | None = None
+        self._server = web.Server(self._handle, max_line_size=MAX_LINE, max_field_size=MAX_LINE)
+        self._runner: web.ServerRunner | None = None
+        self._rate: RateLimitItem | None = parse(rate_limit) if rate_limit else None
+        self._limiter = FixedWindowRateLimiter(MemoryStorage())
+
+    @property
+    def connection_count(self) -> int:
+        """HTTP connections open right now."""
+        return len(self._server.connections)
+
+    async def start(self) -> None:
+        """Listen."""
+        self._runner = web.ServerRunner(self._server, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.requested_port, reuse_address=True)
+        await site.start()
+        sockets = getattr(site._server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self.requested_port
+        _LOG.info("thinknx: listening on %s:%s", self.host, self.port)
+
+    async def stop(self) -> None:
+        """Stop listening and close connections."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self.door.close()
+
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        peer = request.remote or ""
+        try:
+            return await self._answer(request, peer)
+        except ThinknxError as error:
+            return _error_response(error)
+        except Exception:  # a bug answers this request; everyone else is served on
+            _LOG.exception("thinknx: %s %s failed", request.method, request.path)
+            return _error_response(errors.impossible("internal error"))
+
+    async def _answer(self, request: web.BaseRequest, peer: str) -> web.StreamResponse:
+        segments = [segment for segment in request.path.split("/") if segment]
+        key: str | None = None
+        if len(segments) >= 3 and segments[0].lower() != "api" and segments[1].lower() == "api":
+            key, segments = segments[0], segments[1:]  # the cloud form: /<KEY>/api/V1/...
+        if len(segments) < 3 or segments[0].lower() != "api" or segments[1].lower() != "v1":
+            raise errors.device_not_found(f"{request.path!r} is not an api/V1 URL")
+        await self._rate_limit(f"key:{key}" if key is not None else peer)
+        if request.method not in ("GET", "POST"):
+            raise errors.params_errors(f"method {request.method} is not served; use GET or POST")
+        params = parse_query(request.query_string)
+        if request.method == "POST" and request.can_read_body:
+            if request.content_length is not None and request.content_length > MAX_QUERY_LENGTH:
+                raise errors.params_errors(f"the form has {request.content_length} bytes; at most {MAX_QUERY_LENGTH}")
+            body = await request.content.read(MAX_QUERY_LENGTH + 1)
+            if len(body) > MAX_QUERY_LENGTH:
+                raise errors.params_errors(f"the form has more than {MAX_QUERY_LENGTH} bytes")
+            content_type = request.headers.get("Content-Type", "")
+            if body and not content_type.lower().startswith("application/x-www-form-urlencoded"):
+                raise errors.params_errors(f"Content-Type {content_type!r}: send application/x-www-form-urlencoded")
+            for name, value in parse_query(body.decode("utf-8", "replace")).items():
+                params.setdefault(name, value)
+        credentials = Credentials(
+            method=request.method,
+            target=request.raw_path,
+            authorization=request.headers.get("Authorization", ""),
+            params=params,
+            peer=peer,
+            key=key,
+        )
+        principal = await self.authenticator.principal(credentials)
+        path = "/".join(segments[2:]).lower()
+        body_json = await self.door.call(principal, path, params)
+        return web.Response(body=_encode(body_json), content_type=_JSON)
+
+    async def _rate_limit(self, client: str) -> None:
+        if self._rate is None:
+            return
+        if await self._limiter.hit(self._rate, client):
+            return
+        stats = await self._limiter.get_window_stats(self._rate, client)
+        wait = max(1, math.ceil(stats.reset_time - time.time()))
+        raise ThinknxError(429, "rate limit exceeded", f"more than {self._rate}", headers={"Retry-After": str(wait)})
+
+
+def _error_response(error: ThinknxError) -> web.Response:
+    headers = CIMultiDict(error.headers)
+    for challenge in error.challenges:
+        headers.add("WWW-Authenticate", challenge)
+    if error.status >= 500 or error.status == 429:
+        _LOG.info("thinknx: %d %s (%s)", error.status, error.message, error.reason)
+    return web.Response(
+        status=error.status, body=_encode({"error": error.message}), content_type=_JSON, headers=headers
+    )
