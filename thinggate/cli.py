@@ -16,6 +16,7 @@ from rich.table import Table
 from thinggate.config import Config, ConfigError, load_config
 from thinggate.core.errors import UserFailure
 from thinggate.core.hub import Hub
+from thinggate.core.model import Thing
 from thinggate.core.security import SecurityManager, scopes_to_names
 from thinggate.integrations.virtual import VirtualIntegration
 from thinggate.storage import open_store
@@ -23,6 +24,10 @@ from thinggate.storage import open_store
 app = typer.Typer(help="thinggate: one model of things, served through many integration APIs.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage users and their tokens.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+thinknx_app = typer.Typer(
+    help="The Thinknx Integration Kit door: integration key and project tree.", no_args_is_help=True
+)
+app.add_typer(thinknx_app, name="thinknx")
 console = Console()
 errors = Console(stderr=True)
 
@@ -199,9 +204,7 @@ def things(config_path: ConfigOption = None, data_dir: DataDirOption = None, dat
             states = await store.load_states()
         finally:
             await store.close()
-        # A hub that is never started: only its class catalogue is used, nothing is set up.
-        hub = Hub(store=store)
-        hub.register(VirtualIntegration())
+        hub = _catalogue(store)
         table = Table("room", "name", "class", "states")
         for record in sorted(records, key=lambda r: (r.room, r.name)):
             thing_class = hub.thing_classes.get(record.thing_class_id)
@@ -218,6 +221,105 @@ def things(config_path: ConfigOption = None, data_dir: DataDirOption = None, dat
         return table
 
     console.print(_run(read()))
+
+
+def _catalogue(store: Any) -> Hub:
+    """A hub that is never started: only its class catalogue is used, nothing is set up."""
+    hub = Hub(store=store)
+    hub.register(VirtualIntegration())
+    return hub
+
+
+async def _stored_things(config: Config) -> list[Thing]:
+    """The stored things with their classes (params and states left out), for listings."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    store = await open_store(config.database, config.data_dir)
+    try:
+        records = await store.load_things()
+        hub = _catalogue(store)
+    finally:
+        await store.close()
+    things = []
+    for record in records:
+        thing_class = hub.thing_classes.get(record.thing_class_id)
+        if thing_class is not None:
+            things.append(
+                Thing(
+                    id=record.id,
+                    thing_class=thing_class,
+                    name=record.name,
+                    params={},
+                    settings={},
+                    states={},
+                    room=record.room,
+                    domain=record.domain,
+                )
+            )
+    return things
+
+
+@thinknx_app.command("key")
+def thinknx_key(
+    enable: Annotated[bool, typer.Option("--enable", help="enable the key (making one if there is none)")] = False,
+    disable: Annotated[bool, typer.Option("--disable", help="disable the key (kept for a later --enable)")] = False,
+    regenerate: Annotated[bool, typer.Option("--regenerate", help="replace the key by a new one")] = False,
+    config_path: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Show, enable, disable or regenerate the Integration Kit key of the cloud form (/<KEY>/api/V1/...)."""
+    from thinggate.api.thinknx.key import KeyState, load_key, new_key, save_key
+
+    if enable and disable:
+        errors.print("[red]--enable and --disable exclude each other[/red]")
+        raise typer.Exit(2)
+    config = _config(config_path, data_dir, database)
+
+    async def work() -> KeyState:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        store = await open_store(config.database, config.data_dir)
+        try:
+            state = await load_key(store)
+            changed = state
+            if regenerate or (enable and not state.key):
+                changed = KeyState(enabled=state.enabled or enable, key=new_key())
+            if enable or disable:
+                changed = KeyState(enabled=enable, key=changed.key)
+            if changed != state:
+                await save_key(store, changed)
+            return changed
+        finally:
+            await store.close()
+
+    state = _run(work())
+    if not state.key:
+        console.print("no integration key yet: make one with [bold]thinggate thinknx key --enable[/bold]")
+        return
+    console.print(f"{state.key}  ({'enabled' if state.enabled else 'disabled'})")
+
+
+@thinknx_app.command("tree")
+def thinknx_tree(
+    config_path: ConfigOption = None, data_dir: DataDirOption = None, database: DatabaseOption = None
+) -> None:
+    """Print the project tree: rooms, devices with their GUIDs and the URLs each one supports."""
+    from rich.markup import escape
+    from rich.tree import Tree
+
+    from thinggate.api.thinknx.tree import project_tree
+
+    config = _config(config_path, data_dir, database)
+    devices = project_tree(_run(_stored_things(config)))
+    tree = Tree("[bold]Integration Kit[/bold]")
+    rooms: dict[str, Any] = {}
+    for device in devices:
+        room = rooms.get(device.room)
+        if room is None:
+            room = rooms[device.room] = tree.add(f"[bold]{device.room}[/bold]")
+        node = room.add(f"{escape(device.name)} [dim]({escape(device.kind)})[/dim]  guid [cyan]{device.guid}[/cyan]")
+        for url in device.urls:
+            node.add(escape(url))  # "[new_setpoint]" is text, not rich markup
+    console.print(tree)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from thinggate.api.jsonrpc import JsonRpcDoor, JsonRpcServer, JsonRpcSettings, L
 from thinggate.api.jsonrpc.zeroconf import Announcement, announce
 from thinggate.api.thinknx import Authenticator, ThinknxDoor, ThinknxServer, ThinknxSettings
 from thinggate.api.thinknx.digest import DigestAuthority
+from thinggate.api.thinknx.hooks import HookRegistry
 from thinggate.api.thinknx.key import IntegrationKey
 from thinggate.api.thinknx.system import RawBus
 from thinggate.api.tls import CertificateFiles, ensure_self_signed, server_context
@@ -182,6 +183,8 @@ async def _start_thinknx(server: Server) -> None:
         raw_bus=server.raw_bus,
         client_count=lambda: _client_count(server, holder),
     )
+    door.hooks = HookRegistry(hub=server.hub, security=server.security, store=server.store, comm_obj=door.comm_obj)
+    await door.hooks.start()
     server.thinknx = ThinknxServer(
         door, authenticator, host=config.bind, port=config.ports.thinknx, rate_limit=settings.rate_limit
     )

@@ -17,6 +17,7 @@ from typing import Any
 from thinggate.api.thinknx import errors
 from thinggate.api.thinknx.controllers import CONTROLLERS, Controller, Kind
 from thinggate.api.thinknx.guids import guid_of, thing_id_of
+from thinggate.api.thinknx.hooks import HookRegistry
 from thinggate.api.thinknx.system import SYSTEM_CONTROLLERS, RawBus, SystemCalls
 from thinggate.core.feedback import execute_confirmed
 from thinggate.core.hub import Hub, Result
@@ -53,6 +54,7 @@ class ThinknxDoor:
             raw_bus=raw_bus, version=settings.version, client_count=client_count, started=time.time()
         )
         self.system.follow(hub.bus)
+        self.hooks: HookRegistry | None = None  # set by whoever starts the door with a store
 
     def close(self) -> None:
         """Stop following the hub."""
@@ -66,6 +68,8 @@ class ThinknxDoor:
         system_call = SYSTEM_CONTROLLERS.get(path)
         if system_call is not None:
             return await self.system.call(principal, system_call, params)
+        if path.startswith("hooks/") and self.hooks is not None:
+            return await self.hooks.call(principal, path.removeprefix("hooks/"), params)
         raise errors.params_errors(f"there is no controller {path!r}")
 
     # -- device controllers --------------------------------------------------------------------

@@ -73,6 +73,8 @@ class ThinknxServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self.door.hooks is not None:
+            await self.door.hooks.stop()
         self.door.close()
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:

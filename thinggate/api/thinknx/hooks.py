@@ -1,0 +1,333 @@
+"""REST hooks: HTTP callbacks for state changes (Thinknx announced them as "coming soon"; we ship them).
+
+A user registers a callback URL for the whole hub, one device (`guid`) or one controller of it
+(`controller`, a status controller such as `powerstatus` or its setter `power`). Every state
+change a hook covers is POSTed to it as the status controller would answer it, plus `event` and
+`timestamp`. Delivery runs per hook, in order, with retries and exponential back-off; a hook
+whose deliveries keep failing is disabled, stored so, logged, and listed with its last error.
+Hooks are stored before the call that made them answers, and survive restarts.
+
+Calls (all under `api/V1/`): `hooks/add?url=...[&guid=...][&controller=...]`, `hooks/list`,
+`hooks/remove?id=...`, `hooks/enable?id=...` (re-enable a disabled hook). Adding needs the
+ConfigureThings scope; a hook only ever reports things its owner may see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import aiohttp
+import msgspec
+
+from thinggate.api.thinknx import errors
+from thinggate.api.thinknx.controllers import CONTROLLERS, Controller, Kind
+from thinggate.api.thinknx.guids import guid_of, thing_id_of
+from thinggate.core import events as ev
+from thinggate.core.errors import UserFailure
+from thinggate.core.events import HubEvent
+from thinggate.core.hub import Hub
+from thinggate.core.model import Thing
+from thinggate.core.security import Principal, Scope, SecurityManager
+
+_LOG = logging.getLogger(__name__)
+_encode = msgspec.json.Encoder().encode
+
+SETTING = "thinknx.hooks"
+MAX_HOOKS = 100
+MAX_QUEUED = 1000
+"""Deliveries waiting per hook; past it the oldest are dropped (and counted)."""
+
+
+class SettingsStore(Protocol):
+    """The part of the store hooks live in."""
+
+    async def load_hub_settings(self) -> dict[str, Any]:
+        """Every hub setting."""
+
+    async def save_hub_setting(self, key: str, value: Any) -> None:
+        """Write one hub setting."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hook:
+    """One registered callback."""
+
+    id: str
+    url: str
+    owner: str
+    guid: str = ""  # "" = every device
+    controller: str = ""  # "" = every controller; else a status controller's name
+    enabled: bool = True
+    last_error: str = ""
+    dropped: int = 0
+
+    def public(self) -> dict[str, Any]:
+        """The hook as `hooks/list` shows it."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How delivery retries: attempts per event, the first back-off, and when a hook is disabled."""
+
+    attempts: int = 4
+    first_delay: float = 0.5
+    max_delay: float = 30.0
+    timeout: float = 5.0
+    disable_after: int = 3  # events in a row whose every attempt failed
+
+
+def _status_controllers() -> dict[str, Controller]:
+    """Status controllers by their name and by the name of the setter that has the same state."""
+    names: dict[str, Controller] = {}
+    statuses = [c for c in CONTROLLERS.values() if c.kind is Kind.STATUS]
+    for status in statuses:
+        names[status.name] = status
+    for setter in CONTROLLERS.values():
+        if setter.kind is Kind.SET:
+            twin = next(s for s in statuses if s.interface == setter.interface and s.state == setter.state)
+            names[setter.name] = twin
+    return names
+
+
+STATUS_BY_NAME = _status_controllers()
+
+
+@dataclass(slots=True)
+class _Delivery:
+    hook_id: str
+    queue: asyncio.Queue[bytes] = field(default_factory=lambda: asyncio.Queue(MAX_QUEUED))
+    task: asyncio.Task[None] | None = None
+    failed_in_a_row: int = 0
+
+
+class HookRegistry:
+    """Registered hooks: kept in the store, fed from the bus, delivered over HTTP."""
+
+    def __init__(
+        self,
+        *,
+        hub: Hub,
+        security: SecurityManager,
+        store: SettingsStore,
+        comm_obj: Callable[[Thing, Any], Any],
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.hub = hub
+        self.security = security
+        self.store = store
+        self.comm_obj = comm_obj
+        self.policy = policy or RetryPolicy()
+        self.hooks: dict[str, Hook] = {}
+        self._deliveries: dict[str, _Delivery] = {}
+        self._session: aiohttp.ClientSession | None = None
+        self._unlisten: Callable[[], None] | None = None
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Load the hooks and follow the hub."""
+        raw = (await self.store.load_hub_settings()).get(SETTING) or []
+        for entry in raw if isinstance(raw, list) else []:
+            try:
+                hook = Hook(**{key: value for key, value in entry.items() if key in Hook.__dataclass_fields__})
+            except TypeError:
+                _LOG.warning("thinknx: ignoring a malformed stored hook %r", entry)
+                continue
+            self.hooks[hook.id] = hook
+        self._unlisten = self.hub.bus.listen(self._on_event)
+
+    async def stop(self) -> None:
+        """Stop delivering (queued deliveries are dropped) and close the HTTP client."""
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
+        tasks = [d.task for d in self._deliveries.values() if d.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._deliveries.clear()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # -- the API ---------------------------------------------------------------------------
+
+    async def call(self, principal: Principal, path: str, params: dict[str, str | None]) -> dict[str, Any]:
+        """Answer `hooks/add`, `hooks/list`, `hooks/remove`, `hooks/enable`."""
+        namespace = f"hooks/{path}"
+        if path == "list":
+            mine = [h.public() for h in self.hooks.values() if self._may_manage(principal, h)]
+            return {"namespace": namespace, "hooks": mine}
+        if not principal.has_scope(Scope.CONFIGURE_THINGS):
+            raise errors.forbidden(f"{principal.name!r} may not manage hooks")
+        if path == "add":
+            added = await self._add(principal, params)
+            return {"namespace": namespace, "id": added.id}
+        if path in ("remove", "enable"):
+            hook = self.hooks.get(params.get("id") or "")
+            if hook is None or not self._may_manage(principal, hook):
+                raise errors.params_errors(f"no hook with id {params.get('id')!r}")
+            async with self._lock:
+                if path == "remove":
+                    del self.hooks[hook.id]
+                else:
+                    self.hooks[hook.id] = replace(hook, enabled=True, last_error="")
+                await self._save()
+            if path == "remove":
+                delivery = self._deliveries.pop(hook.id, None)
+                if delivery is not None and delivery.task is not None:
+                    delivery.task.cancel()
+            return {"namespace": namespace, "id": hook.id}
+        raise errors.params_errors(f"there is no controller 'hooks/{path}'")
+
+    async def _add(self, principal: Principal, params: dict[str, str | None]) -> Hook:
+        url = (params.get("url") or "").strip()
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2048:
+            raise errors.params_errors(f"url={url!r} is not an http(s) URL")
+        guid = (params.get("guid") or "").strip()
+        if guid:
+            thing_id = thing_id_of(guid)
+            thing = self.hub.things.get(thing_id) if thing_id else None
+            if thing is None or not principal.may_see(thing):
+                raise errors.device_not_found(f"no device with guid {guid!r}")
+        controller = (params.get("controller") or "").strip().lower()
+        if controller:
+            status = STATUS_BY_NAME.get(controller)
+            if status is None:
+                raise errors.params_errors(f"controller={controller!r} reports no state")
+            controller = status.name
+        async with self._lock:
+            if len(self.hooks) >= MAX_HOOKS:
+                raise errors.params_errors(f"at most {MAX_HOOKS} hooks")
+            hook = Hook(id=secrets.token_hex(8), url=url, owner=principal.name, guid=guid, controller=controller)
+            self.hooks[hook.id] = hook
+            await self._save()
+        return hook
+
+    def _may_manage(self, principal: Principal, hook: Hook) -> bool:
+        return hook.owner == principal.name or principal.has_scope(Scope.ADMIN)
+
+    async def _save(self) -> None:
+        await self.store.save_hub_setting(SETTING, [h.public() for h in self.hooks.values()])
+
+    # -- events ----------------------------------------------------------------------------
+
+    def _on_event(self, event: HubEvent) -> None:
+        if not self.hooks or not isinstance(event, ev.StateChanged):
+            return
+        thing = self.hub.things.get(event.thing_id)
+        if thing is None:
+            return
+        state_type = thing.thing_class.state_type(event.state_type_id)
+        if state_type is None:
+            return
+        reports = [
+            c
+            for c in STATUS_BY_NAME.values()
+            if c.state == state_type.name and thing.thing_class.has_interface(c.interface)
+        ]
+        if not reports:
+            return
+        guid = guid_of(thing.id)
+        stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        state = thing.states[state_type.id]
+        for controller in dict.fromkeys(reports):
+            assert controller.codec is not None
+            payload: bytes | None = None
+            for hook in self.hooks.values():
+                if not hook.enabled or (hook.guid and hook.guid != guid):
+                    continue
+                if hook.controller and hook.controller != controller.name:
+                    continue
+                if not self._owner_sees(hook, thing):
+                    continue
+                if payload is None:
+                    payload = _encode(
+                        {
+                            "namespace": controller.name,
+                            "guid": guid,
+                            "status": controller.codec.status(event.value, state, state_type),
+                            "comm_obj": self.comm_obj(thing, state_type.id),
+                            "event": "state_changed",
+                            "timestamp": stamp,
+                        }
+                    )
+                self._enqueue(hook, payload)
+
+    def _owner_sees(self, hook: Hook, thing: Thing) -> bool:
+        try:
+            return self.security.principal_for_user(hook.owner).may_see(thing)
+        except UserFailure:
+            return hook.owner == "integration-key"  # the key's hooks see what the key sees: all
+
+    def _enqueue(self, hook: Hook, payload: bytes) -> None:
+        delivery = self._deliveries.get(hook.id)
+        if delivery is None:
+            delivery = self._deliveries[hook.id] = _Delivery(hook.id)
+        if delivery.queue.full():
+            delivery.queue.get_nowait()  # the oldest change is the least useful one
+            self.hooks[hook.id] = replace(self.hooks[hook.id], dropped=self.hooks[hook.id].dropped + 1)
+        delivery.queue.put_nowait(payload)
+        if delivery.task is None or delivery.task.done():
+            delivery.task = asyncio.get_running_loop().create_task(self._deliver(delivery), name=f"hook-{hook.id}")
+
+    async def _deliver(self, delivery: _Delivery) -> None:
+        policy = self.policy
+        while not delivery.queue.empty():
+            payload = delivery.queue.get_nowait()
+            hook = self.hooks.get(delivery.hook_id)
+            if hook is None or not hook.enabled:
+                return
+            error = ""
+            delay = policy.first_delay
+            for attempt in range(policy.attempts):
+                error = await self._post(hook.url, payload)
+                if not error:
+                    break
+                if attempt + 1 < policy.attempts:
+                    await asyncio.sleep(delay)
+                    delay = min(policy.max_delay, delay * 2)
+            if not error:
+                delivery.failed_in_a_row = 0
+                continue
+            delivery.failed_in_a_row += 1
+            _LOG.warning("thinknx: hook %s to %s failed %d times: %s", hook.id, hook.url, policy.attempts, error)
+            if delivery.failed_in_a_row >= policy.disable_after:
+                await self._disable(hook.id, error)
+                return
+
+    async def _post(self, url: str, payload: bytes) -> str:
+        """POST one delivery; "" on a 2xx answer, else what went wrong."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.policy.timeout))
+        started = time.monotonic()
+        try:
+            async with self._session.post(url, data=payload, headers={"Content-Type": "application/json"}) as reply:
+                await reply.read()
+                if 200 <= reply.status < 300:
+                    return ""
+                return f"HTTP {reply.status}"
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            return f"{type(exc).__name__}: {exc} after {time.monotonic() - started:.1f} s"
+
+    async def _disable(self, hook_id: str, error: str) -> None:
+        async with self._lock:
+            hook = self.hooks.get(hook_id)
+            if hook is None:
+                return
+            self.hooks[hook_id] = replace(hook, enabled=False, last_error=error)
+            await self._save()
+        delivery = self._deliveries.pop(hook_id, None)
+        if delivery is not None:
+            while not delivery.queue.empty():
+                delivery.queue.get_nowait()
+        _LOG.warning("thinknx: hook %s to %s disabled after repeated failures: %s", hook_id, hook.url, error)
