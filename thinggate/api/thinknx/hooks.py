@@ -230,17 +230,18 @@ class HookRegistry:
         state_type = thing.thing_class.state_type(event.state_type_id)
         if state_type is None:
             return
-        reports = [
-            c
+        # One report per status controller (STATUS_BY_NAME lists some under two names).
+        reports = {
+            c.name: c
             for c in STATUS_BY_NAME.values()
             if c.state == state_type.name and thing.thing_class.has_interface(c.interface)
-        ]
+        }
         if not reports:
             return
         guid = guid_of(thing.id)
         stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         state = thing.states[state_type.id]
-        for controller in dict.fromkeys(reports):
+        for controller in reports.values():
             assert controller.codec is not None
             payload: bytes | None = None
             for hook in self.hooks.values():

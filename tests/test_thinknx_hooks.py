@@ -1,0 +1,214 @@
+"""Thinknx REST hooks through the wire: registered over the API, fed by state changes, retried, disabled."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiohttp import web
+from argon2 import PasswordHasher
+
+from tests.hubtools import running_hub
+from thinggate.api.thinknx import Authenticator, ThinknxDoor, ThinknxServer, ThinknxSettings
+from thinggate.api.thinknx.digest import DigestAuthority
+from thinggate.api.thinknx.guids import guid_of
+from thinggate.api.thinknx.hooks import SETTING, HookRegistry, RetryPolicy
+from thinggate.api.thinknx.key import IntegrationKey
+from thinggate.core.hub import Hub
+from thinggate.core.security import SYSTEM, LoginLimiter, Scope, SecurityManager
+from thinggate.core.store import Store
+from thinggate.integrations.virtual import VirtualIntegration
+from thinggate.storage import open_store
+
+PASSWORD = "Secret123"
+FAST_RETRIES = RetryPolicy(attempts=3, first_delay=0.05, max_delay=0.2, timeout=2.0, disable_after=2)
+
+
+@dataclass
+class Receiver:
+    """A real HTTP server standing for the integrator's callback endpoint."""
+
+    status: int = 200
+    bodies: list[dict[str, Any]] = field(default_factory=list)
+    attempts: int = 0
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    url: str = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.attempts += 1
+        if self.status == 200:
+            self.bodies.append(await request.json())
+            self.arrived.set()
+        return web.Response(status=self.status)
+
+
+@dataclass
+class Setup:
+    hub: Hub
+    virtual: VirtualIntegration
+    store: Store
+    security: SecurityManager
+    base: str
+    receiver: Receiver
+    registry: HookRegistry
+
+
+@pytest.fixture
+async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
+    store = await open_store(None, tmp_path)
+    security = SecurityManager(store, hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    await security.load()
+    await security.create_user("admin", PASSWORD)
+    await security.create_user("viewer", PASSWORD, scopes=Scope.ACCESS_ALL_THINGS)
+    receiver = Receiver()
+    app = web.Application()
+    app.router.add_post("/hook", receiver.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    receiver.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/hook"  # type: ignore[union-attr]
+    async with running_hub(store) as (hub, virtual):
+        door = ThinknxDoor(hub=hub, settings=ThinknxSettings(rate_limit=""))
+        registry = HookRegistry(hub=hub, security=security, store=store, comm_obj=door.comm_obj, policy=FAST_RETRIES)
+        door.hooks = registry
+        await registry.start()
+        authenticator = Authenticator(
+            security=security,
+            key=IntegrationKey(store),
+            limiter=LoginLimiter(),
+            digest=DigestAuthority(secret_of=security.digest_secret),
+        )
+        server = ThinknxServer(door, authenticator, host="127.0.0.1", port=0)
+        await server.start()
+        try:
+            yield Setup(hub, virtual, store, security, f"http://127.0.0.1:{server.port}/api/V1", receiver, registry)
+        finally:
+            await server.stop()
+            await runner.cleanup()
+    await store.close()
+
+
+async def add_light(setup: Setup, name: str) -> Any:
+    light_class = setup.virtual.thing_class_named("light")
+    result = await setup.hub.add_thing(SYSTEM, name=name, thing_class_id=light_class.id)
+    assert result.ok
+    return setup.hub.things[result.value]  # type: ignore[index]
+
+
+async def get(setup: Setup, path: str, user: str = "admin", **params: str) -> httpx.Response:
+    async with httpx.AsyncClient(auth=(user, PASSWORD)) as client:
+        return await client.get(f"{setup.base}/{path}", params=params)
+
+
+async def test_a_hook_on_one_controller_gets_each_change_as_the_status_controller_answers(setup: Setup) -> None:
+    light = await add_light(setup, "Hall")
+    guid = guid_of(light.id)
+    added = await get(setup, "hooks/add", url=setup.receiver.url, guid=guid, controller="power")
+    assert added.status_code == 200
+    hook_id = added.json()["id"]
+    assert added.json() == {"namespace": "hooks/add", "id": hook_id}
+
+    assert (await get(setup, "power", guid=guid, cmd="1")).status_code == 200
+    await asyncio.wait_for(setup.receiver.arrived.wait(), 5)
+    body = setup.receiver.bodies[0]
+    assert {k: body[k] for k in ("namespace", "guid", "status", "comm_obj", "event")} == {
+        "namespace": "powerstatus",
+        "guid": guid,
+        "status": 1,
+        "comm_obj": 1,
+        "event": "state_changed",
+    }
+    assert body["timestamp"].endswith("Z")
+    listed = (await get(setup, "hooks/list")).json()
+    assert listed["hooks"][0]["id"] == hook_id and listed["hooks"][0]["enabled"] is True
+    assert (await setup.store.load_hub_settings())[SETTING][0]["url"] == setup.receiver.url
+
+
+async def test_a_hook_for_another_device_or_controller_gets_nothing(setup: Setup) -> None:
+    watched = await add_light(setup, "Watched")
+    other = await add_light(setup, "Other")
+    await get(setup, "hooks/add", url=setup.receiver.url, guid=guid_of(watched.id))
+    await get(setup, "power", guid=guid_of(other.id), cmd="1")
+    await get(setup, "power", guid=guid_of(watched.id), cmd="1")
+    await asyncio.wait_for(setup.receiver.arrived.wait(), 5)
+    await asyncio.sleep(0.2)
+    assert [body["guid"] for body in setup.receiver.bodies] == [guid_of(watched.id)]
+
+
+async def test_deliveries_are_retried_and_a_failing_hook_is_disabled_and_reported(setup: Setup) -> None:
+    light = await add_light(setup, "Flaky")
+    guid = guid_of(light.id)
+    setup.receiver.status = 500
+    hook_id = (await get(setup, "hooks/add", url=setup.receiver.url, guid=guid)).json()["id"]
+    for value in ("1", "0", "1"):
+        await get(setup, "power", guid=guid, cmd=value)
+    for _ in range(100):
+        if not setup.registry.hooks[hook_id].enabled:
+            break
+        await asyncio.sleep(0.05)
+    hook = setup.registry.hooks[hook_id]
+    assert hook.enabled is False and hook.last_error == "HTTP 500"
+    # Two events, each tried three times, then the hook was switched off: nothing more is sent.
+    assert setup.receiver.attempts == FAST_RETRIES.attempts * FAST_RETRIES.disable_after
+    stored = (await setup.store.load_hub_settings())[SETTING]
+    assert stored[0]["enabled"] is False
+    listed = (await get(setup, "hooks/list")).json()["hooks"][0]
+    assert (listed["enabled"], listed["last_error"]) == (False, "HTTP 500")
+
+    setup.receiver.status = 200
+    assert (await get(setup, "hooks/enable", id=hook_id)).status_code == 200
+    await get(setup, "power", guid=guid, cmd="0")
+    await asyncio.wait_for(setup.receiver.arrived.wait(), 5)
+    assert setup.receiver.bodies[-1]["status"] == 0
+
+
+async def test_a_receiver_that_recovers_within_the_retries_gets_the_change(setup: Setup) -> None:
+    light = await add_light(setup, "Recovering")
+    guid = guid_of(light.id)
+    setup.receiver.status = 503
+    await get(setup, "hooks/add", url=setup.receiver.url, guid=guid)
+    await get(setup, "power", guid=guid, cmd="1")
+    for _ in range(50):
+        if setup.receiver.attempts:
+            break
+        await asyncio.sleep(0.01)
+    setup.receiver.status = 200
+    await asyncio.wait_for(setup.receiver.arrived.wait(), 5)
+    assert setup.receiver.bodies[0]["status"] == 1
+
+
+async def test_hooks_need_configure_rights_and_valid_targets(setup: Setup) -> None:
+    light = await add_light(setup, "Guarded")
+    refused = await get(setup, "hooks/add", user="viewer", url=setup.receiver.url)
+    assert (refused.status_code, refused.json()) == (403, {"error": "authentication failed"})
+    bad_url = await get(setup, "hooks/add", url="ftp://example/x")
+    assert (bad_url.status_code, bad_url.json()) == (400, {"error": "params errors"})
+    unknown_device = await get(setup, "hooks/add", url=setup.receiver.url, guid="AAAAAAAAAAAAAAAAAAAAAA")
+    assert (unknown_device.status_code, unknown_device.json()) == (404, {"error": "device not found"})
+    no_state = await get(setup, "hooks/add", url=setup.receiver.url, guid=guid_of(light.id), controller="updown")
+    assert no_state.status_code == 400
+    gone = await get(setup, "hooks/remove", id="nope")
+    assert gone.status_code == 400
+    assert setup.registry.hooks == {}
+
+
+async def test_hooks_survive_a_restart_of_the_registry(setup: Setup) -> None:
+    light = await add_light(setup, "Kept")
+    hook_id = (await get(setup, "hooks/add", url=setup.receiver.url, guid=guid_of(light.id))).json()["id"]
+    again = HookRegistry(hub=setup.hub, security=setup.security, store=setup.store, comm_obj=lambda *_: 0)
+    await again.start()
+    try:
+        assert list(again.hooks) == [hook_id]
+        assert again.hooks[hook_id].url == setup.receiver.url
+    finally:
+        await again.stop()
+    assert (await get(setup, "hooks/remove", id=hook_id)).json() == {"namespace": "hooks/remove", "id": hook_id}
+    assert (await setup.store.load_hub_settings())[SETTING] == []
+    assert json.dumps((await get(setup, "hooks/list")).json()) == json.dumps({"namespace": "hooks/list", "hooks": []})
