@@ -12,7 +12,6 @@ import asyncio
 import collections
 import enum
 import hashlib
-import hmac
 import logging
 import re
 import secrets
@@ -374,8 +373,9 @@ class SecurityManager:
         self._dummy_hash: str | None = None
         self._store_read_at = time.monotonic()
         # Recently verified passwords, by keyed digest of name and password (never the password).
-        self._verified: dict[bytes, tuple[str, float]] = {}
+        self._verified: dict[bytes, tuple[float, Principal]] = {}
         self._verified_key = secrets.token_bytes(32)
+        self.bus.listen(self._changed)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -406,6 +406,7 @@ class SecurityManager:
                 _LOG.warning("user %r has an unknown home domain %r", account.info.username, account.info.home_domain)
             users[account.info.username.lower()] = account
         self._users = users
+        self._verified.clear()
 
         tokens: dict[str, TokenRecord] = {}
         for token_record in token_records:
@@ -588,11 +589,14 @@ class SecurityManager:
         For doors that send credentials with every request (HTTP basic): a verified pair is
         remembered for a few minutes so argon2 runs once, not per request.
         """
-        key = hmac.new(self._verified_key, f"{username.lower()}\0{password}".encode(), hashlib.sha256).digest()
+        # A keyed BLAKE2b: one C call, and a leaked cache reveals no password.
+        key = hashlib.blake2b(
+            f"{username.lower()}\0{password}".encode(), key=self._verified_key, digest_size=16
+        ).digest()
         now = time.monotonic()
         remembered = self._verified.get(key)
-        if remembered is not None and remembered[1] > now and remembered[0] in self._users:
-            return self.principal_for_user(remembered[0])
+        if remembered is not None and remembered[0] > now:
+            return remembered[1]
         account = self._users.get(username.lower())
         if account is None:
             await self._verify(await self._dummy(), password)  # same time as a real check
@@ -602,12 +606,18 @@ class SecurityManager:
         name = account.info.username
         if len(self._verified) > 10_000:
             self._verified.clear()  # bounded: a flood of distinct logins cannot grow it
-        self._verified[key] = (name.lower(), now + VERIFIED_CACHE_SECONDS)
         if not account.digest_ha1:
             # Users made before digest secrets were kept get them at their first basic login.
             await self._keep_digest_secrets(name, account.password_hash, password)
         await self._rehash_if_needed(name, account.password_hash, password)
-        return self.principal_for_user(name)
+        principal = self.principal_for_user(name)
+        # Any change of any user clears this (see _changed), so a remembered principal is current.
+        self._verified[key] = (now + VERIFIED_CACHE_SECONDS, principal)
+        return principal
+
+    def _changed(self, event: ev.HubEvent) -> None:
+        if isinstance(event, ev.UserAdded | ev.UserChanged | ev.UserRemoved):
+            self._verified.clear()
 
     def digest_secret(self, username: str, algorithm: str) -> str | None:
         """H(username:realm:password) of a user for an algorithm, or None (unknown user or not kept)."""

@@ -90,7 +90,8 @@ class ThinknxDoor:
         thing = self.thing_for(principal, params.get("guid"))
         if not thing.thing_class.has_interface(controller.interface):
             raise errors.params_errors(f"{thing.name!r} has no {controller.interface} capability for {controller.name}")
-        body: dict[str, Any] = {"namespace": controller.name, "guid": guid_of(thing.id)}
+        # thing_for only accepts a GUID in its one canonical spelling: answer it as given.
+        body: dict[str, Any] = {"namespace": controller.name, "guid": params["guid"]}
         if controller.kind is Kind.COMMAND:
             type_id = await self._command(principal, thing, controller, params)
             body["comm_obj"] = self.comm_obj(thing, type_id)

@@ -15,8 +15,24 @@ def guid_of(thing_id: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(thing_id.bytes).rstrip(b"=").decode("ascii")
 
 
+_CACHE: dict[str, uuid.UUID] = {}
+_CACHE_SIZE = 4096
+
+
 def thing_id_of(guid: str) -> uuid.UUID | None:
     """The thing id a GUID stands for, or None when it is not a GUID at all."""
+    known = _CACHE.get(guid)
+    if known is not None:
+        return known  # the same few GUIDs are asked for over and over
+    thing_id = _decode(guid)
+    if thing_id is not None:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[guid] = thing_id
+    return thing_id
+
+
+def _decode(guid: str) -> uuid.UUID | None:
     if not _GUID.fullmatch(guid):
         return None
     try:

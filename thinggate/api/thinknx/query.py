@@ -19,7 +19,9 @@ def parse_query(raw: str) -> dict[str, str | None]:
         if not piece:
             continue  # "&&" as in the seed's own examples
         name, separator, value = piece.partition("=")
-        key = unquote_plus(name).strip().lower()
+        if "%" in piece or "+" in piece:  # most queries need no unquoting: skip its cost
+            name, value = unquote_plus(name), unquote_plus(value)
+        key = name.strip().lower()
         if key and key not in params:
-            params[key] = unquote_plus(value) if separator else None
+            params[key] = value if separator else None
     return params
