@@ -16,7 +16,7 @@ from typing import Any
 
 from thinggate.api.thinknx import errors
 from thinggate.api.thinknx.controllers import CONTROLLERS, Controller, Kind
-from thinggate.api.thinknx.guids import guid_of, thing_id_of
+from thinggate.api.thinknx.guids import thing_id_of
 from thinggate.api.thinknx.hooks import HookRegistry
 from thinggate.api.thinknx.system import SYSTEM_CONTROLLERS, RawBus, SystemCalls
 from thinggate.core.feedback import execute_confirmed
