@@ -22,7 +22,7 @@ KEY_PRINCIPAL = Principal(name="integration-key", scopes=Scope.ADMIN)
 """Who a request with the enabled Integration Kit key is: the key "connects without additional authentication"."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs more, and one is made per request
 class Credentials:
     """What a request brings to prove who it is."""
 
