@@ -14,6 +14,11 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || debs+=(python3-venv)
 if [ "$want_test" = 1 ]; then
   # Real peers the tests start themselves (nothing relies on a system service).
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || debs+=(postgresql)
+  command -v knxd >/dev/null 2>&1 || debs+=(knxd)
+  command -v knxtool >/dev/null 2>&1 || debs+=(knxd-tools)
+  command -v curl >/dev/null 2>&1 || debs+=(curl)
+  command -v unshare >/dev/null 2>&1 || debs+=(util-linux)
+  command -v ip >/dev/null 2>&1 || debs+=(iproute2)
 fi
 if [ "${#debs[@]}" -gt 0 ]; then
   echo "== installing Debian packages: ${debs[*]}"
