@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import threading
 import uuid
 from typing import Any
@@ -13,6 +14,7 @@ from argon2 import PasswordHasher
 
 from thinggate.core.errors import UserError, UserFailure
 from thinggate.core.security import (
+    DIGEST_REALM,
     ROLE_SCOPES,
     ROOT_DOMAIN,
     DomainTree,
@@ -794,3 +796,73 @@ async def test_unknown_tokens_do_not_reread_the_store_more_than_every_few_second
     for _ in range(50):
         assert await manager.principal_for_token("guess") is None
     assert reads == 0  # the manager read the store at load(), moments ago
+
+
+# --- passwords checked per request (HTTP basic) and digest secrets -------------------------------
+
+
+async def test_verify_password_answers_the_principal_and_makes_no_token(
+    manager: SecurityManager, store: FakeStore
+) -> None:
+    await manager.create_user("alice", PASSWORD, scopes=Scope.ACCESS_ALL_THINGS)
+    principal = await manager.verify_password("ALICE", PASSWORD)
+    assert principal is not None and principal.name == "alice" and principal.scopes == Scope.ACCESS_ALL_THINGS
+    assert await manager.verify_password("alice", "Secret124") is None
+    assert await manager.verify_password("nobody", PASSWORD) is None
+    assert store.tokens == {}
+
+
+async def test_a_remembered_password_stops_working_once_the_user_changes(manager: SecurityManager) -> None:
+    await manager.create_user("alice", PASSWORD)
+    assert await manager.verify_password("alice", PASSWORD) is not None  # now remembered
+    await manager.change_password("alice", "Changed999")
+    assert await manager.verify_password("alice", PASSWORD) is None
+    assert await manager.verify_password("alice", "Changed999") is not None
+    await manager.set_user_scopes("alice", Scope.NONE)
+    principal = await manager.verify_password("alice", "Changed999")
+    assert principal is not None and principal.scopes == Scope.NONE  # not the remembered Admin one
+    await manager.remove_user("alice")
+    assert await manager.verify_password("alice", "Changed999") is None
+
+
+async def test_remembered_passwords_skip_argon2(store: FakeStore) -> None:
+    calls: list[str] = []
+
+    class CountingHasher(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+            calls.append("verify")
+            return super().verify(hash, password)
+
+    manager = SecurityManager(store, hasher=CountingHasher(time_cost=1, memory_cost=8, parallelism=1))
+    await manager.load()
+    await manager.create_user("alice", PASSWORD)
+    for _ in range(5):
+        assert await manager.verify_password("alice", PASSWORD) is not None
+    assert calls == ["verify"]
+
+
+async def test_digest_secrets_are_kept_for_md5_and_sha256(manager: SecurityManager, store: FakeStore) -> None:
+    await manager.create_user("Alice", PASSWORD)
+    expected_md5 = hashlib.md5(f"alice:{DIGEST_REALM}:{PASSWORD}".encode()).hexdigest()
+    expected_sha = hashlib.sha256(f"alice:{DIGEST_REALM}:{PASSWORD}".encode()).hexdigest()
+    assert manager.digest_secret("alice", "MD5") == expected_md5
+    assert manager.digest_secret("ALICE", "SHA-256") == expected_sha
+    assert store.users["alice"].digest_ha1 == {"MD5": expected_md5, "SHA-256": expected_sha}
+    assert manager.digest_secret("nobody", "MD5") is None
+    await manager.change_password("alice", "Changed999")
+    assert manager.digest_secret("alice", "MD5") == hashlib.md5(f"alice:{DIGEST_REALM}:Changed999".encode()).hexdigest()
+
+
+async def test_a_user_without_digest_secrets_gets_them_at_a_basic_login(store: FakeStore) -> None:
+    manager = SecurityManager(store, hasher=fast_hasher())
+    await manager.load()
+    await manager.create_user("alice", PASSWORD)
+    store.users["alice"].digest_ha1 = {}  # as stored before digest secrets were kept
+    reloaded = SecurityManager(store, hasher=fast_hasher())
+    await reloaded.load()
+    assert reloaded.digest_secret("alice", "MD5") is None
+    assert await reloaded.verify_password("alice", PASSWORD) is not None
+    assert (
+        reloaded.digest_secret("alice", "MD5") == hashlib.md5(f"alice:{DIGEST_REALM}:{PASSWORD}".encode()).hexdigest()
+    )
+    assert store.users["alice"].digest_ha1["SHA-256"]
