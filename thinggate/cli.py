@@ -76,7 +76,11 @@ def serve(
 
     config = _config(config_path, data_dir, database)
     _logging(config.log_level)
-    _run(serve_forever(config, demo=demo))
+    try:
+        _run(serve_forever(config, demo=demo))
+    except ConfigError as exc:
+        errors.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from None
 
 
 async def _with_security(config: Config, work: Any) -> Any:

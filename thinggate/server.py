@@ -23,7 +23,7 @@ from thinggate.api.thinknx.hooks import HookRegistry
 from thinggate.api.thinknx.key import IntegrationKey
 from thinggate.api.thinknx.system import RawBus
 from thinggate.api.tls import CertificateFiles, ensure_self_signed, server_context
-from thinggate.config import Config
+from thinggate.config import Config, ConfigError
 from thinggate.control import ControlSocket, socket_path
 from thinggate.core.events import EventBus
 from thinggate.core.hub import Hub
@@ -221,7 +221,25 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
             auto_things=config.virtual.auto_things,
         )
         hub.register(virtual)
+    knx = None
+    if config.knx is not None:
+        # A [knx] table turns the KNX integration on: its classes, its connection, its things.
+        from thinggate.integrations.knx import KnxIntegration
+        from thinggate.integrations.knx.settings import parse_knx_section
+
+        try:
+            knx_settings = parse_knx_section(config.knx)
+        except ValueError as exc:
+            await store.close()
+            raise ConfigError(f"[knx]: {exc}") from None
+        knx = KnxIntegration(settings=knx_settings)
+        hub.register(knx)
     await hub.start()
+    if knx is not None:
+        from thinggate.integrations.knx.configured import sync_configured_things
+
+        await hub.wait_until_set_up()
+        await sync_configured_things(hub, knx)
     if demo and virtual is not None:
         from thinggate.integrations.virtual.demo import populate
 
@@ -235,6 +253,7 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
         virtual=virtual,
         server_uuid=server_uuid(config.data_dir),
         modes=modes,
+        raw_bus=knx,
     )
     try:
         await _start_jsonrpc(server)
