@@ -52,6 +52,7 @@ class FakeBus:
 
     sent: list[Telegram] = field(default_factory=list)
     failure: Exception | None = None
+    hang: bool = False
     down: bool = False
     interfaces: list[FakeInterface] = field(default_factory=list)
     knx: KnxIntegration | None = None
@@ -115,6 +116,8 @@ def fake_bus() -> Iterator[FakeBus]:
     bus = FakeBus()
 
     async def send_telegram(_handler: CEMIHandler, telegram: Telegram) -> None:
+        if bus.hang:
+            await asyncio.sleep(3600)  # a gateway that never confirms
         if bus.failure is not None:
             raise bus.failure
         bus.sent.append(telegram)
@@ -585,6 +588,24 @@ async def test_a_failed_send_sets_no_state(knx_hub: tuple[Hub, KnxIntegration, F
     bus.failure = CommunicationError("tunnel gone")
     result = await run(hub, switch, "power", True)
     assert result.error is ThingError.HARDWARE_NOT_AVAILABLE and "1/0/1" in result.message
+
+
+async def test_an_unconfirmed_send_times_out_as_hardware_not_available(
+    knx_hub: tuple[Hub, KnxIntegration, FakeBus],
+) -> None:
+    """No confirmation within the send timeout: HARDWARE_NOT_AVAILABLE, and the caller is not cancelled.
+
+    The hub runs actions eagerly (core.eager): a timeout entered before the action's first
+    suspension would belong to the caller's task and cancel the caller instead.
+    """
+    hub, _knx, bus = knx_hub
+    switch = await add(hub, "knxSwitch", address="1/0/1")
+    bus.hang = True
+    with patch("thinggate.integrations.knx.connection.SEND_TIMEOUT", 0.2):
+        result = await run(hub, switch, "power", True)
+        await asyncio.sleep(0.3)  # a stray cancellation would hit this sleep
+    assert result.error is ThingError.HARDWARE_NOT_AVAILABLE and "1/0/1" in result.message
+    assert state(switch, "power") is False
 
 
 async def test_commands_reach_other_things_on_the_same_address(knx_hub: tuple[Hub, KnxIntegration, FakeBus]) -> None:

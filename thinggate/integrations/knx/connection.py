@@ -210,6 +210,12 @@ class KnxConnection:
 
     async def send(self, telegram: Telegram) -> None:
         """Send one telegram and wait for the gateway's confirmation (NotConnectedError, SendError)."""
+        # The hub starts actions eagerly (core.eager): up to the first suspension they run inside
+        # the caller's task, and only then move to a Task of their own. asyncio.timeout() (ours
+        # and xknx's) binds to the task current when it is entered, so entering one before that
+        # move would cancel the caller when it expires. Suspend once first; a send always waits
+        # for the network anyway.
+        await asyncio.sleep(0)
         async with self._send_lock:
             xknx = self.xknx
             if xknx is None or not self.connected:
