@@ -9,6 +9,7 @@ XKNX's telegram queue, so xknx's telegram queue and callbacks run for real.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -691,9 +692,67 @@ async def test_button_pressed_only_for_its_value(knx_hub: tuple[Hub, KnxIntegrat
     assert [e.event.event_type_id for e in events] == [type_id(button, "pressed")]
 
 
+async def test_own_launch_and_trigger_raise_their_events(knx_hub: tuple[Hub, KnxIntegration, FakeBus]) -> None:
+    """The hub's own scene launch and button press are on the bus too: `launched` and `pressed` follow."""
+    hub, _knx, _bus = knx_hub
+    scene = await add(hub, "knxScene", address="6/0/1", sceneNumber=4)
+    button = await add(hub, "knxButton", address="7/0/1")
+    events: list[Any] = []
+    hub.bus.listen(lambda e: events.append(e.event) if isinstance(e, EventTriggered) else None)
+    assert (await run(hub, scene, "launch")).ok
+    assert (await run(hub, button, "trigger")).ok
+    assert [(e.thing_id, e.event_type_id) for e in events] == [
+        (scene.id, type_id(scene, "launched")),
+        (button.id, type_id(button, "pressed")),
+    ]
+
+
 # ------------------------------------------------------------------------------------------------
 # Connection
 # ------------------------------------------------------------------------------------------------
+
+
+def test_connection_config_follows_the_settings() -> None:
+    """Tunnelling, routing and automatic map onto xknx's config; xknx's own reconnect is always off."""
+    from xknx.io import ConnectionType
+
+    from thinggate.integrations.knx.connection import connection_config
+
+    tunnel = connection_config(KnxSettings(gateway_ip="10.0.0.5", gateway_port=3700, local_ip="10.0.0.2"))
+    assert tunnel.connection_type is ConnectionType.TUNNELING
+    assert (tunnel.gateway_ip, tunnel.gateway_port) == ("10.0.0.5", 3700)
+    assert (tunnel.local_ip, tunnel.auto_reconnect) == ("10.0.0.2", False)
+    routing = connection_config(
+        KnxSettings(
+            connection_type="routing",
+            individual_address="1.1.250",
+            multicast_group="224.0.23.13",
+            multicast_port=3700,
+        )
+    )
+    assert routing.connection_type is ConnectionType.ROUTING
+    assert (str(routing.individual_address), routing.multicast_group, routing.multicast_port) == (
+        "1.1.250",
+        "224.0.23.13",
+        3700,
+    )
+    assert not routing.auto_reconnect
+    automatic = connection_config(KnxSettings(connection_type="automatic"))
+    assert (automatic.connection_type, automatic.auto_reconnect) == (ConnectionType.AUTOMATIC, False)
+
+
+async def test_rate_limit_paces_the_sends(fake_bus: FakeBus) -> None:
+    """rate_limit = 10: consecutive telegrams leave at least 0.1 s apart."""
+    times: list[float] = []
+    loop = asyncio.get_running_loop()
+    async with started_hub(fake_bus, KnxSettings(reconnect_seconds=0.05, rate_limit=10)) as (_hub, knx, bus):
+        await asyncio.sleep(0.2)
+        for number in range(4):
+            await knx.write_group_value(f"9/0/{number + 1}", "bit", 1)
+            times.append(loop.time())
+        assert len(bus.writes()) == 4
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert min(gaps) >= 0.095, gaps
 
 
 async def test_connected_state_follows_the_link(knx_hub: tuple[Hub, KnxIntegration, FakeBus]) -> None:

@@ -82,16 +82,19 @@ async def _sync_one(hub: Hub, integration: KnxIntegration, configured: Configure
         if current != wanted:
             changed = True
     if changed:
-        result = await hub.reconfigure_thing(SYSTEM, thing_id=thing_id, params=by_id)
-        if result.ok:
+        reconfigured = await hub.reconfigure_thing(SYSTEM, thing_id=thing_id, params=by_id)
+        if reconfigured.ok:
             _LOG.info("reconfigured KNX thing %r from the configuration file", configured.name)
         else:
             _LOG.error(
-                "configured KNX thing %r not reconfigured: %s %s", configured.name, result.error.value, result.message
+                "configured KNX thing %r not reconfigured: %s %s",
+                configured.name,
+                reconfigured.error.value,
+                reconfigured.message,
             )
     if existing.name != configured.name or existing.room != configured.room:
-        result = await hub.edit_thing(SYSTEM, thing_id, name=configured.name, room=configured.room)
-        if not result.ok:
+        edited = await hub.edit_thing(SYSTEM, thing_id, name=configured.name, room=configured.room)
+        if not edited.ok:
             _LOG.error(
-                "configured KNX thing %r not renamed: %s %s", configured.name, result.error.value, result.message
+                "configured KNX thing %r not renamed: %s %s", configured.name, edited.error.value, edited.message
             )

@@ -339,7 +339,10 @@ def _plan_group(group: _Group, plan: ImportPlan) -> None:
         if first.main in (9, 14):
             group.left.remove(first)
             # Pair a value with its status partner of the same DPT, whichever came first.
-            partner = group.take(lambda m, f=first: m.main == f.main and m.sub == f.sub, status=not first.status)
+            def same_dpt(m: _Address, f: _Address = first) -> bool:
+                return m.main == f.main and m.sub == f.sub
+
+            partner = group.take(same_dpt, status=not first.status)
             command, state = (partner, first) if first.status else (first, partner)
             low, high = _dpt_range(first.dpt)
             planned(
@@ -393,7 +396,7 @@ def plan_import(path: Path, *, password: str | None = None, language: str | None
         except ValueError:
             plan.skipped.append((text, entry.get("name", ""), "not a usable group address"))
             continue
-        dpt = entry.get("dpt") or {}
+        dpt: dict[str, Any] = dict(entry.get("dpt") or {})
         range_key, range_names = ranges.get(text, ("", ()))
         # A room from the building structure wins; else the innermost group range names it.
         room = room_of.get(text) or (range_names[-1] if range_names else "")

@@ -118,7 +118,7 @@ def _thing(index: int, entry: Any) -> ConfiguredThing:
         raise _bad(where, entry, "must be a table ([[knx.things]])")
     class_name = entry.get("class")
     thing_class = CLASSES_BY_NAME.get(class_name) if isinstance(class_name, str) else None
-    if thing_class is None:
+    if thing_class is None or not isinstance(class_name, str):
         raise _bad(f"{where}.class", class_name, f"must be one of {sorted(CLASSES_BY_NAME)}")
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():
