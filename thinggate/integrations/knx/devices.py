@@ -10,6 +10,7 @@ the state waits for the actuator's report.
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import uuid
 from collections.abc import Callable
@@ -585,9 +586,15 @@ _ANALOG = "knxAnalogValue"
 _ANALOG_VALUE = builder.state(_ANALOG, "value", BasicType.DOUBLE, 0.0, writable=True, display_name="Value")
 
 
+@functools.lru_cache(maxsize=64)
+def _numeric_codec(dpt: str) -> NumericCodec:
+    # Built once per DPT: a codec is asked for on every telegram of every analog value.
+    return NumericCodec(dpt)
+
+
 def _analog_codec(thing: Thing) -> Codec:
     try:
-        return NumericCodec(str(thing.param("dpt")))
+        return _numeric_codec(str(thing.param("dpt")))
     except ValueError as exc:
         raise ThingFailure(ThingError.INVALID_PARAMETER, f"param 'dpt': {exc}") from None
 
