@@ -55,9 +55,7 @@ def type_id(thing: Thing, name: str) -> Any:
     """The id of a state, action or event type of the thing by name."""
     thing_class = thing.thing_class
     found = (
-        thing_class.state_type_named(name)
-        or thing_class.action_type_named(name)
-        or thing_class.event_type_named(name)
+        thing_class.state_type_named(name) or thing_class.action_type_named(name) or thing_class.event_type_named(name)
     )
     assert found is not None, name
     return found.id

@@ -103,7 +103,7 @@ def write_knxproj(path: Path, *, name: str, mains: list[Main], rooms: tuple[Room
             )
         rooms_xml.append(
             f'<Space Id="{PROJECT_ID}-0_BP-{room_index + 1}" Name={quoteattr(room.name)} Type="Room">'
-            f'{"".join(functions_xml)}</Space>'
+            f"{''.join(functions_xml)}</Space>"
         )
     master = (
         '<?xml version="1.0" encoding="utf-8"?>\n'

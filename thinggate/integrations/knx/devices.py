@@ -513,9 +513,7 @@ class KnxThermostat(KnxDevice):
         Datapoint(
             "targetTemperature", "targetTemperatureAddress", "targetTemperatureStateAddress", _fixed(TEMPERATURE)
         ),
-        Datapoint(
-            "operatingMode", "operatingModeAddress", "operatingModeStateAddress", _fixed(THERMOSTAT_MODE_CODEC)
-        ),
+        Datapoint("operatingMode", "operatingModeAddress", "operatingModeStateAddress", _fixed(THERMOSTAT_MODE_CODEC)),
         Datapoint("chronoEnabled", "chronoAddress", "chronoStateAddress", _fixed(SWITCH)),
     )
 

@@ -250,6 +250,7 @@ def _plan_group(group: _Group, plan: ImportPlan) -> None:
 
     while group.left:
         if group.has(lambda m: m.is_dpt(1, 8)):
+
             def position(m: _Address) -> bool:
                 return m.is_dpt(5, 1) and not m.words & ANGLE_WORDS
 
@@ -338,6 +339,7 @@ def _plan_group(group: _Group, plan: ImportPlan) -> None:
 
         if first.main in (9, 14):
             group.left.remove(first)
+
             # Pair a value with its status partner of the same DPT, whichever came first.
             def same_dpt(m: _Address, f: _Address = first) -> bool:
                 return m.main == f.main and m.sub == f.sub
