@@ -28,6 +28,8 @@ thinknx_app = typer.Typer(
     help="The Thinknx Integration Kit door: integration key and project tree.", no_args_is_help=True
 )
 app.add_typer(thinknx_app, name="thinknx")
+knx_app = typer.Typer(help="The KNX integration: things from an ETS project.", no_args_is_help=True)
+app.add_typer(knx_app, name="knx")
 console = Console()
 errors = Console(stderr=True)
 
@@ -229,8 +231,11 @@ def things(config_path: ConfigOption = None, data_dir: DataDirOption = None, dat
 
 def _catalogue(store: Any) -> Hub:
     """A hub that is never started: only its class catalogue is used, nothing is set up."""
+    from thinggate.integrations.knx import KnxIntegration, KnxSettings
+
     hub = Hub(store=store)
     hub.register(VirtualIntegration())
+    hub.register(KnxIntegration(settings=KnxSettings()))  # never started: no connection is made
     return hub
 
 
@@ -324,6 +329,72 @@ def thinknx_tree(
         for url in device.urls:
             node.add(escape(url))  # "[new_setpoint]" is text, not rich markup
     console.print(tree)
+
+
+@knx_app.command("import")
+def knx_import(
+    project: Annotated[Path, typer.Argument(help="the ETS project (.knxproj)")],
+    password: Annotated[str | None, typer.Option(help="the project's password, if it has one")] = None,
+    language: Annotated[str | None, typer.Option(help="the language of names, e.g. de-DE")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would be added, add nothing")] = False,
+    config_path: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Add KNX things for the group addresses of an ETS project that can be classified.
+
+    Things already imported (same group addresses) are left as they are. A running hub sees the
+    new things after its next start.
+    """
+    from rich.markup import escape
+    from rich.progress import Progress
+
+    from thinggate.integrations.knx.importer import ImportPlan, apply_import, plan_import
+
+    config = _config(config_path, data_dir, database)
+    try:
+        plan = plan_import(project, password=password, language=language)
+    except ValueError as exc:
+        errors.print(f"[red]cannot import:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    table = Table("room", "name", "class", "group addresses", title=f"{escape(plan.project_name)}: things")
+    for planned in plan.things:
+        table.add_row(escape(planned.room), escape(planned.name), planned.thing_class, " ".join(planned.addresses))
+    console.print(table)
+
+    async def work() -> tuple[int, int, list[tuple[str, str]]]:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        store = await open_store(config.database, config.data_dir)
+        try:
+            hub = _catalogue(store)  # not started: things are set up (checked) and stored, no bus traffic
+            stored = {record.id for record in await store.load_things()}
+            fresh = ImportPlan(plan.project_name, [t for t in plan.things if t.thing_id not in stored], plan.skipped)
+            with Progress(console=console, transient=True) as progress:
+                task = progress.add_task("adding things", total=len(fresh.things))
+                summary = await apply_import(
+                    hub, fresh, progress=lambda done, total: progress.update(task, completed=done, total=total)
+                )
+            return len(summary.added), len(plan.things) - len(fresh.things), summary.failed
+        finally:
+            await store.close()
+
+    if plan.skipped:
+        skipped = Table("group address", "name", "why it was skipped", title="skipped")
+        for address, name, reason in plan.skipped:
+            skipped.add_row(address, escape(name), escape(reason))
+        console.print(skipped)
+    if dry_run:
+        console.print(f"{len(plan.things)} things would be added; {len(plan.skipped)} group addresses skipped")
+        return
+    added, existing, failed = _run(work())
+    for name, message in failed:
+        errors.print(f"[red]not added:[/red] {escape(name)}: {escape(message)}")
+    console.print(
+        f"added {added} things, {existing} were imported before, {len(failed)} failed; "
+        f"{len(plan.skipped)} group addresses skipped"
+    )
+    if failed:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,111 @@
+"""`thinggate thinknx key|tree` and `thinggate knx import`, run as real processes."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from tests.knxproj import Ga, Main, Middle, Room, write_knxproj
+from tests.test_cli import thinggate
+from thinggate.api.thinknx.guids import guid_of
+from thinggate.api.thinknx.key import load_key
+from thinggate.storage import open_store
+
+
+def _project(path: Path) -> Path:
+    return write_knxproj(
+        path,
+        name="Small house",
+        mains=[
+            Main(
+                "Lights",
+                [
+                    Middle(
+                        "Living",
+                        [
+                            Ga("1/0/1", "Living dimmer switch", "1.001"),
+                            Ga("1/0/2", "Living dimmer switch status", "1.001"),
+                            Ga("1/0/3", "Living dimmer brightness", "5.001"),
+                            Ga("1/0/4", "Living dimmer brightness status", "5.001"),
+                        ],
+                    )
+                ],
+            ),
+            Main("Central", [Middle("Misc", [Ga("4/0/2", "Clock", "10.001")])]),
+        ],
+        rooms=(Room("Living room", {"Dimmer": ["1/0/1", "1/0/3"]}),),
+    )
+
+
+def _stored(data_dir: Path) -> list[tuple[str, str, str]]:
+    async def read() -> list[tuple[str, str, str]]:
+        store = await open_store(None, data_dir)
+        try:
+            return sorted((r.name, r.room, guid_of(r.id)) for r in await store.load_things())
+        finally:
+            await store.close()
+
+    return asyncio.run(read())
+
+
+def test_knx_import_adds_the_classified_things_once_and_reports_what_it_skipped(tmp_path: Path) -> None:
+    project = _project(tmp_path / "house.knxproj")
+    dry = thinggate("knx", "import", str(project), "--dry-run", data_dir=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert "knxDimmer" in dry.stdout and "4/0/2" in dry.stdout and "would be added" in dry.stdout
+    assert _stored(tmp_path) == []
+
+    first = thinggate("knx", "import", str(project), data_dir=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "added 1 things, 0 were imported before" in first.stdout
+    stored = _stored(tmp_path)
+    assert [(name, room) for name, room, _ in stored] == [("Living dimmer", "Living room")]
+
+    again = thinggate("knx", "import", str(project), data_dir=tmp_path)
+    assert "added 0 things, 1 were imported before" in again.stdout
+    assert _stored(tmp_path) == stored
+
+    tree = thinggate("thinknx", "tree", data_dir=tmp_path)
+    assert tree.returncode == 0, tree.stderr
+    guid = stored[0][2]
+    assert f"guid {guid}" in tree.stdout
+    assert f"/api/V1/powerlevel?guid={guid}&cmd=[0 to 100]&fb" in tree.stdout
+    assert f"/api/V1/powerstatus?guid={guid}" in tree.stdout
+    assert "heightlevel" not in tree.stdout  # a dimmer has no blind controllers
+
+
+def test_knx_import_of_a_broken_file_fails_with_a_message(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.knxproj"
+    broken.write_bytes(b"not a zip")
+    result = thinggate("knx", "import", str(broken), data_dir=tmp_path)
+    assert result.returncode == 1
+    assert "cannot import" in result.stderr
+
+
+def test_thinknx_key_is_made_enabled_disabled_and_regenerated(tmp_path: Path) -> None:
+    def state() -> tuple[bool, str]:
+        async def read() -> tuple[bool, str]:
+            store = await open_store(None, tmp_path)
+            try:
+                key = await load_key(store)
+                return key.enabled, key.key
+            finally:
+                await store.close()
+
+        return asyncio.run(read())
+
+    shown = thinggate("thinknx", "key", data_dir=tmp_path)
+    assert shown.returncode == 0 and "no integration key yet" in shown.stdout
+    enabled = thinggate("thinknx", "key", "--enable", data_dir=tmp_path)
+    on, key = state()
+    assert on and len(key) == 32 and key.isalnum()
+    assert f"{key}  (enabled)" in enabled.stdout
+    thinggate("thinknx", "key", "--disable", data_dir=tmp_path)
+    assert state() == (False, key)
+    thinggate("thinknx", "key", "--enable", data_dir=tmp_path)
+    assert state() == (True, key)  # enabling again keeps the key
+    thinggate("thinknx", "key", "--regenerate", data_dir=tmp_path)
+    on, new_key = state()
+    assert on and new_key != key
+    both = thinggate("thinknx", "key", "--enable", "--disable", data_dir=tmp_path)
+    assert both.returncode == 2
