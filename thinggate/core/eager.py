@@ -2,6 +2,12 @@
 
 Most hub calls finish without suspending (a read, an action the device confirms at once); Python
 3.11's asyncio would still create a Task for each one under `wait_for` or `create_task`.
+
+Caveat: the first step runs in the *caller's* task. An `asyncio.timeout()` entered before the
+coroutine first suspends is bound to the caller and, once the rest moves into a Task, would
+cancel the caller when it expires. Code that may run eagerly (integration actions, door
+requests) suspends once (`await asyncio.sleep(0)`) before entering a timeout; the KNX
+integration's send does.
 """
 
 from __future__ import annotations
