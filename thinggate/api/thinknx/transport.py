@@ -88,13 +88,19 @@ class ThinknxServer:
             return _error_response(errors.impossible("internal error"))
 
     async def _answer(self, request: web.BaseRequest, peer: str) -> web.StreamResponse:
-        segments = [segment for segment in request.path.split("/") if segment]
+        path = request.path
         key: str | None = None
-        if len(segments) >= 3 and segments[0].lower() != "api" and segments[1].lower() == "api":
-            key, segments = segments[0], segments[1:]  # the cloud form: /<KEY>/api/V1/...
-        if len(segments) < 3 or segments[0].lower() != "api" or segments[1].lower() != "v1":
-            raise errors.device_not_found(f"{request.path!r} is not an api/V1 URL")
-        await self._rate_limit(f"key:{key}" if key is not None else peer)
+        if path[:8].lower() == "/api/v1/":  # the local form, nearly every request
+            controller = path[8:].strip("/").lower()
+        else:
+            segments = [segment for segment in path.split("/") if segment]
+            if len(segments) >= 3 and segments[0].lower() != "api" and segments[1].lower() == "api":
+                key, segments = segments[0], segments[1:]  # the cloud form: /<KEY>/api/V1/...
+            if len(segments) < 3 or segments[0].lower() != "api" or segments[1].lower() != "v1":
+                raise errors.device_not_found(f"{path!r} is not an api/V1 URL")
+            controller = "/".join(segments[2:]).lower()
+        if self._rate is not None:
+            await self._rate_limit(f"key:{key}" if key is not None else peer)
         if request.method not in ("GET", "POST"):
             raise errors.params_errors(f"method {request.method} is not served; use GET or POST")
         params = parse_query(request.query_string)
@@ -118,13 +124,11 @@ class ThinknxServer:
             key=key,
         )
         principal = await self.authenticator.principal(credentials)
-        path = "/".join(segments[2:]).lower()
-        body_json = await self.door.call(principal, path, params)
+        body_json = await self.door.call(principal, controller, params)
         return web.Response(body=_encode(body_json), content_type=_JSON)
 
     async def _rate_limit(self, client: str) -> None:
-        if self._rate is None:
-            return
+        assert self._rate is not None
         if await self._limiter.hit(self._rate, client):
             return
         stats = await self._limiter.get_window_stats(self._rate, client)
