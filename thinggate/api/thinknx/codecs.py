@@ -14,8 +14,10 @@ from typing import Any
 from thinggate.api.thinknx.errors import params_errors
 from thinggate.core.model import BasicType, State, StateType
 
-_INTEGER = re.compile(r"[+-]?\d{1,12}")
-_DECIMAL = re.compile(r"[+-]?(\d{1,15}(\.\d{0,15})?|\.\d{1,15})")
+# re.ASCII: without it \d also matches other scripts' digits ("\u0661", "\uff11"), which int() and
+# float() accept, so cmd=%D9%A1 would read as 1; the API's numbers are ASCII digits.
+_INTEGER = re.compile(r"[+-]?\d{1,12}", re.ASCII)
+_DECIMAL = re.compile(r"[+-]?(\d{1,15}(\.\d{0,15})?|\.\d{1,15})", re.ASCII)
 
 
 def parse_integer(name: str, text: str | None, low: int, high: int) -> int:

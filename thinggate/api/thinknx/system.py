@@ -49,9 +49,10 @@ SYSTEM_CONTROLLERS: dict[str, RawTelegram | str] = {
 }
 SYSTEM_CONTROLLERS[SERVER_STATUS.lower()] = SERVER_STATUS
 
-_THREE_LEVEL = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{1,3})")
-_TWO_LEVEL = re.compile(r"(\d{1,2})/(\d{1,4})")
-_FREE = re.compile(r"\d{1,5}")
+# re.ASCII: a bare \d matches any script's digits ("\uff11/0/1" passed and reached the bus as is).
+_THREE_LEVEL = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{1,3})", re.ASCII)
+_TWO_LEVEL = re.compile(r"(\d{1,2})/(\d{1,4})", re.ASCII)
+_FREE = re.compile(r"\d{1,5}", re.ASCII)
 DPT9_RANGE = (-671088.64, 670760.96)
 
 
