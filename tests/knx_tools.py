@@ -6,6 +6,8 @@ from typing import Any
 
 from xknx.dpt import DPTArray, DPTBinary
 
+from tests.hubtools import next_event
+from thinggate.core.events import StateChanged
 from thinggate.core.hub import Hub, Result
 from thinggate.core.model import Thing
 from thinggate.core.security import SYSTEM
@@ -59,3 +61,20 @@ def type_id(thing: Thing, name: str) -> Any:
     )
     assert found is not None, name
     return found.id
+
+
+async def changed_to(hub: Hub, thing: Thing, name: str, value: Any, within: float = 5.0) -> None:
+    """Wait until a state of the thing has `value` (at once if it has it already)."""
+    subscription = hub.bus.subscribe(f"wait-{name}")
+    try:
+        if thing.state_value(name) == value:
+            return
+        state_type_id = type_id(thing, name)
+        await next_event(
+            subscription,
+            StateChanged,
+            lambda e: e.thing_id == thing.id and e.state_type_id == state_type_id and e.value == value,
+            within=within,
+        )
+    finally:
+        subscription.close()

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.hubtools import next_event
-from tests.knx_tools import add, run, type_id
+from tests.knx_tools import add, changed_to, run, type_id
 from tests.knxd import (
     KnxdServer,
     fake_actuator,
@@ -32,7 +32,6 @@ from thinggate.core.errors import ThingError, ThingFailure
 from thinggate.core.events import StateChanged
 from thinggate.core.feedback import execute_confirmed
 from thinggate.core.hub import Hub
-from thinggate.core.model import Thing
 from thinggate.core.security import SYSTEM
 from thinggate.integrations.knx import KnxIntegration, KnxSettings
 from thinggate.storage.memory import MemoryStore
@@ -63,23 +62,6 @@ async def knx_hub(server: KnxdServer, **settings: Any) -> AsyncIterator[tuple[Hu
         yield hub, knx
     finally:
         await hub.stop()
-
-
-async def changed_to(hub: Hub, thing: Thing, name: str, value: Any, within: float = 5.0) -> None:
-    """Wait for the thing's state to be `value` (at once if it is already)."""
-    subscription = hub.bus.subscribe(f"wait-{name}")
-    try:
-        if thing.state_value(name) == value:
-            return
-        state_type_id = type_id(thing, name)
-        await next_event(
-            subscription,
-            StateChanged,
-            lambda e: e.thing_id == thing.id and e.state_type_id == state_type_id and e.value == value,
-            within=within,
-        )
-    finally:
-        subscription.close()
 
 
 async def test_power_on_a_switch_is_a_write_on_the_bus(knxd_server: KnxdServer) -> None:

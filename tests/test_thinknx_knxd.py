@@ -19,7 +19,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from tests.hubtools import next_event
-from tests.knx_tools import add, type_id
+from tests.knx_tools import add, changed_to, type_id
 from tests.knxd import KnxdServer, fake_actuator, group_monitor, groupswrite, knxd_server, write_line
 from thinggate.api.thinknx import Authenticator, ThinknxDoor, ThinknxServer, ThinknxSettings
 from thinggate.api.thinknx.digest import DigestAuthority
@@ -27,7 +27,6 @@ from thinggate.api.thinknx.guids import guid_of
 from thinggate.api.thinknx.key import IntegrationKey
 from thinggate.core.events import StateChanged
 from thinggate.core.hub import Hub
-from thinggate.core.model import Thing
 from thinggate.core.security import LoginLimiter, SecurityManager
 from thinggate.integrations.knx import KnxIntegration, KnxSettings
 from thinggate.storage.memory import MemoryStore
@@ -87,23 +86,6 @@ async def knx_door(server: KnxdServer) -> AsyncIterator[Door]:
     finally:
         await http.stop()
         await hub.stop()
-
-
-async def changed_to(hub: Hub, thing: Thing, name: str, value: Any, within: float = 5.0) -> None:
-    """Wait until a state of the thing has `value`."""
-    subscription = hub.bus.subscribe(f"wait-{name}")
-    try:
-        if thing.state_value(name) == value:
-            return
-        state_type_id = type_id(thing, name)
-        await next_event(
-            subscription,
-            StateChanged,
-            lambda e: e.thing_id == thing.id and e.state_type_id == state_type_id and e.value == value,
-            within=within,
-        )
-    finally:
-        subscription.close()
 
 
 async def test_a_rest_power_is_the_telegram_on_the_bus(knxd_server: KnxdServer) -> None:
