@@ -250,11 +250,6 @@ async def test_a_password_with_percent_ampersand_plus_and_space_over_basic_diges
         assert (await rig.post(target, form, auth=None)).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="transport.py parses request.query_string, which yarl has already percent-decoded (except for "
-    "&, + and =), and query.parse_query decodes it again: pass=Pw%2541 arrives as 'PwA', not 'Pw%41'",
-)
 async def test_a_password_with_a_percent_in_the_pass_query_param(tmp_path: Path) -> None:
     async with thinknx_rig(tmp_path) as rig:
         await rig.security.create_user(PERCENT_USER, PERCENT_PASSWORD, scopes=Scope.ADMIN)
@@ -529,11 +524,6 @@ async def test_a_key_enabled_while_running_is_accepted_after_the_reread(tmp_path
         assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 200, status_body(rig))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="key.py: IntegrationKey.accepts() re-reads the store only when an unknown key arrives, so a key "
-    "disabled (or replaced) while the hub runs stays accepted for as long as clients keep sending it",
-)
 async def test_a_key_disabled_while_running_is_refused_after_the_reread(tmp_path: Path) -> None:
     async with thinknx_rig(tmp_path, key=KeyState(enabled=True, key=KEY)) as rig:
         assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 200, status_body(rig))

@@ -532,11 +532,6 @@ async def test_a_waiting_fb_does_not_hold_up_other_requests(tmp_path: Path) -> N
         assert_answer(await waiting, 500, IMPOSSIBLE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="door.py checks connected/set up (_reachable) for status controllers only; a set or command "
-    "controller on a device that reports connected=false is executed and answered 200",
-)
 async def test_setting_a_device_that_is_not_connected_is_impossible(tmp_path: Path) -> None:
     async with thinknx_rig(tmp_path) as rig:
         mock = rig.thing("Mock")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from thinggate.api.thinknx import errors
+from thinggate.api.thinknx.codecs import parse_integer
 from thinggate.api.thinknx.controllers import CONTROLLERS, Controller, Kind
 from thinggate.api.thinknx.guids import thing_id_of
 from thinggate.api.thinknx.hooks import HookRegistry
@@ -92,6 +93,7 @@ class ThinknxDoor:
             raise errors.params_errors(f"{thing.name!r} has no {controller.interface} capability for {controller.name}")
         # thing_for only accepts a GUID in its one canonical spelling: answer it as given.
         body: dict[str, Any] = {"namespace": controller.name, "guid": params["guid"]}
+        self._reachable(thing)
         if controller.kind is Kind.COMMAND:
             type_id = await self._command(principal, thing, controller, params)
             body["comm_obj"] = self.comm_obj(thing, type_id)
@@ -103,7 +105,6 @@ class ThinknxDoor:
         codec = controller.codec
         assert codec is not None  # status and set controllers always have one
         if controller.kind is Kind.STATUS:
-            self._reachable(thing)
             body["status"] = codec.status(state.value, state, state_type)
         else:
             param = controller.param if controller.param in params else ("val" if controller.param == "cmd" else "cmd")
@@ -133,10 +134,7 @@ class ThinknxDoor:
         if text is None and controller.cmd_optional:
             text = str(next(iter(controller.commands)))
         choices = controller.commands
-        try:
-            cmd = int((text or "").strip())
-        except ValueError:
-            raise errors.params_errors(f"cmd={text!r} is not one of {sorted(choices)}") from None
+        cmd = parse_integer("cmd", text, min(choices), max(choices))
         if cmd not in choices:
             raise errors.params_errors(f"cmd={cmd} is not one of {sorted(choices)}")
         action_type = thing.thing_class.action_type_named(choices[cmd])
@@ -146,7 +144,7 @@ class ThinknxDoor:
         return action_type.id
 
     def _reachable(self, thing: Thing) -> None:
-        """A status of a device that is not set up or not connected is not known: 500."""
+        """A device that is not set up or not connected can neither be read nor commanded: 500."""
         if not thing.setup_complete:
             raise errors.impossible(f"{thing.name!r} is not set up")
         connected = thing.thing_class.state_type_named("connected")

@@ -75,10 +75,10 @@ class IntegrationKey:
         return self.state.enabled and bool(key) and hmac.compare_digest(padded, key.encode()) and len(given) == len(key)
 
     async def accepts(self, given: str) -> bool:
-        """Whether `given` is the enabled key."""
-        if self._matches(given):
-            return True
+        """Whether `given` is the enabled key (as the store says it, at most a few seconds ago)."""
+        # `thinggate thinknx key` changes the store while the hub runs: a key disabled or
+        # replaced there must stop working here too, so the store is read again every few
+        # seconds whatever key arrives (not only for unknown ones).
         if time.monotonic() - self._read_at > REREAD_SECONDS:
             await self.load()
-            return self._matches(given)
-        return False
+        return self._matches(given)

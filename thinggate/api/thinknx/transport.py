@@ -103,7 +103,8 @@ class ThinknxServer:
             await self._rate_limit(f"key:{key}" if key is not None else peer)
         if request.method not in ("GET", "POST"):
             raise errors.params_errors(f"method {request.method} is not served; use GET or POST")
-        params = parse_query(request.query_string)
+        # The raw query: aiohttp's query_string is decoded already, and parse_query decodes it.
+        params = parse_query(request.rel_url.raw_query_string)
         if request.method == "POST" and request.can_read_body:
             if request.content_length is not None and request.content_length > MAX_QUERY_LENGTH:
                 raise errors.params_errors(f"the form has {request.content_length} bytes; at most {MAX_QUERY_LENGTH}")
