@@ -583,6 +583,8 @@ async def test_the_rate_limit_per_address_is_429_with_retry_after(tmp_path: Path
         assert 1 <= int(response.headers["Retry-After"]) <= 60
         # unauthenticated requests are limited too (before the credentials are looked at)
         assert_answer(await rig.get(status_target(rig), auth=None), 429, RATE_LIMITED)
+        # and so are URLs that are no API at all (scanners get no free budget)
+        assert_answer(await rig.get("/not/an/api", auth=None), 429, RATE_LIMITED)
         # another address has its own budget
         other = rig.new_client(local_address="127.0.0.2")
         assert_answer(await rig.get(status_target(rig), client=other), 200, status_body(rig))

@@ -90,17 +90,19 @@ class ThinknxServer:
     async def _answer(self, request: web.BaseRequest, peer: str) -> web.StreamResponse:
         path = request.path
         key: str | None = None
+        controller: str | None = None
         if path[:8].lower() == "/api/v1/":  # the local form, nearly every request
             controller = path[8:].strip("/").lower()
         else:
             segments = [segment for segment in path.split("/") if segment]
             if len(segments) >= 3 and segments[0].lower() != "api" and segments[1].lower() == "api":
                 key, segments = segments[0], segments[1:]  # the cloud form: /<KEY>/api/V1/...
-            if len(segments) < 3 or segments[0].lower() != "api" or segments[1].lower() != "v1":
-                raise errors.device_not_found(f"{path!r} is not an api/V1 URL")
-            controller = "/".join(segments[2:]).lower()
-        if self._rate is not None:
+            if len(segments) >= 3 and segments[0].lower() == "api" and segments[1].lower() == "v1":
+                controller = "/".join(segments[2:]).lower()
+        if self._rate is not None:  # before anything else: wrong URLs count as well
             await self._rate_limit(f"key:{key}" if key is not None else peer)
+        if controller is None:
+            raise errors.device_not_found(f"{path!r} is not an api/V1 URL")
         if request.method not in ("GET", "POST"):
             raise errors.params_errors(f"method {request.method} is not served; use GET or POST")
         # The raw query: aiohttp's query_string is decoded already, and parse_query decodes it.
