@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from xknx import XKNX
+from xknx.exceptions import CommunicationError
 from xknx.io import ConnectionConfig, ConnectionType
 from xknx.telegram import GroupAddress, Telegram
 from xknx.telegram.apci import GroupValueRead, GroupValueResponse, GroupValueWrite
@@ -298,8 +299,17 @@ class FakeActuator:
             local_ip="127.0.0.1",
             auto_reconnect=False,
         )
-        self.xknx = XKNX(connection_config=config, telegram_received_cb=self._received, state_updater=False)
-        await self.xknx.start()
+        # knxd's unix socket can appear a moment before its UDP server answers (seen on a loaded
+        # machine): try a few times before calling the peer broken.
+        for attempt in range(5):
+            self.xknx = XKNX(connection_config=config, telegram_received_cb=self._received, state_updater=False)
+            try:
+                await self.xknx.start()
+                return
+            except CommunicationError:
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(0.2)
 
     def _received(self, telegram: Telegram) -> None:
         assert self.xknx is not None
