@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
+import httpx
+
 from tests.knxproj import Ga, Main, Middle, Room, write_knxproj
-from tests.test_cli import thinggate
+from tests.peers import free_port
+from tests.test_cli import ROOT, _read_until, thinggate
 from thinggate.api.thinknx.guids import guid_of
 from thinggate.api.thinknx.key import load_key
 from thinggate.storage import open_store
@@ -109,3 +116,64 @@ def test_thinknx_key_is_made_enabled_disabled_and_regenerated(tmp_path: Path) ->
     assert on and new_key != key
     both = thinggate("thinknx", "key", "--enable", "--disable", data_dir=tmp_path)
     assert both.returncode == 2
+
+
+def test_serve_with_knx_things_in_the_file_keeps_their_guids_and_serves_them_over_thinknx(tmp_path: Path) -> None:
+    port = free_port()
+    (tmp_path / "thinggate.toml").write_text(
+        f"""
+[ports]
+jsonrpc_tcp = 0
+jsonrpc_ws = 0
+ezlo = 0
+thinknx = {port}
+
+[jsonrpc]
+tcp_tls = false
+zeroconf = false
+
+[knx]
+gateway_ip = "127.0.0.1"
+gateway_port = {free_port()}
+
+[[knx.things]]
+class = "knxSwitch"
+name = "Hall light"
+room = "Hall"
+guid = "1lzPszHWAeuvzxtXBMkzWQ"
+address = "1/0/1"
+stateAddress = "1/0/2"
+"""
+    )
+    assert thinggate("user", "add", "alice", "--password", "Secret123", data_dir=tmp_path).returncode == 0
+    process = subprocess.Popen(
+        [sys.executable, "-m", "thinggate.cli", "serve", "--data-dir", str(tmp_path)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert process.stderr is not None
+        _read_until(process.stderr, "thinggate is up")
+        base = f"http://127.0.0.1:{port}/api/V1"
+        auth = ("alice", "Secret123")
+        known = httpx.get(f"{base}/powerstatus", params={"guid": "1lzPszHWAeuvzxtXBMkzWQ"}, auth=auth)
+        # Found by its own GUID; the gateway is not there, so its status is not known.
+        assert (known.status_code, known.json()) == (500, {"error": "impossible to execute"})
+        unknown = httpx.get(f"{base}/powerstatus", params={"guid": "AAAAAAAAAAAAAAAAAAAAAA"}, auth=auth)
+        assert unknown.status_code == 404
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert ("Hall light", "Hall", "1lzPszHWAeuvzxtXBMkzWQ") in _stored(tmp_path)
+
+
+def test_serve_with_a_bad_knx_table_is_a_configuration_error(tmp_path: Path) -> None:
+    (tmp_path / "thinggate.toml").write_text('[knx]\nconnection_type = "carrier-pigeon"\n')
+    result = thinggate("serve", data_dir=tmp_path)
+    assert result.returncode == 2
+    assert "configuration error" in result.stderr and "carrier-pigeon" in result.stderr

@@ -111,6 +111,7 @@ def user(username: str = "alice", **changes: Any) -> UserRecord:
         scopes=["ControlThings", "ConfigureThings"],
         allowed_thing_ids=[new_id(), new_id()],
         privileges=[{"object": "things", "domain": "site-a", "operations": ["C", "R"]}],
+        digest_ha1={"MD5": "0" * 32, "SHA-256": "1" * 64},
     )
     return replace(record, **changes)
 
