@@ -17,6 +17,7 @@ from thinggate.core.security import (
     DIGEST_REALM,
     ROLE_SCOPES,
     ROOT_DOMAIN,
+    STORE_REREAD_SECONDS,
     DomainTree,
     LoginLimiter,
     Principal,
@@ -866,3 +867,40 @@ async def test_a_user_without_digest_secrets_gets_them_at_a_basic_login(store: F
         reloaded.digest_secret("alice", "MD5") == hashlib.md5(f"alice:{DIGEST_REALM}:{PASSWORD}".encode()).hexdigest()
     )
     assert store.users["alice"].digest_ha1["SHA-256"]
+
+
+async def test_a_user_removed_through_the_store_stops_verifying_after_the_reread(store: FakeStore) -> None:
+    hub_side = SecurityManager(store, hasher=fast_hasher())
+    await hub_side.load()
+    await hub_side.create_user("alice", PASSWORD)
+    assert await hub_side.verify_password("alice", PASSWORD) is not None  # remembered now
+    command_line = SecurityManager(store, hasher=fast_hasher())
+    await command_line.load()
+    await command_line.remove_user("alice")
+    hub_side._store_read_at -= STORE_REREAD_SECONDS + 1  # as if the last read was a while ago
+    assert await hub_side.verify_password("alice", PASSWORD) is None
+    assert hub_side.digest_secret("alice", "MD5") is None
+
+
+async def test_a_password_changed_while_argon2_checks_the_old_one_is_not_accepted(store: FakeStore) -> None:
+    manager = SecurityManager(store, hasher=fast_hasher())
+    await manager.load()
+    await manager.create_user("alice", PASSWORD)
+    checking = asyncio.Event()
+    release = asyncio.Event()
+    real_verify = manager._verify
+
+    async def slow_verify(password_hash: str, password: str) -> bool:
+        checking.set()
+        await release.wait()
+        return await real_verify(password_hash, password)
+
+    manager._verify = slow_verify  # type: ignore[method-assign]
+    login = asyncio.create_task(manager.verify_password("alice", PASSWORD))
+    await checking.wait()
+    manager._verify = real_verify  # type: ignore[method-assign]
+    await manager.change_password("alice", "Changed999")
+    release.set()
+    assert await login is None
+    assert await manager.verify_password("alice", PASSWORD) is None
+    assert await manager.verify_password("alice", "Changed999") is not None

@@ -373,9 +373,8 @@ class SecurityManager:
         self._dummy_hash: str | None = None
         self._store_read_at = time.monotonic()
         # Recently verified passwords, by keyed digest of name and password (never the password).
-        self._verified: dict[bytes, tuple[float, Principal]] = {}
+        self._verified: dict[bytes, tuple[float, str, UserInfo, Principal]] = {}
         self._verified_key = secrets.token_bytes(32)
-        self.bus.listen(self._changed)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -406,7 +405,6 @@ class SecurityManager:
                 _LOG.warning("user %r has an unknown home domain %r", account.info.username, account.info.home_domain)
             users[account.info.username.lower()] = account
         self._users = users
-        self._verified.clear()
 
         tokens: dict[str, TokenRecord] = {}
         for token_record in token_records:
@@ -522,7 +520,6 @@ class SecurityManager:
             await self._backend(f"delete user {name!r}", self._store.delete_user(name))
             del self._users[name.lower()]
             self._tokens = {h: t for h, t in self._tokens.items() if t.username.lower() != name.lower()}
-            self._verified.clear()
         self.bus.publish(ev.UserRemoved(name))
 
     async def set_user_scopes(
@@ -567,7 +564,6 @@ class SecurityManager:
             account = self._account(username)
             secrets_ = digest_ha1(account.info.username, new_password)
             await self._save_account(_Account(account.info, password_hash, secrets_))
-        self._verified.clear()
 
     def principal_for_user(self, username: str) -> Principal:
         """The Principal a user acts as (INVALID_USER_ID if there is no such user)."""
@@ -587,37 +583,55 @@ class SecurityManager:
         """The Principal of a user whose password this is, else None (no token is made).
 
         For doors that send credentials with every request (HTTP basic): a verified pair is
-        remembered for a few minutes so argon2 runs once, not per request.
+        remembered for a few minutes so argon2 runs once, not per request. A remembered pair
+        counts only while the user's password hash and details are the ones it was checked with,
+        so a change of password, rights or the user's removal (here or in the store, read again
+        every few seconds) ends it at once.
         """
+        await self.refresh()
         # A keyed BLAKE2b: one C call, and a leaked cache reveals no password.
         key = hashlib.blake2b(
             f"{username.lower()}\0{password}".encode(), key=self._verified_key, digest_size=16
         ).digest()
         now = time.monotonic()
-        remembered = self._verified.get(key)
-        if remembered is not None and remembered[0] > now:
-            return remembered[1]
         account = self._users.get(username.lower())
+        remembered = self._verified.get(key)
+        if remembered is not None and account is not None:
+            expiry, password_hash, info, principal = remembered
+            if expiry > now and account.password_hash == password_hash and account.info == info:
+                return principal
         if account is None:
             await self._verify(await self._dummy(), password)  # same time as a real check
             return None
-        if not await self._verify(account.password_hash, password):
+        checked_hash = account.password_hash
+        if not await self._verify(checked_hash, password):
             return None
         name = account.info.username
-        if len(self._verified) > 10_000:
-            self._verified.clear()  # bounded: a flood of distinct logins cannot grow it
-        if not account.digest_ha1:
+        current = self._users.get(name.lower())
+        if current is None or current.password_hash != checked_hash:
+            return None  # removed, or the password changed while argon2 was checking the old one
+        if not current.digest_ha1:
             # Users made before digest secrets were kept get them at their first basic login.
-            await self._keep_digest_secrets(name, account.password_hash, password)
-        await self._rehash_if_needed(name, account.password_hash, password)
+            await self._keep_digest_secrets(name, checked_hash, password)
+        await self._rehash_if_needed(name, checked_hash, password)
+        current = self._users.get(name.lower())
+        if current is None:
+            return None
         principal = self.principal_for_user(name)
-        # Any change of any user clears this (see _changed), so a remembered principal is current.
-        self._verified[key] = (now + VERIFIED_CACHE_SECONDS, principal)
+        if len(self._verified) >= 10_000:
+            self._verified.clear()  # bounded: a flood of distinct logins cannot grow it
+        self._verified[key] = (now + VERIFIED_CACHE_SECONDS, current.password_hash, current.info, principal)
         return principal
 
-    def _changed(self, event: ev.HubEvent) -> None:
-        if isinstance(event, ev.UserAdded | ev.UserChanged | ev.UserRemoved):
-            self._verified.clear()
+    async def refresh(self) -> None:
+        """Read users and tokens from the store again if that was last done a few seconds ago or more.
+
+        The command line changes users in the store while the hub runs; doors that check
+        credentials on every request call this so that a removed user stops working here too.
+        """
+        if time.monotonic() - self._store_read_at > STORE_REREAD_SECONDS:
+            self._store_read_at = time.monotonic()
+            await self.load()
 
     def digest_secret(self, username: str, algorithm: str) -> str | None:
         """H(username:realm:password) of a user for an algorithm, or None (unknown user or not kept)."""

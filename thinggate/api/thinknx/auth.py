@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from thinggate.api.thinknx.digest import DigestAuthority
 from thinggate.api.thinknx.errors import ThinknxError, forbidden, params_errors
 from thinggate.api.thinknx.key import IntegrationKey
+from thinggate.core.errors import UserFailure
 from thinggate.core.security import DIGEST_REALM, LoginLimiter, Principal, Scope, SecurityManager
 
 KEY_PRINCIPAL = Principal(name="integration-key", scopes=Scope.ADMIN)
@@ -71,10 +72,13 @@ class Authenticator:
             principal = await self.security.verify_password(username, password)
             return self._accept(credentials, principal, "wrong user name or password")
         if kind == "digest" and scheme != "basic":
+            await self.security.refresh()  # a user removed from the command line loses its secret
             outcome = self.digest.check(value, method=credentials.method, target=credentials.target)
             if outcome.ok:
-                self.limiter.succeeded(credentials.peer)
-                return self.security.principal_for_user(outcome.username)
+                try:
+                    return self.security.principal_for_user(outcome.username)
+                except UserFailure:  # removed since its secret was read
+                    raise self._failed(credentials, f"no user {outcome.username!r}") from None
             if outcome.stale:
                 raise self.challenge(scheme, stale=True, reason=outcome.reason)
             if outcome.reason.startswith("uri "):
@@ -98,9 +102,10 @@ class Authenticator:
         return forbidden(reason)
 
     def _accept(self, credentials: Credentials, principal: Principal | None, reason: str) -> Principal:
+        # A good login does not wipe the address's failures: else anyone with one account could
+        # guess another's password forever, logging in as themselves between guesses.
         if principal is None:
             raise self._failed(credentials, reason)
-        self.limiter.succeeded(credentials.peer)
         return principal
 
 

@@ -13,6 +13,9 @@ import time
 
 import msgspec
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_response import StreamResponse
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import FixedWindowRateLimiter
@@ -27,8 +30,11 @@ from thinggate.api.thinknx.query import MAX_QUERY_LENGTH, parse_query
 _LOG = logging.getLogger(__name__)
 _encode = msgspec.json.Encoder().encode
 _JSON = "application/json"
-MAX_LINE = 1 << 20
+MAX_LINE = 1024 * 1024
 """Request lines up to this long reach the door, which answers an over-long query with 400 params errors."""
+MAX_FIELD = 16 * 1024
+MAX_HEADERS = 32
+"""Header limits: what one connection can make the hub buffer before it is authenticated stays small."""
 
 
 class ThinknxServer:
@@ -48,7 +54,9 @@ class ThinknxServer:
         self.host = host
         self.requested_port = port
         self.port: int | None = None
-        self._server = web.Server(self._handle, max_line_size=MAX_LINE, max_field_size=MAX_LINE)
+        self._server = _JsonErrorServer(
+            self._handle, max_line_size=MAX_LINE, max_field_size=MAX_FIELD, max_headers=MAX_HEADERS
+        )
         self._runner: web.ServerRunner | None = None
         self._rate: RateLimitItem | None = parse(rate_limit) if rate_limit else None
         self._limiter = FixedWindowRateLimiter(MemoryStorage())
@@ -110,9 +118,7 @@ class ThinknxServer:
         if request.method == "POST" and request.can_read_body:
             if request.content_length is not None and request.content_length > MAX_QUERY_LENGTH:
                 raise errors.params_errors(f"the form has {request.content_length} bytes; at most {MAX_QUERY_LENGTH}")
-            body = await request.content.read(MAX_QUERY_LENGTH + 1)
-            if len(body) > MAX_QUERY_LENGTH:
-                raise errors.params_errors(f"the form has more than {MAX_QUERY_LENGTH} bytes")
+            body = await _read_body(request)
             content_type = request.headers.get("Content-Type", "")
             if body and not content_type.lower().startswith("application/x-www-form-urlencoded"):
                 raise errors.params_errors(f"Content-Type {content_type!r}: send application/x-www-form-urlencoded")
@@ -137,6 +143,44 @@ class ThinknxServer:
         stats = await self._limiter.get_window_stats(self._rate, client)
         wait = max(1, math.ceil(stats.reset_time - time.time()))
         raise ThinknxError(429, "rate limit exceeded", f"more than {self._rate}", headers={"Retry-After": str(wait)})
+
+
+class _JsonErrorHandler(RequestHandler):
+    """aiohttp's connection handler, answering requests it cannot even parse as the API answers."""
+
+    def handle_error(
+        self, request: BaseRequest, status: int = 500, exc: BaseException | None = None, message: str | None = None
+    ) -> StreamResponse:
+        """A malformed or oversized request (a header past MAX_FIELD, say): 400 params errors."""
+        if request.writer.output_size > 0:  # some data went out already: nothing more can be said
+            return super().handle_error(request, status, exc, message)
+        _LOG.info("thinknx: unreadable request from %s (%s: %s)", request.remote, status, message or exc)
+        error = errors.params_errors(message or "") if status < 500 else errors.impossible(message or "")
+        response = _error_response(error)
+        response.force_close()
+        return response
+
+
+class _JsonErrorServer(web.Server):
+    """A low-level aiohttp server whose connections use _JsonErrorHandler."""
+
+    def __call__(self) -> RequestHandler:
+        """A handler for a new connection."""
+        return _JsonErrorHandler(self, loop=self._loop, **self._kwargs)
+
+
+async def _read_body(request: web.BaseRequest) -> bytes:
+    """The whole form body (it may arrive in several segments), at most MAX_QUERY_LENGTH bytes."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.content.read(MAX_QUERY_LENGTH + 1 - size)
+        if not chunk:
+            return b"".join(parts)
+        parts.append(chunk)
+        size += len(chunk)
+        if size > MAX_QUERY_LENGTH:
+            raise errors.params_errors(f"the form has more than {MAX_QUERY_LENGTH} bytes")
 
 
 def _error_response(error: ThinknxError) -> web.Response:
