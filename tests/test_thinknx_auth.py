@@ -10,6 +10,7 @@ Basic; `auth=basic` / `auth=digest` narrow them); wrong ones -> 403 "authenticat
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -618,3 +619,16 @@ async def test_the_default_rate_limit_is_100_per_second(tmp_path: Path) -> None:
         assert statuses.count(429) >= 50, statuses.count(429)
         assert set(statuses) <= {401, 429}
         assert all(answer.json() == RATE_LIMITED for answer in answers if answer.status_code == 429)
+
+
+async def test_non_ascii_digest_values_are_refused_not_crashed_on(tmp_path: Path) -> None:
+    async with thinknx_rig(tmp_path) as rig:
+        target = status_target(rig, extra="&auth=digest")
+        challenge = await fresh_challenge(rig, target, "SHA-256")
+        header = digest_authorization(challenge=challenge, method="GET", uri=target)
+        forged_nonce = header.replace(challenge["nonce"], challenge["nonce"][:-1] + "é")
+        response = await rig.get(target, auth=None, headers={"Authorization": forged_nonce.encode()})
+        assert response.status_code == 401  # an unknown nonce: a fresh challenge
+        bad_response = re.sub(r'response="[^"]*"', 'response="ééé"', header)
+        response = await rig.get(target, auth=None, headers={"Authorization": bad_response.encode()})
+        assert_answer(response, 403, AUTH_FAILED)

@@ -165,7 +165,8 @@ class DigestAuthority:
         if "opaque" in params and params["opaque"] != self._opaque:
             return DigestOutcome(stale=True, reason="opaque of another server run")
         stem, _, signature = nonce.rpartition(".")
-        if not stem or not hmac.compare_digest(signature, self._sign(stem)):
+        # Bytes: compare_digest refuses str with non-ASCII characters (a TypeError, not a "no").
+        if not stem or not hmac.compare_digest(signature.encode(), self._sign(stem).encode()):
             # A nonce of an earlier run of the hub (or a forged one): ask for a fresh challenge.
             return DigestOutcome(stale=True, reason="unknown nonce")
         try:
@@ -193,7 +194,7 @@ class DigestAuthority:
             ha1 = digest(f"{ha1}:{nonce}:{cnonce}")
         ha2 = digest(f"{method}:{params['uri']}")
         expected = digest(f"{ha1}:{nonce}:{params.get('nc', '')}:{cnonce}:{qop}:{ha2}")
-        if not hmac.compare_digest(expected, params["response"].lower()):
+        if not hmac.compare_digest(expected.encode(), params["response"].lower().encode()):
             return DigestOutcome(reason="wrong response (password)")
         # Counted only once the response is proven, so nobody can burn another client's nonce.
         if count <= self._counts.get(nonce, 0):
