@@ -19,7 +19,7 @@ from thinggate.api.thinknx import Authenticator, ThinknxDoor, ThinknxServer, Thi
 from thinggate.api.thinknx.digest import DigestAuthority
 from thinggate.api.thinknx.guids import guid_of
 from thinggate.api.thinknx.hooks import SETTING, HookRegistry, RetryPolicy
-from thinggate.api.thinknx.key import IntegrationKey
+from thinggate.api.thinknx.key import IntegrationKey, KeyState, save_key
 from thinggate.core.hub import Hub
 from thinggate.core.security import SYSTEM, LoginLimiter, Scope, SecurityManager
 from thinggate.core.store import Store
@@ -27,6 +27,7 @@ from thinggate.integrations.virtual import VirtualIntegration
 from thinggate.storage import open_store
 
 PASSWORD = "Secret123"
+KEY = "K3yK3yK3yK3yK3yK3yK3yK3yK3yK3yK3"
 FAST_RETRIES = RetryPolicy(attempts=3, first_delay=0.05, max_delay=0.2, timeout=2.0, disable_after=2)
 
 
@@ -57,6 +58,7 @@ class Setup:
     base: str
     receiver: Receiver
     registry: HookRegistry
+    key: IntegrationKey
 
 
 @pytest.fixture
@@ -66,6 +68,13 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
     await security.load()
     await security.create_user("admin", PASSWORD)
     await security.create_user("viewer", PASSWORD, scopes=Scope.ACCESS_ALL_THINGS)
+    await security.add_domain("upstairs")
+    await security.create_user(
+        "tenant", PASSWORD, scopes=Scope.CONFIGURE_THINGS | Scope.ACCESS_ALL_THINGS, home_domain="upstairs"
+    )
+    await save_key(store, KeyState(enabled=True, key=KEY))
+    key = IntegrationKey(store)
+    await key.load()
     receiver = Receiver()
     app = web.Application()
     app.router.add_post("/hook", receiver.handle)
@@ -76,28 +85,32 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
     receiver.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/hook"  # type: ignore[union-attr]
     async with running_hub(store) as (hub, virtual):
         door = ThinknxDoor(hub=hub, settings=ThinknxSettings(rate_limit=""))
-        registry = HookRegistry(hub=hub, security=security, store=store, comm_obj=door.comm_obj, policy=FAST_RETRIES)
+        registry = HookRegistry(
+            hub=hub, security=security, store=store, comm_obj=door.comm_obj, key=key, policy=FAST_RETRIES
+        )
         door.hooks = registry
         await registry.start()
         authenticator = Authenticator(
             security=security,
-            key=IntegrationKey(store),
+            key=key,
             limiter=LoginLimiter(),
             digest=DigestAuthority(secret_of=security.digest_secret),
         )
         server = ThinknxServer(door, authenticator, host="127.0.0.1", port=0)
         await server.start()
         try:
-            yield Setup(hub, virtual, store, security, f"http://127.0.0.1:{server.port}/api/V1", receiver, registry)
+            yield Setup(
+                hub, virtual, store, security, f"http://127.0.0.1:{server.port}/api/V1", receiver, registry, key
+            )
         finally:
             await server.stop()
             await runner.cleanup()
     await store.close()
 
 
-async def add_light(setup: Setup, name: str) -> Any:
+async def add_light(setup: Setup, name: str, domain: str | None = None) -> Any:
     light_class = setup.virtual.thing_class_named("light")
-    result = await setup.hub.add_thing(SYSTEM, name=name, thing_class_id=light_class.id)
+    result = await setup.hub.add_thing(SYSTEM, name=name, thing_class_id=light_class.id, domain=domain)
     assert result.ok
     return setup.hub.things[result.value]  # type: ignore[index]
 
@@ -212,3 +225,51 @@ async def test_hooks_survive_a_restart_of_the_registry(setup: Setup) -> None:
     assert (await get(setup, "hooks/remove", id=hook_id)).json() == {"namespace": "hooks/remove", "id": hook_id}
     assert (await setup.store.load_hub_settings())[SETTING] == []
     assert json.dumps((await get(setup, "hooks/list")).json()) == json.dumps({"namespace": "hooks/list", "hooks": []})
+
+
+async def test_a_hook_reports_only_what_its_owner_may_see(setup: Setup) -> None:
+    downstairs = await add_light(setup, "Downstairs")
+    upstairs = await add_light(setup, "Upstairs", domain="upstairs")
+    invisible = await get(setup, "hooks/add", user="tenant", url=setup.receiver.url, guid=guid_of(downstairs.id))
+    assert (invisible.status_code, invisible.json()) == (404, {"error": "device not found"})
+    assert (await get(setup, "hooks/add", user="tenant", url=setup.receiver.url)).status_code == 200
+    await get(setup, "power", guid=guid_of(downstairs.id), cmd="1")
+    await get(setup, "power", guid=guid_of(upstairs.id), cmd="1")
+    await asyncio.wait_for(setup.receiver.arrived.wait(), 5)
+    await asyncio.sleep(0.2)
+    assert [body["guid"] for body in setup.receiver.bodies] == [guid_of(upstairs.id)]
+    # the tenant sees its own hooks only; the admin sees all
+    admin_hook = (await get(setup, "hooks/add", url=setup.receiver.url)).json()["id"]
+    assert admin_hook not in [h["id"] for h in (await get(setup, "hooks/list", user="tenant")).json()["hooks"]]
+    refused = await get(setup, "hooks/remove", user="tenant", id=admin_hook)
+    assert refused.status_code == 400 and admin_hook in setup.registry.hooks
+
+
+async def test_the_hooks_of_a_removed_user_report_nothing(setup: Setup) -> None:
+    light = await add_light(setup, "Orphaned", domain="upstairs")
+    await get(setup, "hooks/add", user="tenant", url=setup.receiver.url)
+    await setup.security.remove_user("tenant")
+    await get(setup, "power", guid=guid_of(light.id), cmd="1")
+    await asyncio.sleep(0.3)
+    assert setup.receiver.bodies == []
+
+
+async def test_the_hooks_of_the_integration_key_end_with_that_key(setup: Setup) -> None:
+    light = await add_light(setup, "Keyed")
+    cloud = setup.base.replace("/api/V1", f"/{KEY}/api/V1")
+    async with httpx.AsyncClient() as client:
+        added = await client.get(f"{cloud}/hooks/add", params={"url": setup.receiver.url})
+    assert added.status_code == 200
+    assert "key_fingerprint" not in (await get(setup, "hooks/list")).json()["hooks"][0]
+    await get(setup, "power", guid=guid_of(light.id), cmd="1")
+    await asyncio.wait_for(setup.receiver.arrived.wait(), 5)
+    assert len(setup.receiver.bodies) == 1
+    new_key = "N3wK3yN3wK3yN3wK3yN3wK3yN3wK3yN3"
+    for state, cmd in ((KeyState(enabled=False, key=KEY), "0"), (KeyState(enabled=True, key=new_key), "1")):
+        await save_key(setup.store, state)  # as `thinggate thinknx key --disable` / `--regenerate` do
+        await setup.key.load()
+        changes = setup.receiver.attempts
+        assert (await get(setup, "power", guid=guid_of(light.id), cmd=cmd)).status_code == 200
+        assert light.state_value("power") is (cmd == "1")  # the change happened ...
+        await asyncio.sleep(0.3)
+        assert setup.receiver.attempts == changes, state  # ... and was not reported

@@ -183,7 +183,9 @@ async def _start_thinknx(server: Server) -> None:
         raw_bus=server.raw_bus,
         client_count=lambda: _client_count(server, holder),
     )
-    door.hooks = HookRegistry(hub=server.hub, security=server.security, store=server.store, comm_obj=door.comm_obj)
+    door.hooks = HookRegistry(
+        hub=server.hub, security=server.security, store=server.store, comm_obj=door.comm_obj, key=key
+    )
     await door.hooks.start()
     server.thinknx = ThinknxServer(
         door, authenticator, host=config.bind, port=config.ports.thinknx, rate_limit=settings.rate_limit

@@ -19,8 +19,10 @@ from thinggate.api.thinknx.key import IntegrationKey
 from thinggate.core.errors import UserFailure
 from thinggate.core.security import DIGEST_REALM, LoginLimiter, Principal, Scope, SecurityManager
 
-KEY_PRINCIPAL = Principal(name="integration-key", scopes=Scope.ADMIN)
-"""Who a request with the enabled Integration Kit key is: the key "connects without additional authentication"."""
+KEY_PRINCIPAL = Principal(name="integration key", scopes=Scope.ADMIN)
+"""Who a request with the enabled Integration Kit key is: the key "connects without additional authentication".
+
+The name has a blank, which no user name may have: nobody can be taken for the key."""
 
 
 @dataclass(slots=True)  # not frozen: a frozen init costs more, and one is made per request

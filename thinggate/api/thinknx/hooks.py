@@ -15,9 +15,9 @@ ConfigureThings scope; a hook only ever reports things its owner may see.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -28,8 +28,10 @@ import aiohttp
 import msgspec
 
 from thinggate.api.thinknx import errors
+from thinggate.api.thinknx.auth import KEY_PRINCIPAL
 from thinggate.api.thinknx.controllers import CONTROLLERS, Controller, Kind
 from thinggate.api.thinknx.guids import guid_of, thing_id_of
+from thinggate.api.thinknx.key import IntegrationKey
 from thinggate.core import events as ev
 from thinggate.core.errors import UserFailure
 from thinggate.core.events import HubEvent
@@ -42,6 +44,8 @@ _encode = msgspec.json.Encoder().encode
 
 SETTING = "thinknx.hooks"
 MAX_HOOKS = 100
+MAX_ANSWER_READ = 4096
+"""Bytes of a receiver's answer read (and dropped) before the connection is let go."""
 MAX_QUEUED = 1000
 """Deliveries waiting per hook; past it the oldest are dropped (and counted)."""
 
@@ -68,10 +72,17 @@ class Hook:
     enabled: bool = True
     last_error: str = ""
     dropped: int = 0
+    key_fingerprint: str = ""  # hooks made with the integration key: which key (they end with it)
+
+    def stored(self) -> dict[str, Any]:
+        """The hook as it is kept in the store."""
+        return asdict(self)
 
     def public(self) -> dict[str, Any]:
         """The hook as `hooks/list` shows it."""
-        return asdict(self)
+        shown = asdict(self)
+        del shown["key_fingerprint"]
+        return shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +94,11 @@ class RetryPolicy:
     max_delay: float = 30.0
     timeout: float = 5.0
     disable_after: int = 3  # events in a row whose every attempt failed
+
+
+def key_fingerprint(key: str) -> str:
+    """A short digest naming an integration key without keeping the key itself with the hook."""
+    return hashlib.sha256(key.encode()).hexdigest()[:16] if key else ""
 
 
 def _status_controllers() -> dict[str, Controller]:
@@ -119,12 +135,14 @@ class HookRegistry:
         security: SecurityManager,
         store: SettingsStore,
         comm_obj: Callable[[Thing, Any], Any],
+        key: IntegrationKey | None = None,
         policy: RetryPolicy | None = None,
     ) -> None:
         self.hub = hub
         self.security = security
         self.store = store
         self.comm_obj = comm_obj
+        self.key = key
         self.policy = policy or RetryPolicy()
         self.hooks: dict[str, Hook] = {}
         self._deliveries: dict[str, _Delivery] = {}
@@ -172,15 +190,17 @@ class HookRegistry:
             added = await self._add(principal, params)
             return {"namespace": namespace, "id": added.id}
         if path in ("remove", "enable"):
-            hook = self.hooks.get(params.get("id") or "")
-            if hook is None or not self._may_manage(principal, hook):
-                raise errors.params_errors(f"no hook with id {params.get('id')!r}")
-            async with self._lock:
+            async with self._lock:  # looked up under the lock: a concurrent remove cannot be undone
+                hook = self.hooks.get(params.get("id") or "")
+                if hook is None or not self._may_manage(principal, hook):
+                    raise errors.params_errors(f"no hook with id {params.get('id')!r}")
+                updated = dict(self.hooks)
                 if path == "remove":
-                    del self.hooks[hook.id]
+                    del updated[hook.id]
                 else:
-                    self.hooks[hook.id] = replace(hook, enabled=True, last_error="")
-                await self._save()
+                    updated[hook.id] = replace(hook, enabled=True, last_error="")
+                await self._save(updated)  # stored before it counts, and before it is answered
+                self.hooks = updated
             if path == "remove":
                 delivery = self._deliveries.pop(hook.id, None)
                 if delivery is not None and delivery.task is not None:
@@ -205,19 +225,30 @@ class HookRegistry:
             if status is None:
                 raise errors.params_errors(f"controller={controller!r} reports no state")
             controller = status.name
+        fingerprint = ""
+        if principal.name == KEY_PRINCIPAL.name and self.key is not None:
+            fingerprint = key_fingerprint(self.key.state.key)
         async with self._lock:
             if len(self.hooks) >= MAX_HOOKS:
                 raise errors.params_errors(f"at most {MAX_HOOKS} hooks")
-            hook = Hook(id=secrets.token_hex(8), url=url, owner=principal.name, guid=guid, controller=controller)
-            self.hooks[hook.id] = hook
-            await self._save()
+            hook = Hook(
+                id=secrets.token_hex(8),
+                url=url,
+                owner=principal.name,
+                guid=guid,
+                controller=controller,
+                key_fingerprint=fingerprint,
+            )
+            updated = {**self.hooks, hook.id: hook}
+            await self._save(updated)
+            self.hooks = updated
         return hook
 
     def _may_manage(self, principal: Principal, hook: Hook) -> bool:
         return hook.owner == principal.name or principal.has_scope(Scope.ADMIN)
 
-    async def _save(self) -> None:
-        await self.store.save_hub_setting(SETTING, [h.public() for h in self.hooks.values()])
+    async def _save(self, hooks: dict[str, Hook]) -> None:
+        await self.store.save_hub_setting(SETTING, [h.stored() for h in hooks.values()])
 
     # -- events ----------------------------------------------------------------------------
 
@@ -265,10 +296,19 @@ class HookRegistry:
                 self._enqueue(hook, payload)
 
     def _owner_sees(self, hook: Hook, thing: Thing) -> bool:
+        if hook.owner == KEY_PRINCIPAL.name:
+            # The key's hooks see what the key sees (all), while that very key is enabled.
+            state = self.key.state if self.key is not None else None
+            return (
+                state is not None
+                and state.enabled
+                and bool(hook.key_fingerprint)
+                and key_fingerprint(state.key) == hook.key_fingerprint
+            )
         try:
             return self.security.principal_for_user(hook.owner).may_see(thing)
         except UserFailure:
-            return hook.owner == "integration-key"  # the key's hooks see what the key sees: all
+            return False  # its owner is gone: it reports nothing
 
     def _enqueue(self, hook: Hook, payload: bytes) -> None:
         delivery = self._deliveries.get(hook.id)
@@ -307,26 +347,37 @@ class HookRegistry:
                 return
 
     async def _post(self, url: str, payload: bytes) -> str:
-        """POST one delivery; "" on a 2xx answer, else what went wrong."""
+        """POST one delivery; "" on a 2xx answer, else what went wrong (coarsely: see below)."""
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.policy.timeout))
-        started = time.monotonic()
         try:
-            async with self._session.post(url, data=payload, headers={"Content-Type": "application/json"}) as reply:
-                await reply.read()
+            # No redirects and at most a little of the answer read: a hook is a way to send, not
+            # a way to make the hub fetch other addresses or read what is there.
+            async with self._session.post(
+                url, data=payload, headers={"Content-Type": "application/json"}, allow_redirects=False
+            ) as reply:
+                await reply.content.read(MAX_ANSWER_READ)
                 if 200 <= reply.status < 300:
                     return ""
                 return f"HTTP {reply.status}"
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            return f"{type(exc).__name__}: {exc} after {time.monotonic() - started:.1f} s"
+        except TimeoutError:
+            return "no answer in time"
+        except (aiohttp.ClientError, OSError) as exc:
+            _LOG.debug("thinknx: hook delivery to %s failed", url, exc_info=exc)
+            # One word for every way of not connecting: `last_error` must not map a network.
+            return "could not connect"
 
     async def _disable(self, hook_id: str, error: str) -> None:
         async with self._lock:
             hook = self.hooks.get(hook_id)
             if hook is None:
                 return
-            self.hooks[hook_id] = replace(hook, enabled=False, last_error=error)
-            await self._save()
+            updated = {**self.hooks, hook_id: replace(hook, enabled=False, last_error=error)}
+            try:
+                await self._save(updated)
+            except Exception:
+                _LOG.exception("thinknx: could not store that hook %s is disabled; disabled until restart", hook_id)
+            self.hooks = updated
         delivery = self._deliveries.pop(hook_id, None)
         if delivery is not None:
             while not delivery.queue.empty():
