@@ -177,3 +177,19 @@ def test_serve_with_a_bad_knx_table_is_a_configuration_error(tmp_path: Path) -> 
     result = thinggate("serve", data_dir=tmp_path)
     assert result.returncode == 2
     assert "configuration error" in result.stderr and "carrier-pigeon" in result.stderr
+
+
+def test_serve_with_bad_thinknx_settings_is_a_configuration_error(tmp_path: Path) -> None:
+    for setting, named in (
+        ('rate_limit = "lots"', "rate_limit"),
+        ("feedback_seconds = -1", "feedback_seconds"),
+        ("nonce_seconds = 0", "nonce_seconds"),
+        ("max_failed_logins = 0", "max_failed_logins"),
+    ):
+        (tmp_path / "thinggate.toml").write_text(
+            f"[ports]\njsonrpc_tcp = 0\njsonrpc_ws = 0\nezlo = 0\nthinknx = 0\n[jsonrpc]\nzeroconf = false\n"
+            f"[thinknx]\n{setting}\n"
+        )
+        result = thinggate("serve", data_dir=tmp_path)
+        assert result.returncode == 2, (setting, result.stderr)
+        assert "configuration error" in result.stderr and named in result.stderr

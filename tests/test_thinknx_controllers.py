@@ -38,7 +38,7 @@ from thinggate.core import events as ev
 from thinggate.core.errors import ThingError, ThingFailure
 from thinggate.core.hub import Timeouts
 from thinggate.core.model import Thing
-from thinggate.core.security import SYSTEM
+from thinggate.core.security import SYSTEM, Scope
 
 
 def reply(namespace: str, thing: Thing, comm_obj: Any, status: Any = ...) -> dict[str, Any]:
@@ -408,6 +408,10 @@ async def test_form_post_is_answered_like_get(tmp_path: Path) -> None:
         # a status by POST with the guid in the query and an empty body
         response = await rig.post(f"/api/V1/powerlevelstatus?guid={guid}", "")
         assert_answer(response, 200, reply("powerlevelstatus", dimmer, 2, 70))
+        # a param in both: the query's wins (as the first of a repeated param does)
+        response = await rig.post(f"/api/V1/powerlevel?guid={guid}&cmd=40", "cmd=90")
+        assert_answer(response, 200, reply("powerlevel", dimmer, 2))
+        await state_changed(subscription, dimmer, "brightness", 40)
         subscription.close()
 
 
@@ -818,6 +822,9 @@ async def test_send_knx_needs_control_of_the_whole_house(tmp_path: Path) -> None
         target = "/api/V1/system/sendKNXbyte?group=1/0/1&value=30"
         assert_answer(await rig.get(target, auth=(VIEWER, PASSWORD)), 403, AUTH_FAILED)  # read-only
         assert_answer(await rig.get(target, auth=(TENANT, PASSWORD)), 403, AUTH_FAILED)  # homed in a sub-domain
+        # ControlThings alone (a user restricted to some things) reaches no further than those things
+        await rig.security.create_user("switcher", PASSWORD, scopes=Scope.CONTROL_THINGS)
+        assert_answer(await rig.get(target, auth=("switcher", PASSWORD)), 403, AUTH_FAILED)
         assert bus.writes == []
         assert (await rig.get(target)).status_code == 200
         assert bus.writes == [("1/0/1", "byte", 30)]

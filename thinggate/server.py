@@ -23,7 +23,7 @@ from thinggate.api.thinknx.hooks import HookRegistry
 from thinggate.api.thinknx.key import IntegrationKey
 from thinggate.api.thinknx.system import RawBus
 from thinggate.api.tls import CertificateFiles, ensure_self_signed, server_context
-from thinggate.config import Config, ConfigError
+from thinggate.config import Config, ConfigError, ThinknxConfig
 from thinggate.control import ControlSocket, socket_path
 from thinggate.core.events import EventBus
 from thinggate.core.hub import Hub
@@ -163,6 +163,7 @@ async def _start_thinknx(server: Server) -> None:
     if config.ports.thinknx is None:
         return
     settings = config.thinknx
+    _check_thinknx(settings)
     key = IntegrationKey(server.store)
     await key.load()
     authenticator = Authenticator(
@@ -192,6 +193,23 @@ async def _start_thinknx(server: Server) -> None:
     )
     holder.append(server.thinknx)
     await server.thinknx.start()
+
+
+def _check_thinknx(settings: ThinknxConfig) -> None:
+    """Refuse [thinknx] values the door cannot work with, naming the key and the value."""
+    from limits import parse
+
+    if settings.rate_limit:
+        try:
+            parse(settings.rate_limit)
+        except ValueError:
+            raise ConfigError(f'[thinknx] rate_limit = {settings.rate_limit!r}: write e.g. "100/second"') from None
+    for name in ("feedback_seconds", "nonce_seconds"):
+        value = getattr(settings, name)
+        if not isinstance(value, int | float) or not value > 0:
+            raise ConfigError(f"[thinknx] {name} = {value!r}: must be a number of seconds above 0")
+    if not isinstance(settings.max_failed_logins, int) or settings.max_failed_logins < 1:
+        raise ConfigError(f"[thinknx] max_failed_logins = {settings.max_failed_logins!r}: must be 1 or more")
 
 
 def _client_count(server: Server, thinknx: list[ThinknxServer]) -> int:

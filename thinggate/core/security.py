@@ -247,6 +247,14 @@ class Principal:
             return False
         return self.has_scope(Scope.ACCESS_ALL_THINGS) or thing.id in self.allowed_thing_ids
 
+    def may_reach_every_device(self) -> bool:
+        """Whether the principal may act on any device, seen as a thing or not (raw bus telegrams).
+
+        A raw telegram reaches whatever listens on its address, in any domain: that needs
+        ControlThings and AccessAllThings in the root domain.
+        """
+        return self.has_scope(Scope.CONTROL_THINGS | Scope.ACCESS_ALL_THINGS) and self.home_domain == ROOT_DOMAIN
+
     def may(self, operation: str, object: str, domain: str) -> bool:
         """Whether a role (via scopes) or a privilege grants C/R/U/D on `object` in `domain`."""
         if operation not in OPERATIONS:

@@ -93,7 +93,6 @@ class ThinknxDoor:
             raise errors.params_errors(f"{thing.name!r} has no {controller.interface} capability for {controller.name}")
         # thing_for only accepts a GUID in its one canonical spelling: answer it as given.
         body: dict[str, Any] = {"namespace": controller.name, "guid": params["guid"]}
-        self._reachable(thing)
         if controller.kind is Kind.COMMAND:
             type_id = await self._command(principal, thing, controller, params)
             body["comm_obj"] = self.comm_obj(thing, type_id)
@@ -105,10 +104,12 @@ class ThinknxDoor:
         codec = controller.codec
         assert codec is not None  # status and set controllers always have one
         if controller.kind is Kind.STATUS:
+            self._reachable(thing)
             body["status"] = codec.status(state.value, state, state_type)
         else:
             param = controller.param if controller.param in params else ("val" if controller.param == "cmd" else "cmd")
             value = codec.parse(param, params.get(param), state, state_type)
+            self._reachable(thing)  # after the params: a malformed request is 400 whatever the device does
             if "fb" in params:
                 confirmed = await execute_confirmed(
                     self.hub,
@@ -140,6 +141,7 @@ class ThinknxDoor:
         action_type = thing.thing_class.action_type_named(choices[cmd])
         if action_type is None:
             raise errors.params_errors(f"{thing.thing_class.name} has no action {choices[cmd]!r}")
+        self._reachable(thing)
         _check(await self.hub.execute_action(principal, thing.id, action_type.id, ()))
         return action_type.id
 

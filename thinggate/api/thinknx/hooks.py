@@ -15,7 +15,6 @@ ConfigureThings scope; a hook only ever reports things its owner may see.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import secrets
 from collections.abc import Callable
@@ -31,7 +30,7 @@ from thinggate.api.thinknx import errors
 from thinggate.api.thinknx.auth import KEY_PRINCIPAL
 from thinggate.api.thinknx.controllers import CONTROLLERS, Controller, Kind
 from thinggate.api.thinknx.guids import guid_of, thing_id_of
-from thinggate.api.thinknx.key import IntegrationKey
+from thinggate.api.thinknx.key import IntegrationKey, key_fingerprint
 from thinggate.core import events as ev
 from thinggate.core.errors import UserFailure
 from thinggate.core.events import HubEvent
@@ -94,11 +93,6 @@ class RetryPolicy:
     max_delay: float = 30.0
     timeout: float = 5.0
     disable_after: int = 3  # events in a row whose every attempt failed
-
-
-def key_fingerprint(key: str) -> str:
-    """A short digest naming an integration key without keeping the key itself with the hook."""
-    return hashlib.sha256(key.encode()).hexdigest()[:16] if key else ""
 
 
 def _status_controllers() -> dict[str, Controller]:

@@ -14,7 +14,7 @@ from thinggate.api.thinknx.codecs import parse_decimal, parse_integer
 from thinggate.core import events as ev
 from thinggate.core.errors import ThingFailure
 from thinggate.core.events import EventBus, HubEvent
-from thinggate.core.security import ROOT_DOMAIN, Principal, Scope
+from thinggate.core.security import Principal
 
 
 class RawBus(Protocol):
@@ -136,10 +136,7 @@ class SystemCalls:
         }
 
     async def _send(self, principal: Principal, entry: RawTelegram, params: dict[str, str | None]) -> dict[str, Any]:
-        # A raw telegram reaches any device on the bus, whatever domain it is in.
-        if not (
-            principal.has_scope(Scope.CONTROL_THINGS | Scope.ACCESS_ALL_THINGS) and principal.home_domain == ROOT_DOMAIN
-        ):
+        if not principal.may_reach_every_device():
             raise errors.forbidden(f"{principal.name!r} may not write raw telegrams")
         group = (params.get("group") or "").strip()
         if not valid_group_address(group):

@@ -25,6 +25,7 @@ from thinggate.api.thinknx import errors
 from thinggate.api.thinknx.auth import Authenticator, Credentials
 from thinggate.api.thinknx.door import ThinknxDoor
 from thinggate.api.thinknx.errors import ThinknxError
+from thinggate.api.thinknx.key import key_fingerprint
 from thinggate.api.thinknx.query import MAX_QUERY_LENGTH, parse_query
 
 _LOG = logging.getLogger(__name__)
@@ -107,8 +108,9 @@ class ThinknxServer:
                 key, segments = segments[0], segments[1:]  # the cloud form: /<KEY>/api/V1/...
             if len(segments) >= 3 and segments[0].lower() == "api" and segments[1].lower() == "v1":
                 controller = "/".join(segments[2:]).lower()
-        if self._rate is not None:  # before anything else: wrong URLs count as well
-            await self._rate_limit(f"key:{key}" if key is not None else peer)
+        if self._rate is not None:  # before anything else: wrong URLs and wrong keys count as well
+            # Per address, whatever path it asks for: a bucket chosen by the client is no limit.
+            await self._rate_limit(peer)
         if controller is None:
             raise errors.device_not_found(f"{path!r} is not an api/V1 URL")
         if request.method not in ("GET", "POST"):
@@ -133,6 +135,10 @@ class ThinknxServer:
             key=key,
         )
         principal = await self.authenticator.principal(credentials)
+        if key is not None and self._rate is not None:
+            # The cloud form also has a budget per key (its requests may all come through one
+            # gateway address); counted only once the key is known good, so nobody can invent buckets.
+            await self._rate_limit(f"key:{key_fingerprint(key)}")
         body_json = await self.door.call(principal, controller, params)
         return web.Response(body=_encode(body_json), content_type=_JSON)
 
