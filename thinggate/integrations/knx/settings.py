@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import ipaddress
 import math
 import uuid
@@ -14,6 +12,7 @@ from xknx.exceptions import CouldNotParseAddress
 from xknx.telegram import IndividualAddress
 
 from thinggate.core.errors import ThingFailure
+from thinggate.core.guids import guid_of, thing_id_of
 from thinggate.core.values import verify_value
 from thinggate.integrations.knx.addresses import parse_group_address
 from thinggate.integrations.knx.devices import CLASSES_BY_NAME
@@ -27,21 +26,14 @@ _THING_KEYS = ("class", "name", "room", "guid")
 
 def guid_to_uuid(guid: str) -> uuid.UUID:
     """The UUID behind a Thinknx GUID (22 characters of URL-safe base64, 16 bytes); ValueError if it is none."""
-    if not isinstance(guid, str) or len(guid) != 22:
+    thing_id = thing_id_of(guid) if isinstance(guid, str) else None
+    if thing_id is None:
         raise ValueError(f"{guid!r} is not a Thinknx GUID (22 characters of URL-safe base64)")
-    try:
-        raw = base64.urlsafe_b64decode(guid + "==")
-    except (binascii.Error, ValueError):
-        raise ValueError(f"{guid!r} is not a Thinknx GUID (22 characters of URL-safe base64)") from None
-    # Trailing bits beyond 16 bytes would make two spellings of one id: only the canonical one counts.
-    if len(raw) != 16 or base64.urlsafe_b64encode(raw).rstrip(b"=").decode() != guid:
-        raise ValueError(f"{guid!r} is not a Thinknx GUID (22 characters of URL-safe base64)")
-    return uuid.UUID(bytes=raw)
+    return thing_id
 
 
-def uuid_to_guid(thing_id: uuid.UUID) -> str:
-    """The Thinknx GUID of a UUID (its 16 bytes in URL-safe base64 without padding)."""
-    return base64.urlsafe_b64encode(thing_id.bytes).rstrip(b"=").decode()
+uuid_to_guid = guid_of
+"""The Thinknx GUID of a UUID (its 16 bytes in URL-safe base64 without padding)."""
 
 
 @dataclass(frozen=True, slots=True)
