@@ -7,16 +7,13 @@ reconnects after 60 s without one); frames larger than the limit close the conne
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import socket
 import ssl
-from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from thinggate.api.ezlo.door import EzloDoor
+from thinggate.api.listener import SniffingListener
 from thinggate.api.websocket import FrameOutbox
 
 _LOG = logging.getLogger(__name__)
@@ -24,9 +21,6 @@ _LOG = logging.getLogger(__name__)
 MAX_FRAME = 1024 * 1024
 """Largest request frame; Ezlo refuses bus messages past 100 K, so this leaves room."""
 PING_SECONDS = 20.0
-FIRST_BYTE_SECONDS = 10.0
-"""A client that says nothing this long after connecting is dropped."""
-_TLS_RECORD_HANDSHAKE = 0x16
 
 
 class EzloServer:
@@ -53,9 +47,7 @@ class EzloServer:
         self.ping_seconds = ping_seconds
         self.max_frame = max_frame
         self._runner: web.AppRunner | None = None
-        self._listener: socket.socket | None = None
-        self._accepting: asyncio.Task[None] | None = None
-        self._handshakes: set[asyncio.Task[None]] = set()
+        self._listener: SniffingListener | None = None
 
     async def start(self) -> None:
         """Listen."""
@@ -64,59 +56,26 @@ class EzloServer:
         app.router.add_get("/{tail:.*}", self._serve)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        listener = socket.create_server((self.host, self.port), backlog=1024)
-        listener.setblocking(False)
-        self._listener = listener
-        self.port = listener.getsockname()[1]
-        self._accepting = asyncio.get_running_loop().create_task(self._accept(), name="ezlo-accept")
+        assert self._runner.server is not None
+        self._listener = SniffingListener(
+            protocol_factory=self._runner.server,
+            host=self.host,
+            port=self.port,
+            tls=self.tls,
+            plain=self.insecure,
+            name="ezlo",
+        )
+        await self._listener.start()
+        self.port = self._listener.port
         _LOG.info("ezlo door listening on %s (tls %s, plain %s)", self.port, self.tls is not None, self.insecure)
 
     async def stop(self) -> None:
         """Close the listener and every client."""
         self.door.close()
-        if self._accepting is not None:
-            self._accepting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._accepting
-        for task in list(self._handshakes):
-            task.cancel()
         if self._listener is not None:
-            self._listener.close()
+            await self._listener.stop()
         if self._runner is not None:
             await self._runner.cleanup()
-
-    async def _accept(self) -> None:
-        assert self._listener is not None
-        loop = asyncio.get_running_loop()
-        while True:
-            try:
-                connection, _ = await loop.sock_accept(self._listener)
-            except OSError as exc:  # e.g. out of file descriptors: keep serving those connected
-                _LOG.warning("ezlo accept failed: %s", exc)
-                await asyncio.sleep(0.1)
-                continue
-            task = loop.create_task(self._start_connection(connection))
-            self._handshakes.add(task)
-            task.add_done_callback(self._handshakes.discard)
-
-    async def _start_connection(self, connection: socket.socket) -> None:
-        loop = asyncio.get_running_loop()
-        connection.setblocking(False)
-        try:
-            first = await asyncio.wait_for(_peek(loop, connection), FIRST_BYTE_SECONDS)
-        except (TimeoutError, OSError):
-            connection.close()
-            return
-        is_tls = bool(first) and first[0] == _TLS_RECORD_HANDSHAKE
-        if not first or (is_tls and self.tls is None) or (not is_tls and not self.insecure):
-            connection.close()  # plain ws:// while insecure access is off, or TLS without a certificate
-            return
-        assert self._runner is not None and self._runner.server is not None
-        try:
-            await loop.connect_accepted_socket(self._runner.server, connection, ssl=self.tls if is_tls else None)
-        except (OSError, ssl.SSLError) as exc:
-            _LOG.debug("ezlo connection failed before the upgrade: %s", exc)
-            connection.close()
 
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         socket_response = web.WebSocketResponse(
@@ -145,21 +104,3 @@ class EzloServer:
         finally:
             self.door.close_session(session)
         return socket_response
-
-
-async def _peek(loop: asyncio.AbstractEventLoop, connection: socket.socket) -> bytes:
-    """The first byte the client sent, left in the socket for whoever reads it next."""
-    ready: asyncio.Future[None] = loop.create_future()
-    descriptor = connection.fileno()
-
-    def readable() -> None:
-        if not ready.done():
-            ready.set_result(None)
-
-    loop.add_reader(descriptor, readable)
-    try:
-        await ready
-    finally:
-        loop.remove_reader(descriptor)
-    data: Any = connection.recv(1, socket.MSG_PEEK)
-    return bytes(data)
