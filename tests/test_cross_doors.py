@@ -160,3 +160,14 @@ async def test_a_knx_thing_added_over_jsonrpc_answers_on_thinknx_and_the_bus_awa
         await rpc.close()
         await ezlo.close()
         await rest.aclose()
+
+
+async def test_thinknx_answers_https_and_http_on_one_port(server: Server) -> None:
+    assert server.thinknx is not None
+    url = f"127.0.0.1:{server.thinknx.port}/api/V1/system/serverStatus"
+    async with httpx.AsyncClient(auth=(USER, PASSWORD), verify=False) as client:
+        secure = await client.get(f"https://{url}")
+        plain = await client.get(f"http://{url}")
+    assert secure.status_code == plain.status_code == 200
+    assert secure.json()["namespace"] == plain.json()["namespace"] == "system/serverStatus"
+    assert secure.json()["connected_clients"] >= 1

@@ -74,6 +74,7 @@ class ThinknxConfig:
     rate_limit: str = "100/second"  # per client address, `limits` notation; "" turns it off
     nonce_seconds: float = 300.0  # digest nonces expire (stale=true) after this long
     max_failed_logins: int = 5  # wrong credentials per address and minute before 429
+    tls: bool = True  # https:// as well as http:// on the same port (the JSON-RPC door's certificate)
 
 
 @dataclass(frozen=True, slots=True)

@@ -189,7 +189,12 @@ async def _start_thinknx(server: Server) -> None:
     )
     await door.hooks.start()
     server.thinknx = ThinknxServer(
-        door, authenticator, host=config.bind, port=config.ports.thinknx, rate_limit=settings.rate_limit
+        door,
+        authenticator,
+        host=config.bind,
+        port=config.ports.thinknx,
+        rate_limit=settings.rate_limit,
+        tls=server_context(_certificate(config)) if settings.tls else None,
     )
     holder.append(server.thinknx)
     await server.thinknx.start()

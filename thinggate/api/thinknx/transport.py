@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import ssl
 import time
 
 import msgspec
@@ -21,6 +22,7 @@ from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import FixedWindowRateLimiter
 from multidict import CIMultiDict
 
+from thinggate.api.listener import SniffingListener
 from thinggate.api.thinknx import errors
 from thinggate.api.thinknx.auth import Authenticator, Credentials
 from thinggate.api.thinknx.door import ThinknxDoor
@@ -49,6 +51,7 @@ class ThinknxServer:
         host: str,
         port: int,
         rate_limit: str = "",
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.door = door
         self.authenticator = authenticator
@@ -58,7 +61,8 @@ class ThinknxServer:
         self._server = _JsonErrorServer(
             self._handle, max_line_size=MAX_LINE, max_field_size=MAX_FIELD, max_headers=MAX_HEADERS
         )
-        self._runner: web.ServerRunner | None = None
+        self.tls = tls
+        self._listener: SniffingListener | None = None
         self._rate: RateLimitItem | None = parse(rate_limit) if rate_limit else None
         self._limiter = FixedWindowRateLimiter(MemoryStorage())
 
@@ -68,20 +72,25 @@ class ThinknxServer:
         return len(self._server.connections)
 
     async def start(self) -> None:
-        """Listen."""
-        self._runner = web.ServerRunner(self._server, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.requested_port, reuse_address=True)
-        await site.start()
-        sockets = getattr(site._server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else self.requested_port
-        _LOG.info("thinknx: listening on %s:%s", self.host, self.port)
+        """Listen: plain http always (user=/pass= work only there, as on a Thinknx server), https too with `tls`."""
+        self._listener = SniffingListener(
+            protocol_factory=self._server,
+            host=self.host,
+            port=self.requested_port,
+            tls=self.tls,
+            plain=True,
+            name="thinknx",
+        )
+        await self._listener.start()
+        self.port = self._listener.port
+        _LOG.info("thinknx: listening on %s:%s (https %s)", self.host, self.port, self.tls is not None)
 
     async def stop(self) -> None:
         """Stop listening and close connections."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        if self._listener is not None:
+            await self._listener.stop()
+            self._listener = None
+            await self._server.shutdown(2.0)
         if self.door.hooks is not None:
             await self.door.hooks.stop()
         self.door.close()
