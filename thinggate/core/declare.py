@@ -10,6 +10,7 @@ import uuid
 from dataclasses import replace
 from typing import Any, TypeVar
 
+from thinggate.core.interfaces import required_states
 from thinggate.core.model import (
     ActionType,
     BasicType,
@@ -115,6 +116,26 @@ class Declarations:
             cached=cached,
             suggest_logging=suggest_logging,
             filter=filter_,
+        )
+
+    def interface_state(
+        self, owner: str, interface: str, name: str, default: Any, *, display_name: str = "", **extra: Any
+    ) -> StateType:
+        """A state as its interface in the catalogue declares it (type, writability, range, values)."""
+        declared = next((st for st in required_states(interface) if st.name == name), None)
+        if declared is None:
+            raise KeyError(f"interface {interface!r} has no state {name!r}")
+        return self.state(
+            owner,
+            name,
+            BasicType(declared.type),
+            default,
+            writable=declared.writable,
+            display_name=display_name,
+            min_value=declared.min_value,
+            max_value=declared.max_value,
+            possible_values=declared.possible_values,
+            **extra,
         )
 
     def event(self, owner: str, name: str, *params: ParamType, display_name: str = "", index: int = 0) -> EventType:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -393,6 +394,10 @@ class ThingClass:
     def param_type_named(self, name: str) -> ParamType | None:
         """The thing param type with this name, or None."""
         return next((pt for pt in self.param_types if pt.name == name), None)
+
+    def params_named(self, values: Mapping[str, Any]) -> list[tuple[uuid.UUID, Any]]:
+        """(param type id, value) pairs for values given by param name; unknown names and None are left out."""
+        return [(pt.id, values[pt.name]) for pt in self.param_types if values.get(pt.name) is not None]
 
     def settings_type_named(self, name: str) -> ParamType | None:
         """The settings param type with this name, or None."""

@@ -19,6 +19,7 @@ def address_param(owner: str, name: str, display_name: str, *, required: bool = 
 
 param = _DECLARATIONS.param
 state = _DECLARATIONS.state
+interface_state = _DECLARATIONS.interface_state
 
 
 def connected_state(owner: str) -> StateType:

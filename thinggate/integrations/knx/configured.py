@@ -42,11 +42,7 @@ async def _sync_one(hub: Hub, integration: KnxIntegration, configured: Configure
         _LOG.error("configured KNX thing %r: %s", configured.name, exc)
         return
     desired = _desired_params(integration, configured)
-    by_id = [
-        (param_type.id, desired[param_type.name])
-        for param_type in thing_class.param_types
-        if desired.get(param_type.name) is not None
-    ]
+    by_id = thing_class.params_named(desired)
     existing = hub.things.get(thing_id)
     if existing is None:
         result = await hub.add_thing(

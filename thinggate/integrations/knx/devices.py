@@ -21,7 +21,6 @@ from xknx.dpt import DPTBinary
 from xknx.telegram import GroupAddress
 
 from thinggate.core.errors import ThingError, ThingFailure
-from thinggate.core.interfaces import FAN_SPEEDS, HVAC_MODES, THERMOSTAT_MODES
 from thinggate.core.model import Action, BasicType, Thing, ThingClass, Unit
 from thinggate.integrations.knx import builder
 from thinggate.integrations.knx.addresses import optional_address
@@ -493,14 +492,8 @@ class KnxThermostat(KnxDevice):
         states=(
             _room_temperature(_THERMOSTAT),
             _target_temperature(_THERMOSTAT),
-            builder.state(
-                _THERMOSTAT,
-                "operatingMode",
-                BasicType.STRING,
-                "comfort",
-                writable=True,
-                display_name="Operating mode",
-                possible_values=THERMOSTAT_MODES,
+            builder.interface_state(
+                _THERMOSTAT, "thermostatmode", "operatingMode", "comfort", display_name="Operating mode"
             ),
             builder.state(
                 _THERMOSTAT, "chronoEnabled", BasicType.BOOL, False, writable=True, display_name="Week schedule enabled"
@@ -543,24 +536,8 @@ class KnxHvac(KnxDevice):
         states=(
             builder.state(_HVAC, "power", BasicType.BOOL, False, writable=True, display_name="Power"),
             _target_temperature(_HVAC),
-            builder.state(
-                _HVAC,
-                "hvacMode",
-                BasicType.STRING,
-                "auto",
-                writable=True,
-                display_name="Mode",
-                possible_values=HVAC_MODES,
-            ),
-            builder.state(
-                _HVAC,
-                "fanSpeed",
-                BasicType.STRING,
-                "auto",
-                writable=True,
-                display_name="Fan speed",
-                possible_values=FAN_SPEEDS,
-            ),
+            builder.interface_state(_HVAC, "hvac", "hvacMode", "auto", display_name="Mode"),
+            builder.interface_state(_HVAC, "hvac", "fanSpeed", "auto", display_name="Fan speed"),
             _room_temperature(_HVAC),
             builder.connected_state(_HVAC),
         ),

@@ -432,16 +432,11 @@ async def apply_import(
         elif thing_class is None:
             summary.failed.append((planned.name, f"no KNX thing class {planned.thing_class!r}"))
         else:
-            params = []
-            for name, value in planned.params.items():
-                param_type = thing_class.param_type_named(name)
-                if param_type is not None:
-                    params.append((param_type.id, value))
             result = await hub.add_thing(
                 SYSTEM,
                 name=planned.name,
                 thing_class_id=thing_class.id,
-                params=params,
+                params=thing_class.params_named(planned.params),
                 room=planned.room,
                 thing_id=thing_id,
             )

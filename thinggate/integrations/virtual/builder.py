@@ -12,6 +12,7 @@ VENDOR_ID = _DECLARATIONS.vendor_id
 
 param = _DECLARATIONS.param
 state = _DECLARATIONS.state
+interface_state = _DECLARATIONS.interface_state
 event = _DECLARATIONS.event
 action = _DECLARATIONS.action
 thing_class = _DECLARATIONS.thing_class

@@ -17,7 +17,6 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from thinggate.core.errors import ThingError, ThingFailure
-from thinggate.core.interfaces import FAN_SPEEDS, HVAC_MODES, THERMOSTAT_MODES
 from thinggate.core.model import Action, BasicType, StateType, Thing, ThingClass, Unit
 from thinggate.integrations.virtual import builder
 from thinggate.integrations.virtual.behaviour import DeviceBehaviour
@@ -366,14 +365,8 @@ _THERMOSTAT_TARGET = builder.state(
     max_value=35.0,
     step_size=0.5,
 )
-_THERMOSTAT_MODE = builder.state(
-    _THERMOSTAT,
-    "operatingMode",
-    BasicType.STRING,
-    "comfort",
-    writable=True,
-    display_name="Operating mode",
-    possible_values=THERMOSTAT_MODES,
+_THERMOSTAT_MODE = builder.interface_state(
+    _THERMOSTAT, "thermostatmode", "operatingMode", "comfort", display_name="Operating mode"
 )
 
 
@@ -449,24 +442,8 @@ class HvacBehaviour(HouseBehaviour):
                 max_value=30.0,
                 step_size=0.5,
             ),
-            builder.state(
-                _HVAC,
-                "hvacMode",
-                BasicType.STRING,
-                "auto",
-                writable=True,
-                display_name="Mode",
-                possible_values=HVAC_MODES,
-            ),
-            builder.state(
-                _HVAC,
-                "fanSpeed",
-                BasicType.STRING,
-                "auto",
-                writable=True,
-                display_name="Fan speed",
-                possible_values=FAN_SPEEDS,
-            ),
+            builder.interface_state(_HVAC, "hvac", "hvacMode", "auto", display_name="Mode"),
+            builder.interface_state(_HVAC, "hvac", "fanSpeed", "auto", display_name="Fan speed"),
             builder.state(
                 _HVAC, "temperature", BasicType.DOUBLE, 25.0, display_name="Room temperature", unit=Unit.DEGREE_CELSIUS
             ),
