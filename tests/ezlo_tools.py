@@ -16,7 +16,7 @@ import aiohttp
 
 from tests.jsonrpc_tools import fast_hasher
 from thinggate.api.ezlo.door import EzloDoor, EzloSettings
-from thinggate.api.ezlo.transport import EzloServer
+from thinggate.api.ezlo.transport import CIPHERS, EzloServer
 from thinggate.api.tls import ensure_self_signed, server_context
 from thinggate.core.events import EventBus
 from thinggate.core.hub import Hub
@@ -50,9 +50,10 @@ class EzloClient:
         self._reader = asyncio.get_running_loop().create_task(self._read())
 
     @classmethod
-    async def connect(cls, url: str, **options: Any) -> EzloClient:
-        """Open a connection (certificate checks off, as every Ezlo client has them)."""
-        session = aiohttp.ClientSession()
+    async def connect(cls, url: str, *, local_address: str | None = None, **options: Any) -> EzloClient:
+        """Open a connection (certificate checks off, as every Ezlo client has them), from `local_address`."""
+        connector = aiohttp.TCPConnector(local_addr=(local_address, 0)) if local_address else None
+        session = aiohttp.ClientSession(connector=connector)
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -232,7 +233,7 @@ async def ezlo_rig(
     context = None
     if tls:
         files = ensure_self_signed(data_dir / "tls", "ezlo", common_name=SERIAL)
-        context = server_context(files, ciphers="AES256-SHA256:ECDHE+AESGCM:ECDHE+CHACHA20")
+        context = server_context(files, ciphers=CIPHERS)
     server = EzloServer(
         door,
         host="127.0.0.1",

@@ -17,6 +17,7 @@ import aiohttp
 from argon2 import PasswordHasher
 
 from tests.hubtools import TIME_SCALE
+from thinggate.api.guard import ConnectionGuard, ListenerLimits
 from thinggate.api.jsonrpc import JsonRpcDoor, JsonRpcServer, JsonRpcSettings, Listener
 from thinggate.api.tls import ensure_self_signed, server_context
 from thinggate.core.events import EventBus
@@ -52,18 +53,25 @@ class RpcClient:
         self.unmatched: list[dict[str, Any]] = []  # replies nobody waited for (e.g. to raw garbage)
 
     @classmethod
-    async def tcp(cls, port: int, *, tls: bool = False, host: str = "127.0.0.1") -> RpcClient:
-        """Connect over TCP (nymea:// or nymeas://)."""
+    async def tcp(
+        cls, port: int, *, tls: bool = False, host: str = "127.0.0.1", local_address: str | None = None
+    ) -> RpcClient:
+        """Connect over TCP (nymea:// or nymeas://), from `local_address` when given."""
         client = cls()
-        reader, client._writer = await asyncio.open_connection(host, port, ssl=_client_tls() if tls else None)
+        reader, client._writer = await asyncio.open_connection(
+            host, port, ssl=_client_tls() if tls else None, local_addr=(local_address, 0) if local_address else None
+        )
         client._reader_task = asyncio.create_task(client._read_tcp(reader))
         return client
 
     @classmethod
-    async def websocket(cls, port: int, *, tls: bool = False, host: str = "127.0.0.1") -> RpcClient:
-        """Connect over WebSocket (ws:// or wss://)."""
+    async def websocket(
+        cls, port: int, *, tls: bool = False, host: str = "127.0.0.1", local_address: str | None = None
+    ) -> RpcClient:
+        """Connect over WebSocket (ws:// or wss://), from `local_address` when given."""
         client = cls()
-        client._session = aiohttp.ClientSession()
+        connector = aiohttp.TCPConnector(local_addr=(local_address, 0)) if local_address else None
+        client._session = aiohttp.ClientSession(connector=connector)
         scheme = "wss" if tls else "ws"
         client._socket = await client._session.ws_connect(
             f"{scheme}://{host}:{port}/", ssl=_client_tls() if tls else False, max_msg_size=0
@@ -281,6 +289,7 @@ async def jsonrpc_rig(
     auto_things: bool = True,
     timeouts: Timeouts | None = None,
     max_connections: int = 1000,
+    limits: ListenerLimits | None = None,
 ) -> AsyncIterator[Rig]:
     """A hub (SQLite in `data_dir`), its users and the JSON-RPC door on free TCP and WS ports."""
     import uuid
@@ -311,6 +320,7 @@ async def jsonrpc_rig(
         host="127.0.0.1",
         tcp=Listener(0, context, authentication),
         websocket=Listener(0, context, authentication),
+        guard=ConnectionGuard(limits),
     )
     await server.start()
     rig = Rig(hub=hub, virtual=virtual, security=security, door=door, server=server, tls=tls)

@@ -25,6 +25,7 @@ import thinggate
 import thinggate.api.jsonrpc
 from tests.hubtools import param_id, state_id, things_named
 from tests.jsonrpc_tools import ADMIN, ADMIN_PASSWORD, SERVER_UUID, Closed, Rig, RpcClient, jsonrpc_rig
+from thinggate.api.guard import ListenerLimits
 from thinggate.api.jsonrpc import JsonRpcSettings
 from thinggate.api.jsonrpc.framing import MAX_BUFFER
 from thinggate.api.jsonrpc.session import MAX_WRITE_BUFFER
@@ -1061,7 +1062,9 @@ async def test_websocket_binary_frames_are_ignored(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("limit", [1000, 100])
 async def test_flood_of_connections_is_served_or_refused_and_others_go_on(tmp_path: Path, limit: int) -> None:
-    async with jsonrpc_rig(tmp_path, max_connections=limit) as rig:
+    # The door's own cap on clients; the listener's cap per address is lifted out of the way.
+    limits = ListenerLimits(unauthenticated_per_address=1000)
+    async with jsonrpc_rig(tmp_path, max_connections=limit, limits=limits) as rig:
         bystander = await rig.admin()
         clients = await asyncio.gather(*(rig.connect() for _ in range(200)))
         replies = await asyncio.gather(*(outcome(client, "JSONRPC.Hello") for client in clients))

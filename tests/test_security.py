@@ -20,6 +20,7 @@ from thinggate.core.security import (
     STORE_REREAD_SECONDS,
     DomainTree,
     LoginLimiter,
+    LoginThrottled,
     Principal,
     Privilege,
     Scope,
@@ -713,17 +714,81 @@ def test_limiter_counts_only_failures_within_the_window() -> None:
     assert limiter.check("peer") == 10
 
 
-def test_limiter_success_resets() -> None:
+async def test_limiter_success_takes_back_only_its_own_count() -> None:
+    # A good login must not wipe the address's failures: else an attacker with any account
+    # resets the lockout between guesses (issue 11, finding 13).
     clock = FakeClock()
     limiter = LoginLimiter(clock=clock)
     for _ in range(4):
         limiter.failed("peer")
-    limiter.succeeded("peer")
-    limiter.failed("peer")
+    async with limiter.attempt("peer") as attempt:
+        attempt.succeeded()
     assert limiter.check("peer") == 0
-    for _ in range(4):
-        limiter.failed("peer")
+    limiter.failed("peer")  # the fifth failure within the window
     assert limiter.check("peer") == 10
+
+
+async def test_limiter_counts_an_attempt_before_it_runs() -> None:
+    # Concurrent guesses: checked before and counted after, a hundred at once all passed the check.
+    clock = FakeClock()
+    limiter = LoginLimiter(clock=clock, max_failures=5)
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def guess(number: int, right: bool) -> str:
+        try:
+            async with limiter.attempt("peer", max_waiting=200) as attempt:
+                order.append(f"run {number}")
+                await release.wait()
+                if right:
+                    attempt.succeeded()
+                    return "success"
+                attempt.failed()
+                return "wrong"
+        except LoginThrottled:
+            return "throttled"
+
+    tasks = [asyncio.create_task(guess(number, right=number == 99)) for number in range(100)]
+    await asyncio.sleep(0)
+    assert order == ["run 0"]  # one login in progress per address
+    release.set()
+    results = await asyncio.gather(*tasks)
+    assert results.count("wrong") == 5
+    assert results.count("throttled") == 95
+    assert results[99] == "throttled"  # the right password, last, comes too late
+    assert limiter.check("peer") == 10
+
+
+async def test_limiter_cancelled_attempt_stays_counted() -> None:
+    clock = FakeClock()
+    limiter = LoginLimiter(clock=clock, max_failures=2)
+    for _ in range(2):
+        with pytest.raises(RuntimeError):
+            async with limiter.attempt("peer"):
+                raise RuntimeError("the check crashed")
+    assert limiter.check("peer") == 10
+
+
+async def test_limiter_refuses_past_the_waiting_queue() -> None:
+    limiter = LoginLimiter(clock=FakeClock())
+    release = asyncio.Event()
+    outcomes: list[str] = []
+
+    async def login() -> None:
+        try:
+            async with limiter.attempt("peer", max_waiting=2) as attempt:
+                await release.wait()
+                attempt.succeeded()
+                outcomes.append("ran")
+        except LoginThrottled as throttled:
+            outcomes.append(f"refused: {throttled.reason}")
+
+    tasks = [asyncio.create_task(login()) for _ in range(6)]
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(*tasks)
+    assert outcomes.count("ran") == 3
+    assert outcomes.count("refused: too many logins waiting") == 3
 
 
 def test_limiter_forgets_escalation_after_quiet_period() -> None:

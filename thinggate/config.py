@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from thinggate.api.guard import ListenerLimits
+
 
 def default_data_dir() -> Path:
     """Where data lives when nothing says otherwise: $THINGGATE_DATA, else the XDG data folder."""
@@ -90,6 +92,7 @@ class Config:
     jsonrpc: JsonRpcConfig = field(default_factory=JsonRpcConfig)
     ezlo: EzloConfig = field(default_factory=EzloConfig)
     thinknx: ThinknxConfig = field(default_factory=ThinknxConfig)
+    limits: ListenerLimits = field(default_factory=ListenerLimits)  # [limits]: how every listener defends itself
     knx: dict[str, Any] | None = None  # the [knx] table as written; the KNX integration reads it
 
     def with_overrides(self, **overrides: Any) -> Config:
@@ -125,10 +128,13 @@ def load_config(path: Path | None = None) -> Config:
     jsonrpc = _section(JsonRpcConfig, raw.pop("jsonrpc", {}), "jsonrpc")
     ezlo = _section(EzloConfig, raw.pop("ezlo", {}), "ezlo")
     thinknx = _section(ThinknxConfig, raw.pop("thinknx", {}), "thinknx")
+    limits = _section(ListenerLimits, raw.pop("limits", {}), "limits")
     knx = raw.pop("knx", None)
     if knx is not None and not isinstance(knx, dict):
         raise ConfigError(f"[knx] must be a table, not {knx!r}")
     if "data_dir" in raw:
         raw["data_dir"] = Path(raw["data_dir"]).expanduser()
     config = _section(Config, raw, "top level")
-    return replace(config, ports=ports, virtual=virtual, jsonrpc=jsonrpc, ezlo=ezlo, thinknx=thinknx, knx=knx)
+    return replace(
+        config, ports=ports, virtual=virtual, jsonrpc=jsonrpc, ezlo=ezlo, thinknx=thinknx, limits=limits, knx=knx
+    )

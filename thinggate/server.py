@@ -14,7 +14,9 @@ from pathlib import Path
 from thinggate import __version__
 from thinggate.api.ezlo.door import EzloDoor, EzloSettings
 from thinggate.api.ezlo.ids import hub_serial
+from thinggate.api.ezlo.transport import CIPHERS as EZLO_CIPHERS
 from thinggate.api.ezlo.transport import EzloServer
+from thinggate.api.guard import ConnectionGuard
 from thinggate.api.jsonrpc import JsonRpcDoor, JsonRpcServer, JsonRpcSettings, Listener
 from thinggate.api.jsonrpc.zeroconf import Announcement, announce
 from thinggate.api.thinknx import Authenticator, ThinknxDoor, ThinknxServer, ThinknxSettings
@@ -47,6 +49,7 @@ class Server:
     virtual: VirtualIntegration | None
     server_uuid: uuid.UUID
     modes: HouseModes
+    guard: ConnectionGuard
     jsonrpc: JsonRpcServer | None = None
     ezlo: EzloServer | None = None
     thinknx: ThinknxServer | None = None
@@ -99,6 +102,7 @@ async def _start_jsonrpc(server: Server) -> None:
             server_name=settings.server_name,
             lockdown_seconds=settings.lockdown_seconds,
             max_connections=settings.max_connections,
+            logins_waiting=config.limits.logins_waiting_per_address,
         ),
     )
     tls = None
@@ -109,7 +113,7 @@ async def _start_jsonrpc(server: Server) -> None:
         tcp = Listener(config.ports.jsonrpc_tcp, tls if settings.tcp_tls else None, settings.tcp_authentication)
     if config.ports.jsonrpc_ws is not None:
         ws = Listener(config.ports.jsonrpc_ws, tls if settings.ws_tls else None, settings.ws_authentication)
-    server.jsonrpc = JsonRpcServer(door, host=config.bind, tcp=tcp, websocket=ws)
+    server.jsonrpc = JsonRpcServer(door, host=config.bind, tcp=tcp, websocket=ws, guard=server.guard)
     await server.jsonrpc.start()
 
     async def press() -> str:
@@ -152,9 +156,15 @@ async def _start_ezlo(server: Server) -> None:
             files = CertificateFiles(Path(settings.certificate), Path(settings.private_key))
         else:
             files = ensure_self_signed(config.data_dir / "tls", "ezlo", common_name=serial)
-        # Existing clients pin AES256-SHA256 (TLS 1.2, RSA key exchange); TLS 1.3 suites stay on.
-        tls = server_context(files, ciphers="AES256-SHA256:ECDHE+AESGCM:ECDHE+CHACHA20")
-    server.ezlo = EzloServer(door, host=config.bind, port=config.ports.ezlo, tls=tls, insecure=settings.insecure_access)
+        tls = server_context(files, ciphers=EZLO_CIPHERS)
+    server.ezlo = EzloServer(
+        door,
+        host=config.bind,
+        port=config.ports.ezlo,
+        tls=tls,
+        insecure=settings.insecure_access,
+        guard=server.guard,
+    )
     await server.ezlo.start()
 
 
@@ -171,6 +181,7 @@ async def _start_thinknx(server: Server) -> None:
         key=key,
         limiter=LoginLimiter(max_failures=settings.max_failed_logins),
         digest=DigestAuthority(secret_of=server.security.digest_secret, lifetime=settings.nonce_seconds),
+        logins_waiting=config.limits.logins_waiting_per_address,
     )
     holder: list[ThinknxServer] = []
     door = ThinknxDoor(
@@ -195,6 +206,7 @@ async def _start_thinknx(server: Server) -> None:
         port=config.ports.thinknx,
         rate_limit=settings.rate_limit,
         tls=server_context(_certificate(config)) if settings.tls else None,
+        guard=server.guard,
     )
     holder.append(server.thinknx)
     await server.thinknx.start()
@@ -229,10 +241,14 @@ def _client_count(server: Server, thinknx: list[ThinknxServer]) -> int:
 
 async def start_server(config: Config, *, demo: bool = False) -> Server:
     """Open storage, load users and start the hub with its integrations."""
+    try:
+        config.limits.check()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     config.data_dir.mkdir(parents=True, exist_ok=True)
     store = await open_store(config.database, config.data_dir)
     bus = EventBus()
-    security = SecurityManager(store, bus=bus)
+    security = SecurityManager(store, bus=bus, password_checks=config.limits.password_checks)
     await security.load()
     hub = Hub(store=store, bus=bus)
     modes = HouseModes(store=store, bus=bus)
@@ -278,6 +294,7 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
         virtual=virtual,
         server_uuid=server_uuid(config.data_dir),
         modes=modes,
+        guard=ConnectionGuard(config.limits),
         raw_bus=knx,
     )
     try:

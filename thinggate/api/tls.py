@@ -75,6 +75,8 @@ def server_context(files: CertificateFiles, *, ciphers: str | None = None) -> ss
     """A server-side TLS context (TLS 1.2 or later, as nymea offers) for the given certificate."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
+    # Our order decides, not the client's: forward-secret suites before any kept for old clients.
+    context.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
     if ciphers:
         context.set_ciphers(ciphers)
     context.load_cert_chain(str(files.certificate), str(files.private_key))

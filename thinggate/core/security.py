@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import enum
 import hashlib
 import logging
@@ -17,7 +18,7 @@ import re
 import secrets
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -364,9 +365,17 @@ class SecurityManager:
     """Users (argon2 passwords), hashed login tokens and the domain tree, persisted in a store."""
 
     def __init__(
-        self, store: SecurityStore, *, hasher: PasswordHasher | None = None, bus: EventBus | None = None
+        self,
+        store: SecurityStore,
+        *,
+        hasher: PasswordHasher | None = None,
+        bus: EventBus | None = None,
+        password_checks: int = 1,
     ) -> None:
         self._store = store
+        # argon2 takes 64 MiB and a core for a moment: a flood of logins queues here instead of
+        # running a hundred at once (which took the process from 135 to 529 MB).
+        self._password_checks = asyncio.Semaphore(password_checks)
         # Doors listen here to refresh or revoke open connections when users and tokens change.
         self.bus = bus if bus is not None else EventBus()
         # Injectable so tests can use cheap argon2 parameters.
@@ -597,17 +606,10 @@ class SecurityManager:
         every few seconds) ends it at once.
         """
         await self.refresh()
-        # A keyed BLAKE2b: one C call, and a leaked cache reveals no password.
-        key = hashlib.blake2b(
-            f"{username.lower()}\0{password}".encode(), key=self._verified_key, digest_size=16
-        ).digest()
-        now = time.monotonic()
+        remembered = self.remembered_password(username, password)
+        if remembered is not None:
+            return remembered
         account = self._users.get(username.lower())
-        remembered = self._verified.get(key)
-        if remembered is not None and account is not None:
-            expiry, password_hash, info, principal = remembered
-            if expiry > now and account.password_hash == password_hash and account.info == info:
-                return principal
         if account is None:
             await self._verify(await self._dummy(), password)  # same time as a real check
             return None
@@ -628,8 +630,32 @@ class SecurityManager:
         principal = self.principal_for_user(name)
         if len(self._verified) >= 10_000:
             self._verified.clear()  # bounded: a flood of distinct logins cannot grow it
-        self._verified[key] = (now + VERIFIED_CACHE_SECONDS, current.password_hash, current.info, principal)
+        expiry = time.monotonic() + VERIFIED_CACHE_SECONDS
+        self._verified[self._verified_key_of(username, password)] = (
+            expiry,
+            current.password_hash,
+            current.info,
+            principal,
+        )
         return principal
+
+    def remembered_password(self, username: str, password: str) -> Principal | None:
+        """The Principal of a pair verify_password checked a short while ago, else None (no argon2 here)."""
+        if not self._verified:
+            return None
+        remembered = self._verified.get(self._verified_key_of(username, password))
+        account = self._users.get(username.lower())
+        if remembered is not None and account is not None:
+            expiry, password_hash, info, principal = remembered
+            if expiry > time.monotonic() and account.password_hash == password_hash and account.info == info:
+                return principal
+        return None
+
+    def _verified_key_of(self, username: str, password: str) -> bytes:
+        # A keyed BLAKE2b: one C call, and a leaked cache reveals no password.
+        return hashlib.blake2b(
+            f"{username.lower()}\0{password}".encode(), key=self._verified_key, digest_size=16
+        ).digest()
 
     async def refresh(self) -> None:
         """Read users and tokens from the store again if that was last done a few seconds ago or more.
@@ -831,10 +857,12 @@ class SecurityManager:
 
     async def _hash(self, password: str) -> str:
         # argon2 is CPU-heavy by design; a thread keeps the event loop answering meanwhile.
-        return await asyncio.to_thread(self._hasher.hash, password)
+        async with self._password_checks:
+            return await asyncio.to_thread(self._hasher.hash, password)
 
     async def _verify(self, password_hash: str, password: str) -> bool:
-        return await asyncio.to_thread(_verify_sync, self._hasher, password_hash, password)
+        async with self._password_checks:
+            return await asyncio.to_thread(_verify_sync, self._hasher, password_hash, password)
 
     async def _dummy(self) -> str:
         if self._dummy_hash is None:
@@ -959,6 +987,39 @@ class _PeerFailures:
     last_failure: float = 0.0
 
 
+class LoginThrottled(Exception):
+    """A peer may not try to log in now: locked out, or too many of its logins already waiting."""
+
+    def __init__(self, peer: str, wait: float, reason: str) -> None:
+        super().__init__(f"{peer}: {reason}; try again in {wait:.0f} s")
+        self.peer = peer
+        self.wait = wait
+        self.reason = reason
+
+
+class LoginAttempt:
+    """One password login of a peer, counted as a failure from its start until it `succeeded`."""
+
+    __slots__ = ("_counted_at", "_done", "_limiter", "peer")
+
+    def __init__(self, limiter: LoginLimiter, peer: str, counted_at: float) -> None:
+        self._limiter = limiter
+        self.peer = peer
+        self._counted_at = counted_at
+        self._done = False
+
+    def succeeded(self) -> None:
+        """The password was right: this attempt's count is taken back (earlier failures stay)."""
+        if not self._done:
+            self._done = True
+            self._limiter._take_back(self.peer, self._counted_at)
+
+    def failed(self) -> float:
+        """The password was wrong (the count stays); answers the wait now in force for the peer."""
+        self._done = True
+        return self._limiter._settle(self.peer)
+
+
 class LoginLimiter:
     """Failed-login throttle per peer: too many failures in a window lock it out for a growing delay."""
 
@@ -980,6 +1041,78 @@ class LoginLimiter:
         self._clock = clock
         self._peers: dict[str, _PeerFailures] = {}
         self._last_prune = clock()
+        self._turns: dict[str, asyncio.Lock] = {}  # one login in progress per peer
+        self._waiting: collections.Counter[str] = collections.Counter()
+
+    @contextlib.asynccontextmanager
+    async def attempt(self, peer: str, *, max_waiting: int = 8) -> AsyncIterator[LoginAttempt]:
+        """Run one password login of `peer`: its turn (one at a time per peer), counted before it runs.
+
+        Raises LoginThrottled when the peer is locked out, or when `max_waiting` of its logins already
+        wait. Counting first is what makes concurrent guesses count: checked before and counted after
+        the password check, a hundred guesses at once all passed the check. An attempt that ends
+        without `succeeded` (wrong, cancelled, crashed) stays counted as a failure.
+        """
+        wait = self.check(peer)
+        if wait > 0:
+            raise LoginThrottled(peer, wait, "too many failed logins")
+        if self._waiting[peer] > max_waiting:
+            raise LoginThrottled(peer, 1.0, "too many logins waiting")
+        turn = self._turns.get(peer)
+        if turn is None:
+            turn = self._turns[peer] = asyncio.Lock()
+        self._waiting[peer] += 1
+        try:
+            async with turn:
+                wait = self.check(peer)  # the ones before may have locked the peer out meanwhile
+                if wait > 0:
+                    raise LoginThrottled(peer, wait, "too many failed logins")
+                now = self._clock()
+                self._count(peer, now)
+                attempt = LoginAttempt(self, peer, now)
+                try:
+                    yield attempt
+                finally:
+                    if not attempt._done:
+                        attempt.failed()
+        finally:
+            self._waiting[peer] -= 1
+            if not self._waiting[peer]:
+                del self._waiting[peer]
+                self._turns.pop(peer, None)
+
+    def _count(self, peer: str, now: float) -> _PeerFailures:
+        self._prune(now)
+        entry = self._peers.setdefault(peer, _PeerFailures())
+        if entry.lockouts and now - entry.last_failure > self._forget_after and entry.locked_until <= now:
+            entry.lockouts = 0  # well-behaved for long enough: start the escalation afresh
+        entry.last_failure = now
+        while entry.times and now - entry.times[0] > self._window:
+            entry.times.popleft()
+        entry.times.append(now)
+        return entry
+
+    def _settle(self, peer: str) -> float:
+        now = self._clock()
+        entry = self._peers.get(peer)
+        if entry is None:
+            return 0.0
+        if len(entry.times) >= self._max_failures:
+            entry.lockouts += 1
+            # Doubling delay: a few mistakes cost seconds, a guessing campaign costs minutes.
+            delay = min(self._max_delay, self._base_delay * 2 ** (entry.lockouts - 1))
+            entry.locked_until = max(entry.locked_until, now + delay)
+            entry.times.clear()
+        return max(0.0, entry.locked_until - now)
+
+    def _take_back(self, peer: str, counted_at: float) -> None:
+        entry = self._peers.get(peer)
+        if entry is None:
+            return
+        with contextlib.suppress(ValueError):
+            entry.times.remove(counted_at)
+        if not entry.times and not entry.lockouts and entry.locked_until <= self._clock():
+            del self._peers[peer]
 
     def check(self, peer: str) -> float:
         """Seconds the peer must wait before it may try to log in (0 when it may now)."""
@@ -989,26 +1122,12 @@ class LoginLimiter:
         return max(0.0, entry.locked_until - self._clock())
 
     def failed(self, peer: str) -> float:
-        """Count a failed login; answers the wait now in force for the peer."""
-        now = self._clock()
-        self._prune(now)
-        entry = self._peers.setdefault(peer, _PeerFailures())
-        if entry.lockouts and now - entry.last_failure > self._forget_after and entry.locked_until <= now:
-            entry.lockouts = 0  # well-behaved for long enough: start the escalation afresh
-        entry.last_failure = now
-        while entry.times and now - entry.times[0] > self._window:
-            entry.times.popleft()
-        entry.times.append(now)
-        if len(entry.times) >= self._max_failures:
-            entry.lockouts += 1
-            # Doubling delay: a few mistakes cost seconds, a guessing campaign costs minutes.
-            delay = min(self._max_delay, self._base_delay * 2 ** (entry.lockouts - 1))
-            entry.locked_until = max(entry.locked_until, now + delay)
-            entry.times.clear()
-        return max(0.0, entry.locked_until - now)
+        """Count a failed login that was not an `attempt` (a wrong key or digest); answers the wait in force."""
+        self._count(peer, self._clock())
+        return self._settle(peer)
 
-    def succeeded(self, peer: str) -> None:
-        """Forget the peer's failures after a good login (doors only try when `check` allows it)."""
+    def forget(self, peer: str) -> None:
+        """Forget a peer's failures and lockout (an administrator lifting it)."""
         self._peers.pop(peer, None)
 
     def _prune(self, now: float) -> None:

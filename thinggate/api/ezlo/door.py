@@ -80,10 +80,15 @@ class EzloSession:
     logged_in: bool = False
     sees_all: bool = False
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    on_authenticated: Callable[[], None] | None = None
+    """Called once, when the client first acts as someone (the listener lifts its login deadline)."""
 
     def set_principal(self, principal: Principal | None) -> None:
         """Act as `principal` from now on (None: not logged in)."""
         self.principal = principal
+        if principal is not None and self.on_authenticated is not None:
+            on_authenticated, self.on_authenticated = self.on_authenticated, None
+            on_authenticated()
         self.sees_all = principal is not None and (
             principal.has_scope(Scope.ACCESS_ALL_THINGS) and principal.home_domain == ROOT_DOMAIN
         )
@@ -154,9 +159,11 @@ class EzloDoor:
 
     # -- sessions ------------------------------------------------------------------------------
 
-    def open_session(self, *, peer: str, outbox: FrameOutbox) -> EzloSession:
-        """A new client."""
-        session = EzloSession(id=self._next_session_id, peer=peer, outbox=outbox)
+    def open_session(
+        self, *, peer: str, outbox: FrameOutbox, on_authenticated: Callable[[], None] | None = None
+    ) -> EzloSession:
+        """A new client; `on_authenticated` is called once it has logged in (at once with anonymous access)."""
+        session = EzloSession(id=self._next_session_id, peer=peer, outbox=outbox, on_authenticated=on_authenticated)
         self._next_session_id += 1
         if self.settings.anonymous_access:
             session.set_principal(ANONYMOUS)
@@ -174,7 +181,8 @@ class EzloDoor:
         """Answer one text frame."""
         try:
             request = _decode(frame)
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+            # RecursionError: msgspec's nesting limit (a frame 100,000 brackets deep) is a parse error too.
             self._reply_error(
                 session, None, None, EzloError(errors.PARSE_ERROR, "rpc.parse.error", "Parse error", str(exc))
             )

@@ -13,6 +13,8 @@ import ssl
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from thinggate.api.ezlo.door import EzloDoor
+from thinggate.api.guard import ConnectionGuard
+from thinggate.api.http import GuardedServer
 from thinggate.api.listener import SniffingListener
 from thinggate.api.websocket import FrameOutbox
 
@@ -21,6 +23,9 @@ _LOG = logging.getLogger(__name__)
 MAX_FRAME = 1024 * 1024
 """Largest request frame; Ezlo refuses bus messages past 100 K, so this leaves room."""
 PING_SECONDS = 20.0
+CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20:AES256-SHA256"
+"""TLS 1.2 suites, in the hub's order of preference: forward secrecy first; AES256-SHA256 (RSA key
+exchange) last, for the Ezlo clients that pin it. TLS 1.3 suites stay on."""
 
 
 class EzloServer:
@@ -36,6 +41,7 @@ class EzloServer:
         insecure: bool,
         ping_seconds: float = PING_SECONDS,
         max_frame: int = MAX_FRAME,
+        guard: ConnectionGuard | None = None,
     ) -> None:
         if tls is None and not insecure:
             raise ValueError("the Ezlo door needs TLS or insecure access (or both)")
@@ -46,24 +52,21 @@ class EzloServer:
         self.insecure = insecure
         self.ping_seconds = ping_seconds
         self.max_frame = max_frame
-        self._runner: web.AppRunner | None = None
+        self.guard = guard if guard is not None else ConnectionGuard()
+        self._server: GuardedServer | None = None
         self._listener: SniffingListener | None = None
 
     async def start(self) -> None:
         """Listen."""
-        app = web.Application()
-        app.router.add_get("/", self._serve)
-        app.router.add_get("/{tail:.*}", self._serve)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        assert self._runner.server is not None
+        self._server = GuardedServer(self._serve, name="ezlo", idle_seconds=self.guard.limits.idle_seconds)
         self._listener = SniffingListener(
-            protocol_factory=self._runner.server,
+            protocol_factory=self._server,
             host=self.host,
             port=self.port,
             tls=self.tls,
             plain=self.insecure,
             name="ezlo",
+            guard=self.guard,
         )
         await self._listener.start()
         self.port = self._listener.port
@@ -74,10 +77,12 @@ class EzloServer:
         self.door.close()
         if self._listener is not None:
             await self._listener.stop()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        if self._server is not None:
+            await self._server.shutdown(2.0)
 
-    async def _serve(self, request: web.Request) -> web.StreamResponse:
+    async def _serve(self, request: web.BaseRequest) -> web.StreamResponse:
+        if request.method != "GET":  # any path upgrades, as on a hub
+            raise web.HTTPMethodNotAllowed(request.method, ["GET"])
         socket_response = web.WebSocketResponse(
             heartbeat=self.ping_seconds, max_msg_size=self.max_frame, compress=False, autoping=True
         )
@@ -86,7 +91,9 @@ class EzloServer:
         if transport is None:
             return socket_response
         outbox = FrameOutbox(transport, on_overflow=transport.abort)
-        session = self.door.open_session(peer=str(request.remote or ""), outbox=outbox)
+        session = self.door.open_session(
+            peer=str(request.remote or ""), outbox=outbox, on_authenticated=lambda: self.guard.authenticated(transport)
+        )
         try:
             async for frame in socket_response:
                 if frame.type is WSMsgType.TEXT:

@@ -53,6 +53,8 @@ class JsonRpcSettings:
     lockdown_seconds: float = 3.0
     hello_timeout: float = 10.0
     max_connections: int = 1000
+    logins_waiting: int = 8
+    """Password logins of one address queued behind the one in progress; past this they fail at once."""
     check_replies: bool = False
     """Check every reply and notification against the introspection (tests turn this on)."""
 
@@ -123,8 +125,12 @@ class JsonRpcDoor:
         write: Callable[[list[bytes]], None],
         buffered: Callable[[], int],
         shutdown: Callable[[bool], None],
+        on_authenticated: Callable[[], None] | None = None,
     ) -> Session | None:
-        """A new client, or None when it must be refused (lockdown of its peer, too many clients)."""
+        """A new client, or None when it must be refused (lockdown of its peer, too many clients).
+
+        `on_authenticated` is called once the client acts as someone (at once without authentication).
+        """
         if self._locked(peer):
             _LOG.info("jsonrpc: refusing %s during its lockdown", peer)
             return None
@@ -139,6 +145,7 @@ class JsonRpcDoor:
             write=write,
             buffered=buffered,
             shutdown=shutdown,
+            on_authenticated=on_authenticated,
         )
         self._next_session_id += 1
         if not authentication_required:

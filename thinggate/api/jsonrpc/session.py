@@ -48,6 +48,8 @@ class Session:
     connected_at: float = field(default_factory=time.monotonic)
     outbox: list[bytes] = field(default_factory=list)
     outbox_size: int = 0
+    on_authenticated: Callable[[], None] | None = None
+    """Called once, when the connection first acts as someone (the listener lifts its login deadline)."""
 
     @property
     def translate(self) -> Callable[[str], str]:
@@ -58,6 +60,9 @@ class Session:
         """Who this connection acts as from now on (None: nobody, as with a bad or revoked token)."""
         self.principal = principal
         self.token_id = token_id
+        if principal is not None and self.on_authenticated is not None:
+            on_authenticated, self.on_authenticated = self.on_authenticated, None
+            on_authenticated()
         # Precomputed so that fan-out to an unrestricted client costs no per-thing check.
         self.sees_all = principal is not None and (
             principal.has_scope(Scope.ACCESS_ALL_THINGS) and principal.home_domain == ROOT_DOMAIN

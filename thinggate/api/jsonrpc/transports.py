@@ -8,15 +8,17 @@ stops reading is noticed by its transport's write buffer.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import ssl
 from dataclasses import dataclass
 
 from aiohttp import WSMsgType, web
 
+from thinggate.api.guard import ConnectionGuard
+from thinggate.api.http import GuardedServer
 from thinggate.api.jsonrpc.door import JsonRpcDoor
 from thinggate.api.jsonrpc.framing import MAX_BUFFER, BufferOverflow, MessageSplitter
+from thinggate.api.listener import SniffingListener
 from thinggate.api.websocket import text_frame
 
 _LOG = logging.getLogger(__name__)
@@ -42,7 +44,13 @@ class JsonRpcServer:
     """Serves a JsonRpcDoor on a TCP listener and a WebSocket listener (either may be absent)."""
 
     def __init__(
-        self, door: JsonRpcDoor, *, host: str, tcp: Listener | None = None, websocket: Listener | None = None
+        self,
+        door: JsonRpcDoor,
+        *,
+        host: str,
+        tcp: Listener | None = None,
+        websocket: Listener | None = None,
+        guard: ConnectionGuard | None = None,
     ) -> None:
         self.door = door
         self.host = host
@@ -50,43 +58,60 @@ class JsonRpcServer:
         self.websocket = websocket
         self.tcp_port: int | None = None
         self.ws_port: int | None = None
-        self._tcp_server: asyncio.Server | None = None
-        self._runner: web.AppRunner | None = None
+        self.guard = guard if guard is not None else ConnectionGuard()
+        self._tcp_listener: SniffingListener | None = None
+        self._ws_listener: SniffingListener | None = None
+        self._ws_server: GuardedServer | None = None
         self._connections: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Open the listeners; the bound ports are in tcp_port and ws_port."""
         if self.tcp is not None:
-            self._tcp_server = await asyncio.start_server(
-                self._serve_tcp, self.host, self.tcp.port, ssl=self.tcp.tls, limit=_READ_SIZE
+            self._tcp_listener = SniffingListener(
+                protocol_factory=self._tcp_protocol,
+                host=self.host,
+                port=self.tcp.port,
+                tls=self.tcp.tls,
+                plain=self.tcp.tls is None,
+                name="jsonrpc-tcp",
+                guard=self.guard,
             )
-            self.tcp_port = self._tcp_server.sockets[0].getsockname()[1]
+            await self._tcp_listener.start()
+            self.tcp_port = self._tcp_listener.port
         if self.websocket is not None:
-            app = web.Application()
-            app.router.add_get("/", self._serve_websocket)
-            self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
-            await self._runner.setup()
-            site = web.TCPSite(self._runner, self.host, self.websocket.port, ssl_context=self.websocket.tls)
-            await site.start()
-            # aiohttp keeps the listening server private; its sockets tell the port picked for 0.
-            sockets = getattr(site._server, "sockets", None) or []
-            self.ws_port = sockets[0].getsockname()[1] if sockets else self.websocket.port
+            self._ws_server = GuardedServer(
+                self._serve_websocket, name="jsonrpc-websocket", idle_seconds=self.guard.limits.idle_seconds
+            )
+            self._ws_listener = SniffingListener(
+                protocol_factory=self._ws_server,
+                host=self.host,
+                port=self.websocket.port,
+                tls=self.websocket.tls,
+                plain=self.websocket.tls is None,
+                name="jsonrpc-websocket",
+                guard=self.guard,
+            )
+            await self._ws_listener.start()
+            self.ws_port = self._ws_listener.port
         _LOG.info("jsonrpc door listening: tcp %s, websocket %s", self.tcp_port, self.ws_port)
+
+    def _tcp_protocol(self) -> asyncio.StreamReaderProtocol:
+        return asyncio.StreamReaderProtocol(asyncio.StreamReader(limit=_READ_SIZE), self._serve_tcp)
 
     async def stop(self) -> None:
         """Close the listeners and every client."""
         self.door.close()
-        if self._tcp_server is not None:
-            self._tcp_server.close()
+        if self._tcp_listener is not None:
+            await self._tcp_listener.stop()
             # The door has closed every transport: the readers see the end of input and finish.
             if self._connections:
                 _, stuck = await asyncio.wait(list(self._connections), timeout=2)
                 for task in stuck:
                     task.cancel()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._tcp_server.wait_closed(), 2)
-        if self._runner is not None:
-            await self._runner.cleanup()
+        if self._ws_listener is not None:
+            await self._ws_listener.stop()
+        if self._ws_server is not None:
+            await self._ws_server.shutdown(2.0)
 
     # -- TCP -----------------------------------------------------------------------------------
 
@@ -110,6 +135,7 @@ class JsonRpcServer:
             write=lambda messages: transport.write(b"".join(messages)),
             buffered=transport.get_write_buffer_size,
             shutdown=shutdown,
+            on_authenticated=lambda: self.guard.authenticated(transport),
         )
         if session is None:
             transport.abort()
@@ -145,8 +171,10 @@ class JsonRpcServer:
 
     # -- WebSocket -----------------------------------------------------------------------------
 
-    async def _serve_websocket(self, request: web.Request) -> web.StreamResponse:
+    async def _serve_websocket(self, request: web.BaseRequest) -> web.StreamResponse:
         assert self.websocket is not None
+        if request.method != "GET" or request.path != "/":
+            raise web.HTTPNotFound()
         socket = web.WebSocketResponse(compress=False, max_msg_size=MAX_BUFFER, autoping=True)
         await socket.prepare(request)
         transport = request.transport
@@ -170,6 +198,7 @@ class JsonRpcServer:
             write=write,
             buffered=transport.get_write_buffer_size,
             shutdown=shutdown,
+            on_authenticated=lambda: self.guard.authenticated(transport),
         )
         if session is None:
             await socket.close()

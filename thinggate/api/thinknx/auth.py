@@ -17,7 +17,7 @@ from thinggate.api.thinknx.digest import DigestAuthority
 from thinggate.api.thinknx.errors import ThinknxError, forbidden, params_errors
 from thinggate.api.thinknx.key import IntegrationKey
 from thinggate.core.errors import UserFailure
-from thinggate.core.security import DIGEST_REALM, LoginLimiter, Principal, Scope, SecurityManager
+from thinggate.core.security import DIGEST_REALM, LoginLimiter, LoginThrottled, Principal, Scope, SecurityManager
 
 KEY_PRINCIPAL = Principal(name="integration key", scopes=Scope.ADMIN)
 """Who a request with the enabled Integration Kit key is: the key "connects without additional authentication".
@@ -41,12 +41,19 @@ class Authenticator:
     """Turns a request's credentials into a Principal or an error answer."""
 
     def __init__(
-        self, *, security: SecurityManager, key: IntegrationKey, limiter: LoginLimiter, digest: DigestAuthority
+        self,
+        *,
+        security: SecurityManager,
+        key: IntegrationKey,
+        limiter: LoginLimiter,
+        digest: DigestAuthority,
+        logins_waiting: int = 8,
     ) -> None:
         self.security = security
         self.key = key
         self.limiter = limiter
         self.digest = digest
+        self.logins_waiting = logins_waiting
 
     async def principal(self, credentials: Credentials) -> Principal:
         """The Principal of a request (raises a ThinknxError: 400, 401, 403 or 429)."""
@@ -64,15 +71,13 @@ class Authenticator:
                 raise params_errors(f"auth={scheme!r}: use auth=basic or auth=digest")
         params = credentials.params
         if "user" in params:
-            principal = await self.security.verify_password(params.get("user") or "", params.get("pass") or "")
-            return self._accept(credentials, principal, "wrong user or pass")
+            return await self._password(credentials, params.get("user") or "", params.get("pass") or "")
         header = credentials.authorization
         kind, _, value = header.partition(" ")
         kind = kind.lower()
         if kind == "basic" and scheme != "digest":
             username, password = _basic(value)
-            principal = await self.security.verify_password(username, password)
-            return self._accept(credentials, principal, "wrong user name or password")
+            return await self._password(credentials, username, password)
         if kind == "digest" and scheme != "basic":
             await self.security.refresh()  # a user removed from the command line loses its secret
             outcome = self.digest.check(value, method=credentials.method, target=credentials.target)
@@ -103,12 +108,30 @@ class Authenticator:
             return _too_many(wait, f"{reason}; too many failed logins from this address")
         return forbidden(reason)
 
-    def _accept(self, credentials: Credentials, principal: Principal | None, reason: str) -> Principal:
-        # A good login does not wipe the address's failures: else anyone with one account could
-        # guess another's password forever, logging in as themselves between guesses.
-        if principal is None:
-            raise self._failed(credentials, reason)
-        return principal
+    async def _password(self, credentials: Credentials, username: str, password: str) -> Principal:
+        # Basic credentials come with every request: a pair checked a moment ago needs no argon2.
+        remembered = self.security.remembered_password(username, password)
+        if remembered is not None:
+            await self.security.refresh()  # a user removed from the command line stops working
+            remembered = self.security.remembered_password(username, password)
+            if remembered is not None:
+                return remembered
+        try:
+            # One check at a time per address, counted before it runs: a hundred concurrent guesses
+            # no longer all pass the lockout check, and argon2's memory stays bounded.
+            async with self.limiter.attempt(credentials.peer, max_waiting=self.logins_waiting) as attempt:
+                principal = await self.security.verify_password(username, password)
+                if principal is not None:
+                    # Takes back this attempt's count only: a good login does not wipe the address's
+                    # failures, else anyone with one account could guess another's password forever.
+                    attempt.succeeded()
+                    return principal
+                wait = attempt.failed()
+        except LoginThrottled as throttled:
+            raise _too_many(throttled.wait, f"{throttled.reason} from this address") from None
+        if wait > 0:
+            raise _too_many(wait, "wrong user name or password; too many failed logins from this address")
+        raise forbidden("wrong user name or password")
 
 
 def _basic(value: str) -> tuple[str, str]:

@@ -14,14 +14,13 @@ import time
 
 import msgspec
 from aiohttp import web
-from aiohttp.web_protocol import RequestHandler
-from aiohttp.web_request import BaseRequest
-from aiohttp.web_response import StreamResponse
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import FixedWindowRateLimiter
 from multidict import CIMultiDict
 
+from thinggate.api.guard import ConnectionGuard
+from thinggate.api.http import GuardedServer
 from thinggate.api.listener import SniffingListener
 from thinggate.api.thinknx import errors
 from thinggate.api.thinknx.auth import Authenticator, Credentials
@@ -35,9 +34,6 @@ _encode = msgspec.json.Encoder().encode
 _JSON = "application/json"
 MAX_LINE = 1024 * 1024
 """Request lines up to this long reach the door, which answers an over-long query with 400 params errors."""
-MAX_FIELD = 16 * 1024
-MAX_HEADERS = 32
-"""Header limits: what one connection can make the hub buffer before it is authenticated stays small."""
 
 
 class ThinknxServer:
@@ -52,14 +48,20 @@ class ThinknxServer:
         port: int,
         rate_limit: str = "",
         tls: ssl.SSLContext | None = None,
+        guard: ConnectionGuard | None = None,
     ) -> None:
         self.door = door
         self.authenticator = authenticator
         self.host = host
         self.requested_port = port
         self.port: int | None = None
-        self._server = _JsonErrorServer(
-            self._handle, max_line_size=MAX_LINE, max_field_size=MAX_FIELD, max_headers=MAX_HEADERS
+        self.guard = guard if guard is not None else ConnectionGuard()
+        self._server = GuardedServer(
+            self._handle,
+            name="thinknx",
+            idle_seconds=self.guard.limits.idle_seconds,
+            error_answer=_unreadable,
+            max_line_size=MAX_LINE,
         )
         self.tls = tls
         self._listener: SniffingListener | None = None
@@ -80,6 +82,7 @@ class ThinknxServer:
             tls=self.tls,
             plain=True,
             name="thinknx",
+            guard=self.guard,
         )
         await self._listener.start()
         self.port = self._listener.port
@@ -102,7 +105,8 @@ class ThinknxServer:
         except ThinknxError as error:
             return _error_response(error)
         except Exception:  # a bug answers this request; everyone else is served on
-            _LOG.exception("thinknx: %s %s failed", request.method, request.path)
+            # The controller only: the path may carry the cloud key, the query credentials.
+            _LOG.exception("thinknx: %s %s failed", request.method, _controller_of(request.path))
             return _error_response(errors.impossible("internal error"))
 
     async def _answer(self, request: web.BaseRequest, peer: str) -> web.StreamResponse:
@@ -144,6 +148,7 @@ class ThinknxServer:
             key=key,
         )
         principal = await self.authenticator.principal(credentials)
+        self.guard.authenticated(request.transport)
         if key is not None and self._rate is not None:
             # The cloud form also has a budget per key (its requests may all come through one
             # gateway address); counted only once the key is known good, so nobody can invent buckets.
@@ -160,28 +165,15 @@ class ThinknxServer:
         raise ThinknxError(429, "rate limit exceeded", f"more than {self._rate}", headers={"Retry-After": str(wait)})
 
 
-class _JsonErrorHandler(RequestHandler):
-    """aiohttp's connection handler, answering requests it cannot even parse as the API answers."""
-
-    def handle_error(
-        self, request: BaseRequest, status: int = 500, exc: BaseException | None = None, message: str | None = None
-    ) -> StreamResponse:
-        """A malformed or oversized request (a header past MAX_FIELD, say): 400 params errors."""
-        if request.writer.output_size > 0:  # some data went out already: nothing more can be said
-            return super().handle_error(request, status, exc, message)
-        _LOG.info("thinknx: unreadable request from %s (%s: %s)", request.remote, status, message or exc)
-        error = errors.params_errors(message or "") if status < 500 else errors.impossible(message or "")
-        response = _error_response(error)
-        response.force_close()
-        return response
+def _unreadable(status: int, reason: str) -> web.Response:
+    """A request aiohttp cannot parse (a header past the limits, say) gets the API's JSON error."""
+    return _error_response(errors.params_errors(reason) if status < 500 else errors.impossible(reason))
 
 
-class _JsonErrorServer(web.Server):
-    """A low-level aiohttp server whose connections use _JsonErrorHandler."""
-
-    def __call__(self) -> RequestHandler:
-        """A handler for a new connection."""
-        return _JsonErrorHandler(self, loop=self._loop, **self._kwargs)
+def _controller_of(path: str) -> str:
+    """What a log line may say of a path: the part after api/V1/, never a cloud key before it."""
+    _, found, controller = path.partition("/api/V1/") if "/api/V1/" in path else path.lower().partition("/api/v1/")
+    return controller[:64] if found else "(not an api/V1 path)"
 
 
 async def _read_body(request: web.BaseRequest) -> bytes:

@@ -14,7 +14,7 @@ from thinggate.api.jsonrpc.handlers import MethodCall
 from thinggate.api.jsonrpc.schema import IMPLEMENTED_NAMESPACES, PROTOCOL_VERSION
 from thinggate.api.jsonrpc.session import Session
 from thinggate.core.errors import UserError, UserFailure
-from thinggate.core.security import scopes_to_names
+from thinggate.core.security import LoginThrottled, scopes_to_names
 
 if TYPE_CHECKING:
     from thinggate.api.jsonrpc.door import JsonRpcDoor
@@ -98,13 +98,18 @@ class JsonRpcHandler:
         """JSONRPC.Authenticate: a token for a username (any case) and password."""
         door = self.door
         token: str | None = None
-        if door.limiter.check(session.peer) == 0:
-            token = await door.security.authenticate(args["username"], args["password"], args["deviceName"])
+        try:
+            # One password check at a time per address, counted before it runs: concurrent guesses
+            # cannot slip past the lockout, and argon2 work stays bounded.
+            async with door.limiter.attempt(session.peer, max_waiting=door.settings.logins_waiting) as attempt:
+                token = await door.security.authenticate(args["username"], args["password"], args["deviceName"])
+                if token is not None:
+                    attempt.succeeded()  # takes back this attempt's count only: earlier failures stay
+        except LoginThrottled:
+            token = None
         if token is None:
-            door.limiter.failed(session.peer)
             door.auth_failed(session)
             return {"success": False}
-        door.limiter.succeeded(session.peer)
         door.adopt_token(session, token)
         principal = session.principal
         assert principal is not None

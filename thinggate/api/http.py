@@ -1,0 +1,108 @@
+"""The HTTP connection handling every door shares: no access log, a head deadline, quiet errors.
+
+aiohttp's defaults suit a web site behind a proxy, not a hub facing clients directly: its access
+log writes query strings (Thinknx credentials travel there) and paths (the cloud key), its
+keep-alive timeout of an hour lets half-sent requests hold sockets, and every malformed request
+logs a traceback at ERROR. Here a connection without a complete request head for `idle_seconds`
+is closed (aiohttp's keep-alive timer runs from the connection's start and between requests), and
+an unreadable request is answered 400 with one rate-limited log line that quotes nothing it sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_response import StreamResponse
+
+_LOG = logging.getLogger(__name__)
+
+MAX_LINE = 8 * 1024
+MAX_FIELD = 16 * 1024
+MAX_HEADERS = 32
+"""Header limits: what one connection can make the hub buffer before it is authenticated stays small."""
+
+ErrorAnswer = Callable[[int, str], web.Response]
+"""Builds a door's answer to a request it could not read: (status, short reason) -> response."""
+
+
+class _QuietLog:
+    """At most one line every `seconds` for a kind of event, with the count of those not written."""
+
+    def __init__(self, seconds: float = 10.0) -> None:
+        self.seconds = seconds
+        self._logged_at = 0.0
+        self._quiet = 0
+
+    def __call__(self, message: str, *args: Any) -> None:
+        now = time.monotonic()
+        if now - self._logged_at < self.seconds:
+            self._quiet += 1
+            return
+        self._logged_at = now
+        if self._quiet:
+            message += f" (and {self._quiet} more since the last such line)"
+            self._quiet = 0
+        _LOG.info(message, *args)
+
+
+def plain_error(status: int, reason: str) -> web.Response:
+    """A plain-text answer to an unreadable request."""
+    return web.Response(status=status, text=f"{status}: {reason}\n")
+
+
+class _GuardedHandler(RequestHandler):
+    """aiohttp's connection handler, answering requests it cannot parse the door's way, without a traceback."""
+
+    def handle_error(
+        self, request: BaseRequest, status: int = 500, exc: BaseException | None = None, message: str | None = None
+    ) -> StreamResponse:
+        """A malformed or oversized request (or a bug): one quiet log line, the door's error answer."""
+        server = self._manager
+        assert isinstance(server, GuardedServer)
+        if request.writer.output_size > 0:  # some data went out already: nothing more can be said
+            self.force_close()
+            return web.Response(status=status)
+        kind = type(exc).__name__ if exc is not None else "error"
+        # Never the message: aiohttp quotes the offending request line, which may carry credentials.
+        server.quiet_log("%s: unreadable request from %s answered %d (%s)", server.name, request.remote, status, kind)
+        reason = "the request could not be read" if status < 500 else "internal error"
+        response = server.error_answer(status, reason)
+        response.force_close()
+        return response
+
+
+class GuardedServer(web.Server):
+    """A low-level aiohttp server whose connections use the shared handling above."""
+
+    def __init__(
+        self,
+        handler: Callable[[BaseRequest], Awaitable[StreamResponse]],
+        *,
+        name: str,
+        idle_seconds: float,
+        error_answer: ErrorAnswer = plain_error,
+        max_line_size: int = MAX_LINE,
+        max_field_size: int = MAX_FIELD,
+        max_headers: int = MAX_HEADERS,
+    ) -> None:
+        super().__init__(
+            handler,
+            access_log=None,
+            keepalive_timeout=idle_seconds,
+            max_line_size=max_line_size,
+            max_field_size=max_field_size,
+            max_headers=max_headers,
+        )
+        self.name = name
+        self.error_answer = error_answer
+        self.quiet_log = _QuietLog()
+
+    def __call__(self) -> RequestHandler:
+        """A handler for a new connection."""
+        return _GuardedHandler(self, loop=self._loop, **self._kwargs)
