@@ -21,10 +21,12 @@ from thinggate.api.thinknx.digest import DigestAuthority
 from thinggate.api.thinknx.guids import guid_of
 from thinggate.api.thinknx.hooks import REFUSED_TARGET, SETTING, HookRegistry, RetryPolicy
 from thinggate.api.thinknx.key import IntegrationKey, KeyState, save_key
+from thinggate.config import load_config
 from thinggate.core.hub import Hub
 from thinggate.core.security import SYSTEM, LoginLimiter, Scope, SecurityManager
 from thinggate.core.store import Store
 from thinggate.integrations.virtual import VirtualIntegration
+from thinggate.server import start_server
 from thinggate.storage import open_store
 
 PASSWORD = "Secret123"
@@ -380,3 +382,23 @@ async def test_loopback_names_reach_a_receiver_on_this_machine_when_allowed(setu
     # Link-local stays refused even then.
     refused = await get(setup, "hooks/add", url="http://169.254.169.254/latest/meta-data/")
     assert (refused.status_code, refused.json()) == (400, {"error": "params errors"})
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+async def test_the_thinknx_section_sets_whether_hooks_reach_loopback(tmp_path: Path, allowed: bool) -> None:
+    (tmp_path / "thinggate.toml").write_text(
+        f'data_dir = "{tmp_path / "data"}"\nbind = "127.0.0.1"\n'
+        "[ports]\njsonrpc_tcp = 0\njsonrpc_ws = 0\nezlo = 0\nthinknx = 0\nhttp = 0\n"
+        "[jsonrpc]\nzeroconf = false\n[virtual]\nauto_things = false\n"
+        + ("[thinknx]\nhooks_allow_loopback = true\n" if allowed else "")
+    )
+    server = await start_server(load_config(tmp_path / "thinggate.toml"))
+    try:
+        assert server.thinknx is not None
+        base = f"http://127.0.0.1:{server.thinknx.port}/api/V1"
+        await server.security.create_user("admin", PASSWORD)
+        async with httpx.AsyncClient(auth=("admin", PASSWORD)) as client:
+            added = await client.get(f"{base}/hooks/add", params={"url": "http://127.0.0.1:9/hook"})
+        assert added.status_code == (200 if allowed else 400), added.text
+    finally:
+        await server.stop()
