@@ -178,6 +178,27 @@ async def test_a_user_limited_to_some_things_sees_only_those(tmp_path: Path) -> 
         await client.no_broadcast("hub.item.updated")
 
 
+async def test_only_users_that_control_the_whole_hub_switch_the_house_mode(tmp_path: Path) -> None:
+    async with ezlo_rig(tmp_path) as rig:
+        from thinggate.core.security import Scope
+
+        lamp = rig.thing("Path light")
+        await rig.security.add_domain("upstairs")
+        await rig.security.create_user("guest", "GuestPW1!", scopes=Scope.CONTROL_THINGS, allowed_thing_ids=[lamp.id])
+        await rig.security.create_user(
+            "tenant", "TenantPW1!", scopes=Scope.CONTROL_THINGS | Scope.ACCESS_ALL_THINGS, home_domain="upstairs"
+        )
+        for user in ("guest", "tenant"):
+            client = await rig.connect()
+            assert (await client.login(user, await rig.security.create_token(user, "test")))["error"] is None
+            answer = await client.call("hub.modes.switch", {"modeId": "2"})
+            assert (answer["error"]["code"], answer["error"]["data"]) == (-32500, "user.permission.doesnothave"), user
+            assert rig.modes.current.id == "1" and (await client.result("hub.modes.get"))["current"] == "1"
+        admin = await rig.admin()
+        await admin.result("hub.modes.switch", {"modeId": "2"})
+        assert rig.modes.current.id == "2"
+
+
 # -- start-up methods --------------------------------------------------------------------------
 
 

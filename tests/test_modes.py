@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from thinggate.core import events as ev
@@ -41,6 +43,19 @@ async def test_only_principals_that_control_things_switch() -> None:
     with pytest.raises(PermissionDenied):
         await modes.switch(Principal(name="guest", scopes=Scope.ACCESS_ALL_THINGS), modes.find(mode_id="2"))
     assert modes.current.id == "1"
+
+
+async def test_switching_needs_every_thing_from_the_root_domain() -> None:
+    modes = HouseModes(store=MemoryStore(), bus=ev.EventBus())
+    await modes.load()
+    one_lamp = Principal(name="guest", scopes=Scope.CONTROL_THINGS, allowed_thing_ids=frozenset({uuid.uuid4()}))
+    tenant = Principal(name="tenant", scopes=Scope.CONTROL_THINGS | Scope.ACCESS_ALL_THINGS, home_domain="upstairs")
+    for principal in (one_lamp, tenant):
+        with pytest.raises(PermissionDenied):
+            await modes.switch(principal, modes.find(mode_id="2"))
+        assert modes.current.id == "1"
+    owner = Principal(name="owner", scopes=Scope.CONTROL_THINGS | Scope.ACCESS_ALL_THINGS)
+    assert await modes.switch(owner, modes.find(mode_id="2")) is True
 
 
 async def test_unknown_modes_are_refused_by_id_and_by_name() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -18,12 +19,14 @@ from tests.hubtools import running_hub
 from thinggate.api.thinknx import Authenticator, ThinknxDoor, ThinknxServer, ThinknxSettings
 from thinggate.api.thinknx.digest import DigestAuthority
 from thinggate.api.thinknx.guids import guid_of
-from thinggate.api.thinknx.hooks import SETTING, HookRegistry, RetryPolicy
+from thinggate.api.thinknx.hooks import REFUSED_TARGET, SETTING, HookRegistry, RetryPolicy
 from thinggate.api.thinknx.key import IntegrationKey, KeyState, save_key
+from thinggate.config import load_config
 from thinggate.core.hub import Hub
 from thinggate.core.security import SYSTEM, LoginLimiter, Scope, SecurityManager
 from thinggate.core.store import Store
 from thinggate.integrations.virtual import VirtualIntegration
+from thinggate.server import start_server
 from thinggate.storage import open_store
 
 PASSWORD = "Secret123"
@@ -63,6 +66,21 @@ class Setup:
 
 @pytest.fixture
 async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
+    """Hooks allowed to reach the receiver on this machine ([thinknx] hooks_allow_loopback = true)."""
+    async with hook_rig(tmp_path, allow_loopback=True) as rig:
+        yield rig
+
+
+@pytest.fixture
+async def guarded(tmp_path: Path) -> AsyncIterator[Setup]:
+    """Hooks with the default settings: loopback targets refused."""
+    async with hook_rig(tmp_path, allow_loopback=False) as rig:
+        yield rig
+
+
+@contextlib.asynccontextmanager
+async def hook_rig(tmp_path: Path, *, allow_loopback: bool) -> AsyncIterator[Setup]:
+    """A hub, the Thinknx door with hooks on a free port, and a receiver on 127.0.0.1."""
     store = await open_store(None, tmp_path)
     security = SecurityManager(store, hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     await security.load()
@@ -86,7 +104,13 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
     async with running_hub(store) as (hub, virtual):
         door = ThinknxDoor(hub=hub, settings=ThinknxSettings(rate_limit=""))
         registry = HookRegistry(
-            hub=hub, security=security, store=store, comm_obj=door.comm_obj, key=key, policy=FAST_RETRIES
+            hub=hub,
+            security=security,
+            store=store,
+            comm_obj=door.comm_obj,
+            key=key,
+            policy=FAST_RETRIES,
+            allow_loopback=allow_loopback,
         )
         door.hooks = registry
         await registry.start()
@@ -273,3 +297,108 @@ async def test_the_hooks_of_the_integration_key_end_with_that_key(setup: Setup) 
         assert light.state_value("power") is (cmd == "1")  # the change happened ...
         await asyncio.sleep(0.3)
         assert setup.receiver.attempts == changes, state  # ... and was not reported
+
+
+# -- targets hooks may not reach -----------------------------------------------------------------
+
+
+def _port(setup: Setup) -> int:
+    return int(setup.receiver.url.rsplit(":", 1)[1].split("/", 1)[0])
+
+
+async def _disabled(setup: Setup, hook_id: str) -> Any:
+    for _ in range(200):
+        if not setup.registry.hooks[hook_id].enabled:
+            break
+        await asyncio.sleep(0.02)
+    return setup.registry.hooks[hook_id]
+
+
+async def test_literal_loopback_link_local_and_unspecified_targets_are_refused_when_added(guarded: Setup) -> None:
+    port = _port(guarded)
+    for host in (
+        "127.0.0.1",
+        "127.1",  # old-style numeric forms are the same address to a connect
+        "[::1]",
+        "169.254.169.254",
+        "[fe80::1]",
+        "0.0.0.0",
+        "[::]",
+        "[::ffff:127.0.0.1]",
+        "[::ffff:169.254.169.254]",
+    ):
+        refused = await get(guarded, "hooks/add", url=f"http://{host}:{port}/hook")
+        assert (refused.status_code, refused.json()) == (400, {"error": "params errors"}), host
+    assert guarded.registry.hooks == {}
+    assert (await guarded.store.load_hub_settings()).get(SETTING) in (None, [])
+    # LAN addresses stay allowed (nothing is delivered here: no change happens).
+    assert (await get(guarded, "hooks/add", url="http://192.168.1.20:8080/hook")).status_code == 200
+    assert (await get(guarded, "hooks/add", url="http://[fd00::20]/hook")).status_code == 200
+
+
+async def test_a_name_resolving_to_loopback_is_refused_at_delivery(guarded: Setup) -> None:
+    light = await add_light(guarded, "Named")
+    guid = guid_of(light.id)
+    url = f"http://localhost:{_port(guarded)}/hook"  # the receiver listens on 127.0.0.1
+    hook_id = (await get(guarded, "hooks/add", url=url, guid=guid)).json()["id"]
+    for value in ("1", "0"):
+        assert (await get(guarded, "power", guid=guid, cmd=value)).status_code == 200
+    hook = await _disabled(guarded, hook_id)
+    assert (hook.enabled, hook.last_error) == (False, REFUSED_TARGET)
+    assert guarded.receiver.attempts == 0
+    listed = (await get(guarded, "hooks/list")).json()["hooks"][0]
+    assert (listed["enabled"], listed["last_error"]) == (False, REFUSED_TARGET)
+
+
+async def test_a_stored_literal_loopback_hook_is_refused_at_delivery(setup: Setup) -> None:
+    light = await add_light(setup, "Stored")
+    guid = guid_of(light.id)
+    hook_id = (await get(setup, "hooks/add", url=setup.receiver.url, guid=guid)).json()["id"]
+    # The same store, read by a registry with the default settings (loopback turned off again).
+    again = HookRegistry(
+        hub=setup.hub, security=setup.security, store=setup.store, comm_obj=lambda *_: 0, policy=FAST_RETRIES
+    )
+    await setup.registry.stop()
+    await again.start()
+    try:
+        setup.registry = again
+        for value in ("1", "0"):
+            await get(setup, "power", guid=guid, cmd=value)
+        hook = await _disabled(setup, hook_id)
+        assert (hook.enabled, hook.last_error) == (False, REFUSED_TARGET)
+        assert setup.receiver.attempts == 0
+    finally:
+        await again.stop()
+
+
+async def test_loopback_names_reach_a_receiver_on_this_machine_when_allowed(setup: Setup) -> None:
+    light = await add_light(setup, "Local")
+    guid = guid_of(light.id)
+    url = f"http://localhost:{_port(setup)}/hook"
+    assert (await get(setup, "hooks/add", url=url, guid=guid)).status_code == 200
+    await get(setup, "power", guid=guid, cmd="1")
+    await asyncio.wait_for(setup.receiver.arrived.wait(), 5)
+    assert setup.receiver.bodies[0]["guid"] == guid
+    # Link-local stays refused even then.
+    refused = await get(setup, "hooks/add", url="http://169.254.169.254/latest/meta-data/")
+    assert (refused.status_code, refused.json()) == (400, {"error": "params errors"})
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+async def test_the_thinknx_section_sets_whether_hooks_reach_loopback(tmp_path: Path, allowed: bool) -> None:
+    (tmp_path / "thinggate.toml").write_text(
+        f'data_dir = "{tmp_path / "data"}"\nbind = "127.0.0.1"\n'
+        "[ports]\njsonrpc_tcp = 0\njsonrpc_ws = 0\nezlo = 0\nthinknx = 0\nhttp = 0\n"
+        "[jsonrpc]\nzeroconf = false\n[virtual]\nauto_things = false\n"
+        + ("[thinknx]\nhooks_allow_loopback = true\n" if allowed else "")
+    )
+    server = await start_server(load_config(tmp_path / "thinggate.toml"))
+    try:
+        assert server.thinknx is not None
+        base = f"http://127.0.0.1:{server.thinknx.port}/api/V1"
+        await server.security.create_user("admin", PASSWORD)
+        async with httpx.AsyncClient(auth=("admin", PASSWORD)) as client:
+            added = await client.get(f"{base}/hooks/add", params={"url": "http://127.0.0.1:9/hook"})
+        assert added.status_code == (200 if allowed else 400), added.text
+    finally:
+        await server.stop()

@@ -77,6 +77,7 @@ class ThinknxConfig:
     nonce_seconds: float = 300.0  # digest nonces expire (stale=true) after this long
     max_failed_logins: int = 5  # wrong credentials per address and minute before 429
     tls: bool = True  # https:// as well as http:// on the same port (the JSON-RPC door's certificate)
+    hooks_allow_loopback: bool = False  # REST hooks may POST to this machine (a receiver on the hub's own host)
 
 
 @dataclass(frozen=True, slots=True)

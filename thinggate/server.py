@@ -196,7 +196,12 @@ async def _start_thinknx(server: Server) -> None:
         client_count=lambda: _client_count(server, holder),
     )
     door.hooks = HookRegistry(
-        hub=server.hub, security=server.security, store=server.store, comm_obj=door.comm_obj, key=key
+        hub=server.hub,
+        security=server.security,
+        store=server.store,
+        comm_obj=door.comm_obj,
+        key=key,
+        allow_loopback=settings.hooks_allow_loopback,
     )
     await door.hooks.start()
     server.thinknx = ThinknxServer(

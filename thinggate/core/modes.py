@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from thinggate.core import events as ev
 from thinggate.core.errors import PermissionDenied
-from thinggate.core.security import Principal, Scope
+from thinggate.core.security import ROOT_DOMAIN, Principal, Scope
 
 SETTING_KEY = "house_mode"
 """The hub setting that holds the current mode's id."""
@@ -35,6 +35,15 @@ HOUSE_MODES: tuple[HouseMode, ...] = (
 """The modes every hub has, in order."""
 
 
+def may_switch(principal: Principal) -> bool:
+    """Whether the principal may switch the house mode: ControlThings and AccessAllThings in root.
+
+    A mode is the whole hub's, whatever the things or domains it governs; a user restricted to
+    some things, or homed in a sub-domain, would otherwise act beyond what it may control.
+    """
+    return principal.has_scope(Scope.CONTROL_THINGS | Scope.ACCESS_ALL_THINGS) and principal.home_domain == ROOT_DOMAIN
+
+
 class HubSettingsStore(Protocol):
     """The part of the store house modes need."""
 
@@ -50,7 +59,7 @@ class UnknownHouseMode(LookupError):
 
 
 class HouseModes:
-    """The hub's current house mode: switched by principals with ControlThings, stored, announced."""
+    """The hub's current house mode: switched by principals that control the whole hub, stored, announced."""
 
     def __init__(self, *, store: HubSettingsStore, bus: ev.EventBus) -> None:
         self._store = store
@@ -74,8 +83,8 @@ class HouseModes:
         raise UnknownHouseMode(f"no house mode with {wanted}")
 
     async def switch(self, principal: Principal, mode: HouseMode) -> bool:
-        """Make `mode` current; False when it already was. PermissionDenied without ControlThings."""
-        if not principal.has_scope(Scope.CONTROL_THINGS):
+        """Make `mode` current; False when it already was. PermissionDenied unless `may_switch`."""
+        if not may_switch(principal):
             raise PermissionDenied(f"{principal.name or 'anonymous'} may not switch the house mode")
         if mode == self.current:
             return False

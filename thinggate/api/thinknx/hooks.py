@@ -10,13 +10,22 @@ Hooks are stored before the call that made them answers, and survive restarts.
 Calls (all under `api/V1/`): `hooks/add?url=...[&guid=...][&controller=...]`, `hooks/list`,
 `hooks/remove?id=...`, `hooks/enable?id=...` (re-enable a disabled hook). Adding needs the
 ConfigureThings scope; a hook only ever reports things its owner may see.
+
+A hook is a way to make the hub send requests, so it may not aim at the hub's own machine or at
+link-local services (cloud metadata at 169.254.169.254): loopback, link-local and unspecified
+addresses are refused (loopback only allowed with `allow_loopback`), IPv4 and IPv6 alike, an
+IPv4-mapped IPv6 address as its IPv4 address. Literal addresses are refused when the hook is
+added; names are checked at every delivery, on the addresses they resolve to then (the ones the
+connection uses), so a name that later resolves to 127.0.0.1 reaches nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import secrets
+import socket
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -25,6 +34,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import msgspec
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from thinggate.api.thinknx import errors
 from thinggate.api.thinknx.auth import KEY_PRINCIPAL
@@ -47,6 +57,72 @@ MAX_ANSWER_READ = 4096
 """Bytes of a receiver's answer read (and dropped) before the connection is let go."""
 MAX_QUEUED = 1000
 """Deliveries waiting per hook; past it the oldest are dropped (and counted)."""
+REFUSED_TARGET = "refused: loopback, link-local or unspecified address"
+"""A delivery's `last_error` when its target is an address hooks may not reach."""
+
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+_THIS_NETWORK = ipaddress.IPv4Network("0.0.0.0/8")  # "this host on this network": connects locally
+
+
+def refused_address(address: _Address, *, allow_loopback: bool = False) -> bool:
+    """Whether hooks may not reach this address: loopback (unless allowed), link-local, unspecified."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        # ::ffff:127.0.0.1 is 127.0.0.1 on the wire (and Python 3.11 does not call it loopback).
+        address = address.ipv4_mapped
+    if address.is_loopback:
+        return not allow_loopback
+    if isinstance(address, ipaddress.IPv4Address) and address in _THIS_NETWORK:
+        return True
+    return address.is_link_local or address.is_unspecified
+
+
+def literal_addresses(host: str) -> list[_Address] | None:
+    """The addresses a literal host stands for (127.1 and 0x7f.1 included), None for a name."""
+    bare = host.strip("[]").split("%", 1)[0]  # an IPv6 zone (%eth0, %25eth0) names no address
+    try:
+        return [ipaddress.ip_address(bare)]
+    except ValueError:
+        pass
+    try:
+        # AI_NUMERICHOST: no lookup, only the numeric forms the C library accepts (as a connect
+        # would), so an old-style "127.1" cannot pass for a name.
+        infos = socket.getaddrinfo(bare, None, flags=socket.AI_NUMERICHOST)
+    except (socket.gaierror, UnicodeError, ValueError):
+        return None
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+
+
+class RefusedTarget(OSError):
+    """A hook's host resolved only to addresses hooks may not reach."""
+
+
+class TargetGuardingResolver(AbstractResolver):
+    """aiohttp's resolver, less the addresses hooks may not reach (checked on every connection)."""
+
+    def __init__(self, *, allow_loopback: bool = False) -> None:
+        self.allow_loopback = allow_loopback
+        self._resolver = aiohttp.DefaultResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        """The host's addresses that hooks may reach; RefusedTarget when none is left."""
+        allowed = [
+            result
+            for result in await self._resolver.resolve(host, port, family)
+            if not refused_address(_parsed(result["host"]), allow_loopback=self.allow_loopback)
+        ]
+        if not allowed:
+            raise RefusedTarget(REFUSED_TARGET)
+        return allowed
+
+    async def close(self) -> None:
+        """Close the resolver underneath."""
+        await self._resolver.close()
+
+
+def _parsed(address: str) -> _Address:
+    return ipaddress.ip_address(address.split("%", 1)[0])
 
 
 class SettingsStore(Protocol):
@@ -131,6 +207,7 @@ class HookRegistry:
         comm_obj: Callable[[Thing, Any], Any],
         key: IntegrationKey | None = None,
         policy: RetryPolicy | None = None,
+        allow_loopback: bool = False,
     ) -> None:
         self.hub = hub
         self.security = security
@@ -138,9 +215,11 @@ class HookRegistry:
         self.comm_obj = comm_obj
         self.key = key
         self.policy = policy or RetryPolicy()
+        self.allow_loopback = allow_loopback  # for a receiver on the hub's own machine
         self.hooks: dict[str, Hook] = {}
         self._deliveries: dict[str, _Delivery] = {}
         self._session: aiohttp.ClientSession | None = None
+        self._resolver: TargetGuardingResolver | None = None
         self._unlisten: Callable[[], None] | None = None
         self._lock = asyncio.Lock()
 
@@ -169,6 +248,9 @@ class HookRegistry:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        if self._resolver is not None:
+            await self._resolver.close()  # the connector does not close a resolver it was given
+            self._resolver = None
 
     # -- the API ---------------------------------------------------------------------------
 
@@ -207,6 +289,10 @@ class HookRegistry:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2048:
             raise errors.params_errors(f"url={url!r} is not an http(s) URL")
+        if self._refused_literal(parts.hostname):
+            raise errors.params_errors(
+                f"url={url!r}: hooks may not reach loopback, link-local or unspecified addresses"
+            )
         guid = (params.get("guid") or "").strip()
         if guid:
             thing_id = thing_id_of(guid)
@@ -237,6 +323,12 @@ class HookRegistry:
             await self._save(updated)
             self.hooks = updated
         return hook
+
+    def _refused_literal(self, host: str) -> bool:
+        addresses = literal_addresses(host)
+        return addresses is not None and any(
+            refused_address(address, allow_loopback=self.allow_loopback) for address in addresses
+        )
 
     def _may_manage(self, principal: Principal, hook: Hook) -> bool:
         return hook.owner == principal.name or principal.has_scope(Scope.ADMIN)
@@ -342,8 +434,17 @@ class HookRegistry:
 
     async def _post(self, url: str, payload: bytes) -> str:
         """POST one delivery; "" on a 2xx answer, else what went wrong (coarsely: see below)."""
+        # Literal hosts never reach the resolver, so they are checked here as well as when added
+        # (a hook stored before, or while loopback was allowed, is refused all the same).
+        host = urlsplit(url).hostname
+        if host is None or self._refused_literal(host):
+            return REFUSED_TARGET
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.policy.timeout))
+            self._resolver = TargetGuardingResolver(allow_loopback=self.allow_loopback)
+            connector = aiohttp.TCPConnector(resolver=self._resolver)
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=aiohttp.ClientTimeout(total=self.policy.timeout)
+            )
         try:
             # No redirects and at most a little of the answer read: a hook is a way to send, not
             # a way to make the hub fetch other addresses or read what is there.
@@ -356,6 +457,11 @@ class HookRegistry:
                 return f"HTTP {reply.status}"
         except TimeoutError:
             return "no answer in time"
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, RefusedTarget):
+                return REFUSED_TARGET
+            _LOG.debug("thinknx: hook delivery to %s failed", url, exc_info=exc)
+            return "could not connect"
         except (aiohttp.ClientError, OSError) as exc:
             _LOG.debug("thinknx: hook delivery to %s failed", url, exc_info=exc)
             # One word for every way of not connecting: `last_error` must not map a network.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -35,6 +36,8 @@ PLUGIN = PluginInfo(
 )
 VENDOR = Vendor(id=VENDOR_ID, name="thinggate", display_name="thinggate")
 
+_LOG = logging.getLogger(__name__)
+
 
 class VirtualIntegration(Integration):
     """Simulated devices; each thing class is run by its DeviceBehaviour."""
@@ -60,9 +63,11 @@ class VirtualIntegration(Integration):
         self.behaviours: dict[uuid.UUID, DeviceBehaviour] = {kind.thing_class.id: kind(self) for kind in kinds}
         self.thing_classes: tuple[ThingClass, ...] = tuple(kind.thing_class for kind in kinds)
         self.action_history: list[tuple[uuid.UUID, uuid.UUID, ParamValues]] = []
-        self.control: TestControl | None = (
-            TestControl(self, http_port=test_control_port) if test_control or test_control_port is not None else None
-        )
+        # Only test_control = true opens the hook: its side port takes unauthenticated commands,
+        # so a port left in the configuration (as in the README's sample) must not open it.
+        self.control: TestControl | None = TestControl(self, http_port=test_control_port) if test_control else None
+        if test_control_port is not None and not test_control:
+            _LOG.info("virtual: test_control_port %d ignored (test_control is false)", test_control_port)
 
     def behaviour(self, thing_class_id: uuid.UUID) -> DeviceBehaviour:
         """The behaviour that runs a class."""
