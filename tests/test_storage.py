@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import stat
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -524,6 +525,32 @@ async def test_a_closed_store_refuses_work(database: str, tmp_path: Path) -> Non
         await opened.load_things()
     with pytest.raises(StoreClosedError):
         await opened.save_thing(thing())
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+async def test_a_sqlite_file_and_its_companions_are_owner_only(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    elsewhere.chmod(0o755)
+    database = elsewhere / "hub.db"
+    database.touch()
+    database.chmod(0o644)  # as an older version made it
+    opened = await open_store(f"sqlite:///{database}", tmp_path)
+    try:
+        await opened.save_domain(DomainRecord("root", None))
+        companions = [database.with_name("hub.db-wal"), database.with_name("hub.db-shm")]
+        assert all(path.exists() for path in companions)
+        assert [_mode(path) for path in (database, *companions)] == [0o600] * 3
+    finally:
+        await opened.close()
+    assert _mode(elsewhere) == 0o755  # a directory named in the URL may be anyone's: left as it is
+    fresh = tmp_path / "new" / "dir"
+    opened = await open_store(f"sqlite:///{fresh / 'hub.db'}", tmp_path)
+    await opened.close()
+    assert (_mode(fresh), _mode(fresh / "hub.db")) == (0o700, 0o600)  # one it makes is owner-only
 
 
 async def test_default_database_is_a_file_in_the_data_directory(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from thinggate.core.errors import UserFailure
 from thinggate.core.hub import Hub
 from thinggate.core.model import Thing
 from thinggate.core.security import SecurityManager, scopes_to_names
+from thinggate.files import private_dir
 from thinggate.integrations.virtual import VirtualIntegration
 from thinggate.storage import open_store
 
@@ -86,7 +87,7 @@ def serve(
 
 
 async def _with_security(config: Config, work: Any) -> Any:
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(config.data_dir)
     store = await open_store(config.database, config.data_dir)
     try:
         security = SecurityManager(store)
@@ -203,7 +204,7 @@ def things(config_path: ConfigOption = None, data_dir: DataDirOption = None, dat
     config = _config(config_path, data_dir, database)
 
     async def read() -> Table:
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(config.data_dir)
         store = await open_store(config.database, config.data_dir)
         try:
             records = await store.load_things()
@@ -241,7 +242,7 @@ def _catalogue(store: Any) -> Hub:
 
 async def _stored_things(config: Config) -> list[Thing]:
     """The stored things with their classes (params and states left out), for listings."""
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(config.data_dir)
     store = await open_store(config.database, config.data_dir)
     try:
         records = await store.load_things()
@@ -363,7 +364,7 @@ def knx_import(
     console.print(table)
 
     async def work() -> tuple[int, int, list[tuple[str, str]]]:
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(config.data_dir)
         store = await open_store(config.database, config.data_dir)
         try:
             hub = _catalogue(store)  # not started: things are set up (checked) and stored, no bus traffic

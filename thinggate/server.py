@@ -30,6 +30,7 @@ from thinggate.core.hub import Hub
 from thinggate.core.modes import HouseModes
 from thinggate.core.security import LoginLimiter, SecurityManager
 from thinggate.core.store import Store
+from thinggate.files import narrow_if_present, private_dir, write_private
 from thinggate.integrations.virtual import VirtualIntegration
 from thinggate.storage import open_store
 
@@ -74,10 +75,12 @@ def server_uuid(data_dir: Path) -> uuid.UUID:
     """This hub's identity, made on first start and kept (clients pin certificates by it)."""
     path = data_dir / "server-uuid"
     try:
-        return uuid.UUID(path.read_text().strip())
+        value = uuid.UUID(path.read_text().strip())
+        narrow_if_present(path)  # made 0644 by an older version
+        return value
     except (FileNotFoundError, ValueError):
         value = uuid.uuid4()
-        path.write_text(f"{value}\n")
+        write_private(path, f"{value}\n".encode())
         return value
 
 
@@ -229,7 +232,7 @@ def _client_count(server: Server, thinknx: list[ThinknxServer]) -> int:
 
 async def start_server(config: Config, *, demo: bool = False) -> Server:
     """Open storage, load users and start the hub with its integrations."""
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(config.data_dir)  # 0700, also one an older version made 0755 (with PostgreSQL too)
     store = await open_store(config.database, config.data_dir)
     bus = EventBus()
     security = SecurityManager(store, bus=bus)
