@@ -1,9 +1,11 @@
-"""`thinggate thinknx key|tree` and `thinggate knx import`, run as real processes."""
+"""`thinggate thinknx key|tree`, `thinggate user digest` and `thinggate knx import`, run as real processes."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -116,6 +118,34 @@ def test_thinknx_key_is_made_enabled_disabled_and_regenerated(tmp_path: Path) ->
     assert on and new_key != key
     both = thinggate("thinknx", "key", "--enable", "--disable", data_dir=tmp_path)
     assert both.returncode == 2
+
+
+def test_user_digest_is_opt_in_and_enabling_needs_the_password(tmp_path: Path) -> None:
+    password = "Secret123"
+    assert thinggate("user", "add", "alice", "--password", password, data_dir=tmp_path).returncode == 0
+    added = thinggate("user", "add", "bob", "--password", password, "--digest", data_dir=tmp_path)
+    assert added.returncode == 0, added.stderr
+    assert "refused" in thinggate("user", "digest", "alice", data_dir=tmp_path).stdout
+    bob = thinggate("user", "digest", "bob", data_dir=tmp_path).stdout
+    realm = re.search(r"allowed \(realm (thinggate-[0-9a-f]{8})\)", bob)
+    assert realm, bob
+    wrong = thinggate("user", "digest", "alice", "--enable", "--password", "Wrong1234", data_dir=tmp_path)
+    assert wrong.returncode == 1 and "BadPassword" in wrong.stderr
+    enabled = thinggate("user", "digest", "alice", "--enable", "--password", password, data_dir=tmp_path)
+    assert enabled.returncode == 0 and "allowed" in enabled.stdout, enabled.stderr
+    disabled = thinggate("user", "digest", "bob", "--disable", data_dir=tmp_path)
+    assert disabled.returncode == 0 and "refused" in disabled.stdout
+
+    async def read() -> dict[str, dict[str, str]]:
+        store = await open_store(None, tmp_path)
+        try:
+            return {record.username: record.digest_ha1 for record in await store.load_users()}
+        finally:
+            await store.close()
+
+    secrets = asyncio.run(read())
+    expected = hashlib.sha256(f"alice:{realm.group(1)}:{password}".encode()).hexdigest()
+    assert secrets == {"alice": {"MD5": secrets["alice"]["MD5"], "SHA-256": expected}, "bob": {}}
 
 
 def test_serve_with_knx_things_in_the_file_keeps_their_guids_and_serves_them_over_thinknx(tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ async def run_hub_and_check(data_dir: Path) -> None:
     """Start the hub, give it a user and a write, and walk the data directory running and stopped."""
     server = await start_server(hub_config(data_dir))
     try:
-        await server.security.create_user("alice", PASSWORD)
+        await server.security.create_user("alice", PASSWORD, digest=True)
         present = names(data_dir)
         expected = {"thinggate.db", "thinggate.db-wal", "thinggate.db-shm", "server-uuid", "control.sock"}
         expected |= {f"tls/{door}.{kind}" for door in ("jsonrpc", "ezlo") for kind in ("crt", "key")}
@@ -88,7 +88,7 @@ def test_the_command_line_makes_its_files_owner_only_too(tmp_path: Path) -> None
     data_dir = tmp_path / "data"
     data_dir.mkdir(mode=0o755)  # e.g. made by hand before the first command
     data_dir.chmod(0o755)
-    added = thinggate("user", "add", "alice", "--password", PASSWORD, data_dir=data_dir)
+    added = thinggate("user", "add", "alice", "--password", PASSWORD, "--digest", data_dir=data_dir)
     assert added.returncode == 0, added.stderr
     assert "thinggate.db" in names(data_dir)
     assert too_open(data_dir) == []

@@ -94,7 +94,7 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
             security=security,
             key=key,
             limiter=LoginLimiter(),
-            digest=DigestAuthority(secret_of=security.digest_secret),
+            digest=DigestAuthority(secret_of=security.digest_secret, realm=await security.digest_realm()),
         )
         server = ThinknxServer(door, authenticator, host="127.0.0.1", port=0)
         await server.start()

@@ -111,6 +111,7 @@ def user_add(
     password: Annotated[str | None, typer.Option(help="the password (asked for when left out)")] = None,
     email: str = "",
     display_name: str = "",
+    digest: Annotated[bool, typer.Option("--digest", help="allow HTTP digest logins (Thinknx door)")] = False,
     config_path: ConfigOption = None,
     data_dir: DataDirOption = None,
     database: DatabaseOption = None,
@@ -120,7 +121,7 @@ def user_add(
     secret = password if password is not None else getpass.getpass(f"Password for {username}: ")
 
     async def work(security: SecurityManager) -> None:
-        await security.create_user(username, secret, email=email, display_name=display_name)
+        await security.create_user(username, secret, email=email, display_name=display_name, digest=digest)
 
     _security_call(config, work)
     console.print(f"user [bold]{username}[/bold] added")
@@ -179,6 +180,44 @@ def user_token(
         return token
 
     console.print(_security_call(config, work))
+
+
+@user_app.command("digest")
+def user_digest(
+    username: str,
+    enable: Annotated[bool, typer.Option("--enable", help="allow HTTP digest logins (needs the password)")] = False,
+    disable: Annotated[bool, typer.Option("--disable", help="refuse HTTP digest logins")] = False,
+    password: Annotated[str | None, typer.Option(help="the user's password (asked for when left out)")] = None,
+    config_path: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Allow or refuse a user's HTTP digest logins (Thinknx door); without options, say which.
+
+    Digest needs a secret made from the password that logs in as well as the password does, so
+    it is kept only for users who opt in.
+    """
+    if enable and disable:
+        errors.print("[red]--enable and --disable exclude each other[/red]")
+        raise typer.Exit(2)
+    config = _config(config_path, data_dir, database)
+    secret = None
+    if enable:
+        secret = password if password is not None else getpass.getpass(f"Password of {username}: ")
+
+    async def work(security: SecurityManager) -> tuple[bool, str]:
+        if secret is not None:
+            await security.enable_digest(username, secret)
+        elif disable:
+            await security.disable_digest(username)
+        enabled = security.digest_enabled(username)
+        return enabled, await security.digest_realm() if enabled else ""
+
+    enabled, realm = _security_call(config, work)
+    if enabled:
+        console.print(f"digest logins of [bold]{username}[/bold]: allowed (realm {realm})")
+    else:
+        console.print(f"digest logins of [bold]{username}[/bold]: refused")
 
 
 @app.command()

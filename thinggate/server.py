@@ -173,7 +173,11 @@ async def _start_thinknx(server: Server) -> None:
         security=server.security,
         key=key,
         limiter=LoginLimiter(max_failures=settings.max_failed_logins),
-        digest=DigestAuthority(secret_of=server.security.digest_secret, lifetime=settings.nonce_seconds),
+        digest=DigestAuthority(
+            secret_of=server.security.digest_secret,
+            realm=await server.security.digest_realm(),
+            lifetime=settings.nonce_seconds,
+        ),
     )
     holder: list[ThinknxServer] = []
     door = ThinknxDoor(
