@@ -17,7 +17,7 @@ from tests.knxproj import Ga, Main, Middle, Room, write_knxproj
 from tests.peers import free_port
 from tests.test_cli import ROOT, _read_until, thinggate
 from thinggate.api.thinknx.guids import guid_of
-from thinggate.api.thinknx.key import load_key
+from thinggate.api.thinknx.key import KeyState, load_key
 from thinggate.storage import open_store
 
 
@@ -91,31 +91,49 @@ def test_knx_import_of_a_broken_file_fails_with_a_message(tmp_path: Path) -> Non
     assert "cannot import" in result.stderr
 
 
-def test_thinknx_key_is_made_enabled_disabled_and_regenerated(tmp_path: Path) -> None:
-    def state() -> tuple[bool, str]:
-        async def read() -> tuple[bool, str]:
-            store = await open_store(None, tmp_path)
-            try:
-                key = await load_key(store)
-                return key.enabled, key.key
-            finally:
-                await store.close()
+def _key_state(data_dir: Path) -> KeyState:
+    async def read() -> KeyState:
+        store = await open_store(None, data_dir)
+        try:
+            return await load_key(store)
+        finally:
+            await store.close()
 
-        return asyncio.run(read())
+    return asyncio.run(read())
 
+
+def _database_bytes(data_dir: Path) -> bytes:
+    return b"".join(path.read_bytes() for path in data_dir.glob("thinggate.db*"))
+
+
+def _shown_key(output: str) -> str:
+    match = re.search(r"^([A-Za-z0-9]+)  \((enabled|disabled)\)$", output, re.MULTILINE)
+    assert match, output
+    return match.group(1)
+
+
+def test_thinknx_key_is_shown_once_when_made_and_stored_hashed(tmp_path: Path) -> None:
     shown = thinggate("thinknx", "key", data_dir=tmp_path)
     assert shown.returncode == 0 and "no integration key yet" in shown.stdout
     enabled = thinggate("thinknx", "key", "--enable", data_dir=tmp_path)
-    on, key = state()
-    assert on and len(key) == 32 and key.isalnum()
-    assert f"{key}  (enabled)" in enabled.stdout
-    thinggate("thinknx", "key", "--disable", data_dir=tmp_path)
-    assert state() == (False, key)
-    thinggate("thinknx", "key", "--enable", data_dir=tmp_path)
-    assert state() == (True, key)  # enabling again keeps the key
-    thinggate("thinknx", "key", "--regenerate", data_dir=tmp_path)
-    on, new_key = state()
-    assert on and new_key != key
+    assert enabled.returncode == 0, enabled.stderr
+    key = _shown_key(enabled.stdout)
+    assert len(key) == 43 and "(enabled)" in enabled.stdout and "only time" in enabled.stdout
+    state = _key_state(tmp_path)
+    assert state == KeyState.of(key, enabled=True) and state.key_hash != key
+    assert key.encode() not in _database_bytes(tmp_path)  # the stored key is not the key
+    # shown once: afterwards the command says whether a key is set and enabled, never the key
+    again = thinggate("thinknx", "key", data_dir=tmp_path)
+    assert key not in again.stdout and "set and enabled" in again.stdout
+    disabled = thinggate("thinknx", "key", "--disable", data_dir=tmp_path)
+    assert key not in disabled.stdout and "set and disabled" in disabled.stdout
+    assert _key_state(tmp_path) == KeyState.of(key, enabled=False)
+    enabled_again = thinggate("thinknx", "key", "--enable", data_dir=tmp_path)
+    assert key not in enabled_again.stdout
+    assert _key_state(tmp_path) == KeyState.of(key, enabled=True)  # enabling again keeps the key
+    regenerated = thinggate("thinknx", "key", "--regenerate", data_dir=tmp_path)
+    new_key = _shown_key(regenerated.stdout)
+    assert new_key != key and _key_state(tmp_path) == KeyState.of(new_key, enabled=True)
     both = thinggate("thinknx", "key", "--enable", "--disable", data_dir=tmp_path)
     assert both.returncode == 2
 

@@ -43,6 +43,7 @@ from tests.thinknx_tools import (
 )
 from thinggate.api.thinknx.guids import guid_of
 from thinggate.api.thinknx.key import REREAD_SECONDS, KeyState, save_key
+from thinggate.api.thinknx.key import SETTING as KEY_SETTING
 from thinggate.config import ThinknxConfig
 from thinggate.core import events as ev
 from thinggate.core.security import DIGEST_REALM_SETTING, Scope
@@ -551,7 +552,7 @@ async def test_a_user_who_did_not_opt_in_gets_no_digest_login_as_an_unknown_user
 
 
 async def test_the_cloud_form_with_the_enabled_key_needs_no_other_credentials(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path, key=KeyState(enabled=True, key=KEY)) as rig:
+    async with thinknx_rig(tmp_path, key=KeyState.of(KEY, enabled=True)) as rig:
         lamp = rig.thing("Reading lamp")
         assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 200, status_body(rig))
         response = await rig.get(f"/{KEY}/api/v1/power?guid={guid_of(lamp.id)}&cmd=1&fb", auth=None)
@@ -568,7 +569,7 @@ async def test_the_cloud_form_with_the_enabled_key_needs_no_other_credentials(tm
 
 
 async def test_a_disabled_key_is_refused(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path, key=KeyState(enabled=False, key=KEY)) as rig:
+    async with thinknx_rig(tmp_path, key=KeyState.of(KEY, enabled=False)) as rig:
         assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 403, AUTH_FAILED)
         # basic credentials do not open the cloud form either
         assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=(ADMIN, PASSWORD)), 403, AUTH_FAILED)
@@ -582,17 +583,26 @@ async def test_no_key_made_yet_is_refused(tmp_path: Path) -> None:
 async def test_a_key_enabled_while_running_is_accepted_after_the_reread(tmp_path: Path) -> None:
     async with thinknx_rig(tmp_path) as rig:
         assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 403, AUTH_FAILED)
-        await save_key(rig.store, KeyState(enabled=True, key=KEY))
+        await save_key(rig.store, KeyState.of(KEY, enabled=True))
         await asyncio.sleep(REREAD_SECONDS + 0.2)
         assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 200, status_body(rig))
 
 
 async def test_a_key_disabled_while_running_is_refused_after_the_reread(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path, key=KeyState(enabled=True, key=KEY)) as rig:
+    async with thinknx_rig(tmp_path, key=KeyState.of(KEY, enabled=True)) as rig:
         assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 200, status_body(rig))
-        await save_key(rig.store, KeyState(enabled=False, key=KEY))
+        await save_key(rig.store, KeyState.of(KEY, enabled=False))
         await asyncio.sleep(REREAD_SECONDS + 0.2)
         assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 403, AUTH_FAILED)
+
+
+async def test_a_key_an_older_version_stored_in_clear_is_hashed_at_load_and_keeps_working(tmp_path: Path) -> None:
+    async with thinknx_rig(tmp_path) as rig:
+        await rig.store.save_hub_setting(KEY_SETTING, {"enabled": True, "key": KEY})  # as stored before
+        await rig.key.load()
+        stored = (await rig.store.load_hub_settings())[KEY_SETTING]
+        assert stored == {"enabled": True, "key_sha256": hashlib.sha256(KEY.encode()).hexdigest()}
+        assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 200, status_body(rig))
 
 
 # -- failed logins and the rate limit -------------------------------------------------------------------
@@ -657,7 +667,7 @@ async def test_the_rate_limit_per_address_is_429_with_retry_after(tmp_path: Path
 
 
 async def test_the_cloud_form_is_limited_per_key(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path, rate_limit="3/minute", key=KeyState(enabled=True, key=KEY)) as rig:
+    async with thinknx_rig(tmp_path, rate_limit="3/minute", key=KeyState.of(KEY, enabled=True)) as rig:
         first = rig.new_client(local_address="127.0.0.2")
         second = rig.new_client(local_address="127.0.0.3")
         statuses = [

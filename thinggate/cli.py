@@ -316,7 +316,11 @@ def thinknx_key(
     data_dir: DataDirOption = None,
     database: DatabaseOption = None,
 ) -> None:
-    """Show, enable, disable or regenerate the Integration Kit key of the cloud form (/<KEY>/api/V1/...)."""
+    """Enable, disable or regenerate the Integration Kit key of the cloud form (/<KEY>/api/V1/...).
+
+    The key is stored hashed: it is printed once, when it is made or regenerated. Without
+    options: whether a key is set and enabled.
+    """
     from thinggate.api.thinknx.key import KeyState, load_key, new_key, save_key
 
     if enable and disable:
@@ -324,27 +328,32 @@ def thinknx_key(
         raise typer.Exit(2)
     config = _config(config_path, data_dir, database)
 
-    async def work() -> KeyState:
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+    async def work() -> tuple[KeyState, str | None]:
+        private_dir(config.data_dir)
         store = await open_store(config.database, config.data_dir)
         try:
             state = await load_key(store)
-            changed = state
-            if regenerate or (enable and not state.key):
-                changed = KeyState(enabled=state.enabled or enable, key=new_key())
+            changed, made = state, None
+            if regenerate or (enable and not state.is_set):
+                made = new_key()
+                changed = KeyState.of(made, enabled=state.enabled or enable)
             if enable or disable:
-                changed = KeyState(enabled=enable, key=changed.key)
+                changed = KeyState(enabled=enable, key_hash=changed.key_hash)
             if changed != state:
                 await save_key(store, changed)
-            return changed
+            return changed, made
         finally:
             await store.close()
 
-    state = _run(work())
-    if not state.key:
+    state, made = _run(work())
+    status = "enabled" if state.enabled else "disabled"
+    if made is not None:
+        console.print(f"{made}  ({status})")
+        console.print("the key is stored hashed: this is the only time it is shown")
+    elif not state.is_set:
         console.print("no integration key yet: make one with [bold]thinggate thinknx key --enable[/bold]")
-        return
-    console.print(f"{state.key}  ({'enabled' if state.enabled else 'disabled'})")
+    else:
+        console.print(f"an integration key is set and {status} (--regenerate makes a new one and shows it)")
 
 
 @thinknx_app.command("tree")
