@@ -96,7 +96,7 @@ async def _door_server(data_dir: Path, knx_gateway: tuple[str, int] | None, read
         security=security,
         key=IntegrationKey(store),
         limiter=LoginLimiter(),
-        digest=DigestAuthority(secret_of=security.digest_secret),
+        digest=DigestAuthority(secret_of=security.digest_secret, realm=await security.digest_realm()),
     )
     server = ThinknxServer(door, authenticator, host="127.0.0.1", port=0)
     await server.start()

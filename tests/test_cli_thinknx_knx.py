@@ -1,9 +1,11 @@
-"""`thinggate thinknx key|tree` and `thinggate knx import`, run as real processes."""
+"""`thinggate thinknx key|tree`, `thinggate user digest` and `thinggate knx import`, run as real processes."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +17,7 @@ from tests.knxproj import Ga, Main, Middle, Room, write_knxproj
 from tests.peers import free_port
 from tests.test_cli import ROOT, _read_until, thinggate
 from thinggate.api.thinknx.guids import guid_of
-from thinggate.api.thinknx.key import load_key
+from thinggate.api.thinknx.key import KeyState, load_key
 from thinggate.storage import open_store
 
 
@@ -89,33 +91,79 @@ def test_knx_import_of_a_broken_file_fails_with_a_message(tmp_path: Path) -> Non
     assert "cannot import" in result.stderr
 
 
-def test_thinknx_key_is_made_enabled_disabled_and_regenerated(tmp_path: Path) -> None:
-    def state() -> tuple[bool, str]:
-        async def read() -> tuple[bool, str]:
-            store = await open_store(None, tmp_path)
-            try:
-                key = await load_key(store)
-                return key.enabled, key.key
-            finally:
-                await store.close()
+def _key_state(data_dir: Path) -> KeyState:
+    async def read() -> KeyState:
+        store = await open_store(None, data_dir)
+        try:
+            return await load_key(store)
+        finally:
+            await store.close()
 
-        return asyncio.run(read())
+    return asyncio.run(read())
 
+
+def _database_bytes(data_dir: Path) -> bytes:
+    return b"".join(path.read_bytes() for path in data_dir.glob("thinggate.db*"))
+
+
+def _shown_key(output: str) -> str:
+    match = re.search(r"^([A-Za-z0-9]+)  \((enabled|disabled)\)$", output, re.MULTILINE)
+    assert match, output
+    return match.group(1)
+
+
+def test_thinknx_key_is_shown_once_when_made_and_stored_hashed(tmp_path: Path) -> None:
     shown = thinggate("thinknx", "key", data_dir=tmp_path)
     assert shown.returncode == 0 and "no integration key yet" in shown.stdout
     enabled = thinggate("thinknx", "key", "--enable", data_dir=tmp_path)
-    on, key = state()
-    assert on and len(key) == 32 and key.isalnum()
-    assert f"{key}  (enabled)" in enabled.stdout
-    thinggate("thinknx", "key", "--disable", data_dir=tmp_path)
-    assert state() == (False, key)
-    thinggate("thinknx", "key", "--enable", data_dir=tmp_path)
-    assert state() == (True, key)  # enabling again keeps the key
-    thinggate("thinknx", "key", "--regenerate", data_dir=tmp_path)
-    on, new_key = state()
-    assert on and new_key != key
+    assert enabled.returncode == 0, enabled.stderr
+    key = _shown_key(enabled.stdout)
+    assert len(key) == 43 and "(enabled)" in enabled.stdout and "only time" in enabled.stdout
+    state = _key_state(tmp_path)
+    assert state == KeyState.of(key, enabled=True) and state.key_hash != key
+    assert key.encode() not in _database_bytes(tmp_path)  # the stored key is not the key
+    # shown once: afterwards the command says whether a key is set and enabled, never the key
+    again = thinggate("thinknx", "key", data_dir=tmp_path)
+    assert key not in again.stdout and "set and enabled" in again.stdout
+    disabled = thinggate("thinknx", "key", "--disable", data_dir=tmp_path)
+    assert key not in disabled.stdout and "set and disabled" in disabled.stdout
+    assert _key_state(tmp_path) == KeyState.of(key, enabled=False)
+    enabled_again = thinggate("thinknx", "key", "--enable", data_dir=tmp_path)
+    assert key not in enabled_again.stdout
+    assert _key_state(tmp_path) == KeyState.of(key, enabled=True)  # enabling again keeps the key
+    regenerated = thinggate("thinknx", "key", "--regenerate", data_dir=tmp_path)
+    new_key = _shown_key(regenerated.stdout)
+    assert new_key != key and _key_state(tmp_path) == KeyState.of(new_key, enabled=True)
     both = thinggate("thinknx", "key", "--enable", "--disable", data_dir=tmp_path)
     assert both.returncode == 2
+
+
+def test_user_digest_is_opt_in_and_enabling_needs_the_password(tmp_path: Path) -> None:
+    password = "Secret123"
+    assert thinggate("user", "add", "alice", "--password", password, data_dir=tmp_path).returncode == 0
+    added = thinggate("user", "add", "bob", "--password", password, "--digest", data_dir=tmp_path)
+    assert added.returncode == 0, added.stderr
+    assert "refused" in thinggate("user", "digest", "alice", data_dir=tmp_path).stdout
+    bob = thinggate("user", "digest", "bob", data_dir=tmp_path).stdout
+    realm = re.search(r"allowed \(realm (thinggate-[0-9a-f]{8})\)", bob)
+    assert realm, bob
+    wrong = thinggate("user", "digest", "alice", "--enable", "--password", "Wrong1234", data_dir=tmp_path)
+    assert wrong.returncode == 1 and "BadPassword" in wrong.stderr
+    enabled = thinggate("user", "digest", "alice", "--enable", "--password", password, data_dir=tmp_path)
+    assert enabled.returncode == 0 and "allowed" in enabled.stdout, enabled.stderr
+    disabled = thinggate("user", "digest", "bob", "--disable", data_dir=tmp_path)
+    assert disabled.returncode == 0 and "refused" in disabled.stdout
+
+    async def read() -> dict[str, dict[str, str]]:
+        store = await open_store(None, tmp_path)
+        try:
+            return {record.username: record.digest_ha1 for record in await store.load_users()}
+        finally:
+            await store.close()
+
+    secrets = asyncio.run(read())
+    expected = hashlib.sha256(f"alice:{realm.group(1)}:{password}".encode()).hexdigest()
+    assert secrets == {"alice": {"MD5": secrets["alice"]["MD5"], "SHA-256": expected}, "bob": {}}
 
 
 def test_serve_with_knx_things_in_the_file_keeps_their_guids_and_serves_them_over_thinknx(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from argon2 import PasswordHasher
 from tests.ezlo_tools import EzloClient
 from tests.jsonrpc_tools import RpcClient
 from thinggate.api.guard import ListenerLimits
+from thinggate.api.thinknx.key import KeyState, new_key, save_key
 from thinggate.config import Config, EzloConfig, JsonRpcConfig, Ports, ThinknxConfig, VirtualConfig
 from thinggate.server import Server, start_server
 
@@ -188,9 +189,14 @@ async def test_no_credential_token_or_key_reaches_the_log(hub: Server, caplog: p
         await rest.get(f"{base}/api/V1/system/serverStatus", auth=(USER, PASSWORD))
         await rest.get(f"{base}/api/V1/nosuchcontroller?user={USER}&pass={PASSWORD}")
         await rest.post(f"{base}/api/V1/system/serverStatus", data={"user": USER, "pass": PASSWORD})
-        cloud_key = "CloudKey" + "x" * 30
-        secrets.append(cloud_key)
-        await rest.get(f"{base}/{cloud_key}/api/V1/system/serverStatus")
+        wrong_key = "CloudKey" + "x" * 30
+        cloud_key = new_key()
+        await save_key(hub.store, KeyState.of(cloud_key, enabled=True))
+        await hub.thinknx.authenticator.key.load()
+        secrets.extend([wrong_key, cloud_key])
+        await rest.get(f"{base}/{wrong_key}/api/V1/system/serverStatus")
+        answer = await rest.get(f"{base}/{cloud_key}/api/V1/system/serverStatus")
+        assert answer.status_code == 200, answer.text
         await rest.get(f"{base}/{cloud_key}/api/V1/power?guid=nothing&cmd=1")
     # A request aiohttp cannot parse, carrying a password in its query.
     reader, writer = await asyncio.open_connection("127.0.0.1", hub.thinknx.port)

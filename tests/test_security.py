@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import hashlib
+import re
 import threading
 import uuid
 from typing import Any
@@ -14,7 +15,7 @@ from argon2 import PasswordHasher
 
 from thinggate.core.errors import UserError, UserFailure
 from thinggate.core.security import (
-    DIGEST_REALM,
+    DIGEST_REALM_SETTING,
     ROLE_SCOPES,
     ROOT_DOMAIN,
     STORE_REREAD_SECONDS,
@@ -45,6 +46,7 @@ class FakeStore:
         self.users: dict[str, UserRecord] = {}
         self.tokens: dict[uuid.UUID, TokenRecord] = {}
         self.domains: dict[str, DomainRecord] = {}
+        self.hub_settings: dict[str, Any] = {}
         self.fail = False
 
     def _write(self) -> None:
@@ -85,6 +87,13 @@ class FakeStore:
     async def delete_domain(self, name: str) -> None:
         self._write()
         self.domains.pop(name, None)
+
+    async def load_hub_settings(self) -> dict[str, Any]:
+        return copy.deepcopy(self.hub_settings)
+
+    async def save_hub_setting(self, key: str, value: Any) -> None:
+        self._write()
+        self.hub_settings[key] = copy.deepcopy(value)
 
 
 def fast_hasher() -> PasswordHasher:
@@ -907,31 +916,80 @@ async def test_remembered_passwords_skip_argon2(store: FakeStore) -> None:
     assert calls == ["verify"]
 
 
-async def test_digest_secrets_are_kept_for_md5_and_sha256(manager: SecurityManager, store: FakeStore) -> None:
-    await manager.create_user("Alice", PASSWORD)
-    expected_md5 = hashlib.md5(f"alice:{DIGEST_REALM}:{PASSWORD}".encode()).hexdigest()
-    expected_sha = hashlib.sha256(f"alice:{DIGEST_REALM}:{PASSWORD}".encode()).hexdigest()
-    assert manager.digest_secret("alice", "MD5") == expected_md5
-    assert manager.digest_secret("ALICE", "SHA-256") == expected_sha
-    assert store.users["alice"].digest_ha1 == {"MD5": expected_md5, "SHA-256": expected_sha}
+def ha1(algorithm: str, username: str, realm: str, password: str) -> str:
+    """H(username:realm:password), as a digest client computes it."""
+    return hashlib.new(algorithm, f"{username}:{realm}:{password}".encode()).hexdigest()
+
+
+async def test_the_digest_realm_is_made_once_per_installation_and_kept(store: FakeStore) -> None:
+    first = SecurityManager(store, hasher=fast_hasher())
+    await first.load()
+    realm = await first.digest_realm()
+    assert re.fullmatch(r"thinggate-[0-9a-f]{8}", realm), realm
+    assert store.hub_settings[DIGEST_REALM_SETTING] == realm
+    again = SecurityManager(store, hasher=fast_hasher())
+    await again.load()
+    assert await again.digest_realm() == realm  # kept, not made anew
+    elsewhere = SecurityManager(FakeStore(), hasher=fast_hasher())
+    assert await elsewhere.digest_realm() != realm  # another installation, another realm
+
+
+async def test_digest_secrets_are_kept_only_for_users_who_opt_in(manager: SecurityManager, store: FakeStore) -> None:
+    await manager.create_user("bob", PASSWORD)
+    assert manager.digest_secret("bob", "MD5") is None and not manager.digest_enabled("bob")
+    assert store.users["bob"].digest_ha1 == {}
+    await manager.create_user("Alice", PASSWORD, digest=True)
+    realm = await manager.digest_realm()
+    expected = {"MD5": ha1("md5", "alice", realm, PASSWORD), "SHA-256": ha1("sha256", "alice", realm, PASSWORD)}
+    assert manager.digest_secret("alice", "MD5") == expected["MD5"]
+    assert manager.digest_secret("ALICE", "SHA-256") == expected["SHA-256"]
+    assert store.users["alice"].digest_ha1 == expected
     assert manager.digest_secret("nobody", "MD5") is None
+    # a new password: new secrets for the user who opted in, still none for the other
     await manager.change_password("alice", "Changed999")
-    assert manager.digest_secret("alice", "MD5") == hashlib.md5(f"alice:{DIGEST_REALM}:Changed999".encode()).hexdigest()
+    assert manager.digest_secret("alice", "MD5") == ha1("md5", "alice", realm, "Changed999")
+    await manager.change_password("bob", "Changed999")
+    assert store.users["bob"].digest_ha1 == {}
 
 
-async def test_a_user_without_digest_secrets_gets_them_at_a_basic_login(store: FakeStore) -> None:
+async def test_enabling_digest_needs_the_password_and_disabling_drops_the_secrets(
+    manager: SecurityManager, store: FakeStore
+) -> None:
+    await manager.create_user("alice", PASSWORD)
+    with pytest.raises(UserFailure) as caught:
+        await manager.enable_digest("alice", "Wrong1234")
+    assert caught.value.error is UserError.BAD_PASSWORD
+    assert store.users["alice"].digest_ha1 == {}
+    await manager.enable_digest("ALICE", PASSWORD)
+    assert manager.digest_enabled("alice")
+    assert store.users["alice"].digest_ha1["SHA-256"] == ha1("sha256", "alice", await manager.digest_realm(), PASSWORD)
+    await manager.disable_digest("alice")
+    assert not manager.digest_enabled("alice") and store.users["alice"].digest_ha1 == {}
+    assert manager.digest_secret("alice", "MD5") is None
+    with pytest.raises(UserFailure) as caught:
+        await manager.enable_digest("nobody", PASSWORD)
+    assert caught.value.error is UserError.INVALID_USER_ID
+
+
+async def test_a_basic_login_makes_no_digest_secrets(store: FakeStore) -> None:
     manager = SecurityManager(store, hasher=fast_hasher())
     await manager.load()
     await manager.create_user("alice", PASSWORD)
-    store.users["alice"].digest_ha1 = {}  # as stored before digest secrets were kept
-    reloaded = SecurityManager(store, hasher=fast_hasher())
-    await reloaded.load()
-    assert reloaded.digest_secret("alice", "MD5") is None
-    assert await reloaded.verify_password("alice", PASSWORD) is not None
-    assert (
-        reloaded.digest_secret("alice", "MD5") == hashlib.md5(f"alice:{DIGEST_REALM}:{PASSWORD}".encode()).hexdigest()
-    )
-    assert store.users["alice"].digest_ha1["SHA-256"]
+    assert await manager.verify_password("alice", PASSWORD) is not None
+    assert manager.digest_secret("alice", "MD5") is None
+    assert store.users["alice"].digest_ha1 == {}
+
+
+async def test_digest_enabled_by_the_command_line_is_seen_by_the_hub_after_the_reread(store: FakeStore) -> None:
+    hub_side = SecurityManager(store, hasher=fast_hasher())
+    await hub_side.load()
+    await hub_side.create_user("alice", PASSWORD)
+    command_line = SecurityManager(store, hasher=fast_hasher())
+    await command_line.load()
+    await command_line.enable_digest("alice", PASSWORD)
+    hub_side._store_read_at -= STORE_REREAD_SECONDS + 1  # as if the last read was a while ago
+    await hub_side.refresh()
+    assert hub_side.digest_secret("alice", "MD5") == ha1("md5", "alice", await hub_side.digest_realm(), PASSWORD)
 
 
 async def test_a_user_removed_through_the_store_stops_verifying_after_the_reread(store: FakeStore) -> None:

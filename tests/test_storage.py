@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import signal
+import stat
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -16,7 +18,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import Connection, insert, text
 
 from thinggate.core.store import (
     DomainRecord,
@@ -27,8 +29,9 @@ from thinggate.core.store import (
     TokenRecord,
     UserRecord,
 )
-from thinggate.storage import SqlStore, StoreClosedError, database_url, open_store
+from thinggate.storage import SqlStore, StoreClosedError, alembic_config, database_url, open_store, sql, tables
 from thinggate.storage.memory import MemoryStore
+from thinggate.storage.sql import make_engine
 from thinggate.storage.tables import metadata
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -483,7 +486,7 @@ async def test_migrations_are_idempotent_and_match_the_tables(database: str, tmp
                 lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), metadata)
             )
         await opened.close()
-        assert revision == ["0003"]  # the newest migration: users.digest_ha1
+        assert revision == ["0004"]  # the newest migration: secrets at rest
         assert differences == []
 
 
@@ -526,6 +529,76 @@ async def test_a_closed_store_refuses_work(database: str, tmp_path: Path) -> Non
         await opened.save_thing(thing())
 
 
+def _upgrade_to(connection: Connection, revision: str) -> None:
+    from alembic import command
+
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+OLD_HA1 = {"MD5": "5d41402abc4b2a76b9719d911017c592", "SHA-256": "2cf24dba5fb0a30e26e83b2ac5b9e29e" * 2}
+CLEAR_KEY = "Zq3vK8pLm2Xr7Tn4Wb6Yc9Hd1Jf5Gs0A"
+
+
+@sql_backends()
+async def test_the_secrets_migration_drops_old_digest_secrets_and_hashes_a_clear_key(
+    database: str, tmp_path: Path
+) -> None:
+    # A database as the previous version (revision 0003) left it: a user with digest secrets of
+    # the old shared realm, the integration key in clear.
+    engine = make_engine(database_url(database, tmp_path))
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade_to, "0003")
+            await connection.execute(insert(tables.users), sql.user_to_row(user("alice", digest_ha1=OLD_HA1)))
+            clear = sql.encode_json({"enabled": True, "key": CLEAR_KEY})
+            await connection.execute(insert(tables.hub_settings), {"key": "thinknx.integration_key", "value": clear})
+    finally:
+        await engine.dispose()
+    opened = await open_store(database, tmp_path)
+    try:
+        [alice] = await opened.load_users()
+        assert alice.digest_ha1 == {}
+        assert alice == user("alice", digest_ha1={}, allowed_thing_ids=alice.allowed_thing_ids)  # the rest kept
+        stored_key = (await opened.load_hub_settings())["thinknx.integration_key"]
+        assert stored_key == {"enabled": True, "key_sha256": hashlib.sha256(CLEAR_KEY.encode()).hexdigest()}
+    finally:
+        await opened.close()
+    if database.startswith("sqlite"):
+        # Nor do they linger in the file's free space (secure_delete).
+        files = [tmp_path / "thinggate.db", tmp_path / "thinggate.db-wal"]
+        raw = b"".join(path.read_bytes() for path in files if path.exists())
+        assert CLEAR_KEY.encode() not in raw
+        assert not any(secret.encode() in raw for secret in OLD_HA1.values())
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+async def test_a_sqlite_file_and_its_companions_are_owner_only(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    elsewhere.chmod(0o755)
+    database = elsewhere / "hub.db"
+    database.touch()
+    database.chmod(0o644)  # as an older version made it
+    opened = await open_store(f"sqlite:///{database}", tmp_path)
+    try:
+        await opened.save_domain(DomainRecord("root", None))
+        companions = [database.with_name("hub.db-wal"), database.with_name("hub.db-shm")]
+        assert all(path.exists() for path in companions)
+        assert [_mode(path) for path in (database, *companions)] == [0o600] * 3
+    finally:
+        await opened.close()
+    assert _mode(elsewhere) == 0o755  # a directory named in the URL may be anyone's: left as it is
+    fresh = tmp_path / "new" / "dir"
+    opened = await open_store(f"sqlite:///{fresh / 'hub.db'}", tmp_path)
+    await opened.close()
+    assert (_mode(fresh), _mode(fresh / "hub.db")) == (0o700, 0o600)  # one it makes is owner-only
+
+
 async def test_default_database_is_a_file_in_the_data_directory(tmp_path: Path) -> None:
     data_dir = tmp_path / "not" / "there" / "yet"
     opened = await open_store(None, data_dir)
@@ -543,6 +616,7 @@ async def test_sqlite_is_in_wal_mode_with_full_sync(sqlite_url: str, tmp_path: P
             assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
             assert (await connection.execute(text("PRAGMA synchronous"))).scalar() == 2  # FULL
             assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+            assert (await connection.execute(text("PRAGMA secure_delete"))).scalar() == 2  # FAST
     finally:
         await opened.close()
 

@@ -10,6 +10,7 @@ Basic; `auth=basic` / `auth=digest` narrow them); wrong ones -> 403 "authenticat
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 from collections.abc import Generator
 from pathlib import Path
@@ -25,10 +26,10 @@ from tests.thinknx_tools import (
     ADMIN,
     AUTH_FAILED,
     DEVICE_NOT_FOUND,
+    OLD_REALM,
     PARAMS_ERRORS,
     PASSWORD,
     RATE_LIMITED,
-    REALM,
     TENANT,
     VIEWER,
     ThinknxRig,
@@ -42,9 +43,10 @@ from tests.thinknx_tools import (
 )
 from thinggate.api.thinknx.guids import guid_of
 from thinggate.api.thinknx.key import REREAD_SECONDS, KeyState, save_key
+from thinggate.api.thinknx.key import SETTING as KEY_SETTING
 from thinggate.config import ThinknxConfig
 from thinggate.core import events as ev
-from thinggate.core.security import Scope
+from thinggate.core.security import DIGEST_REALM_SETTING, Scope
 
 AUTH_REQUIRED = {"error": "authentication required"}
 KEY = "Zq3vK8pLm2Xr7Tn4Wb6Yc9Hd1Jf5Gs0A"
@@ -110,10 +112,10 @@ async def test_missing_credentials_are_a_401_with_digest_sha256_digest_md5_and_b
         sha, md5 = challenge_params(values[0]), challenge_params(values[1])
         assert sha["algorithm"] == "SHA-256" and md5["algorithm"] == "MD5"
         for params in (sha, md5):
-            assert params["realm"] == REALM and params["qop"] == "auth"
+            assert params["realm"] == rig.digest.realm and params["qop"] == "auth"
             assert params["nonce"] and params["opaque"]
             assert "stale" not in params
-        assert values[2] == f'Basic realm="{REALM}", charset="UTF-8"'
+        assert values[2] == f'Basic realm="{rig.digest.realm}", charset="UTF-8"'
         # a new challenge has a new nonce
         again = challenge_params(challenges(await rig.get(status_target(rig), auth=None))[0])
         assert again["nonce"] != sha["nonce"]
@@ -123,7 +125,7 @@ async def test_auth_basic_and_auth_digest_narrow_the_challenges(tmp_path: Path) 
     async with thinknx_rig(tmp_path) as rig:
         response = await rig.get(status_target(rig, extra="&auth=basic"), auth=None)
         assert_answer(response, 401, AUTH_REQUIRED)
-        assert challenges(response) == [f'Basic realm="{REALM}", charset="UTF-8"']
+        assert challenges(response) == [f'Basic realm="{rig.digest.realm}", charset="UTF-8"']
         response = await rig.get(status_target(rig, extra="&auth=digest"), auth=None)
         assert_answer(response, 401, AUTH_REQUIRED)
         values = challenges(response)
@@ -138,7 +140,7 @@ async def test_auth_basic_and_auth_digest_narrow_the_challenges(tmp_path: Path) 
         header = digest_authorization(challenge=challenge, method="GET", uri=target)
         response = await rig.get(target, auth=None, headers={"Authorization": header})
         assert response.status_code == 401
-        assert challenges(response) == [f'Basic realm="{REALM}", charset="UTF-8"']
+        assert challenges(response) == [f'Basic realm="{rig.digest.realm}", charset="UTF-8"']
 
 
 async def test_an_unknown_auth_scheme_is_a_params_error(tmp_path: Path) -> None:
@@ -241,7 +243,7 @@ PERCENT_PASSWORD = "Pw%41&x+y z!"  # '%41' is three characters here, not an enco
 
 async def test_a_password_with_percent_ampersand_plus_and_space_over_basic_digest_and_form(tmp_path: Path) -> None:
     async with thinknx_rig(tmp_path) as rig:
-        await rig.security.create_user(PERCENT_USER, PERCENT_PASSWORD, scopes=Scope.ADMIN)
+        await rig.security.create_user(PERCENT_USER, PERCENT_PASSWORD, scopes=Scope.ADMIN, digest=True)
         target = "/api/V1/system/serverStatus"
         assert (await rig.get(target, auth=(PERCENT_USER, PERCENT_PASSWORD))).status_code == 200
         assert (await rig.get(target, auth=httpx.DigestAuth(PERCENT_USER, PERCENT_PASSWORD))).status_code == 200
@@ -485,11 +487,72 @@ async def test_digest_for_a_user_homed_in_a_sub_domain(tmp_path: Path) -> None:
         assert_answer(await rig.get(status_target(rig), auth=auth), 404, DEVICE_NOT_FOUND)
 
 
+def ha1(algorithm: str, username: str, realm: str, password: str) -> str:
+    """H(username:realm:password): what a digest secret is (and what a copy of the database held)."""
+    return hashlib.new(algorithm, f"{username}:{realm}:{password}".encode()).hexdigest()
+
+
+async def test_the_digest_realm_is_the_installations_own(tmp_path: Path) -> None:
+    async with thinknx_rig(tmp_path) as rig:
+        realm = rig.digest.realm
+        assert re.fullmatch(r"thinggate-[0-9a-f]{8}", realm), realm
+        assert (await rig.store.load_hub_settings())[DIGEST_REALM_SETTING] == realm
+        response = await rig.get(status_target(rig, extra="&auth=digest"), auth=None)
+        assert {challenge_params(value)["realm"] for value in challenges(response)} == {realm}
+
+
+@pytest.mark.parametrize("algorithm", ["SHA-256", "MD5"])
+async def test_a_digest_secret_made_for_the_old_shared_realm_logs_in_nowhere(tmp_path: Path, algorithm: str) -> None:
+    """Until now every hub used the realm "thinggate": a secret read from one hub's database was
+    good on every hub where that user had that password. Now it is good on no hub."""
+    name = {"SHA-256": "sha256", "MD5": "md5"}[algorithm]
+    async with thinknx_rig(tmp_path) as rig:
+        target = status_target(rig, extra="&auth=digest")
+        old = ha1(name, ADMIN, OLD_REALM, PASSWORD)
+        for count, claimed_realm in enumerate((OLD_REALM, rig.digest.realm), start=1):
+            challenge = await fresh_challenge(rig, target, algorithm)
+            header = digest_authorization(
+                challenge=challenge,
+                method="GET",
+                uri=target,
+                algorithm=algorithm,
+                realm=claimed_realm,
+                ha1=old,
+                nc=count,
+            )
+            response = await rig.get(target, auth=None, headers={"Authorization": header})
+            assert_answer(response, 403, AUTH_FAILED)
+        # the same hand-made request with this hub's secret is served (the refusals above were the realm's)
+        challenge = await fresh_challenge(rig, target, algorithm)
+        current = ha1(name, ADMIN, rig.digest.realm, PASSWORD)
+        header = digest_authorization(challenge=challenge, method="GET", uri=target, algorithm=algorithm, ha1=current)
+        assert_answer(await rig.get(target, auth=None, headers={"Authorization": header}), 200, status_body(rig))
+
+
+async def test_a_user_who_did_not_opt_in_gets_no_digest_login_as_an_unknown_user_gets_none(tmp_path: Path) -> None:
+    async with thinknx_rig(tmp_path) as rig:
+        await rig.security.create_user("plain", PASSWORD, scopes=Scope.ADMIN)  # without digest=True
+        target = status_target(rig, extra="&auth=digest")
+        assert_answer(await rig.get(status_target(rig), auth=("plain", PASSWORD)), 200, status_body(rig))
+        assert rig.security.digest_secret("plain", "MD5") is None  # the basic login made none
+        unknown = await rig.get(target, auth=httpx.DigestAuth("nobody", PASSWORD))
+        refused = await rig.get(target, auth=httpx.DigestAuth("plain", PASSWORD))
+        assert_answer(unknown, 403, AUTH_FAILED)
+        assert_answer(refused, 403, AUTH_FAILED)
+        assert refused.headers.get("WWW-Authenticate") == unknown.headers.get("WWW-Authenticate")
+        rig.limiter.forget("127.0.0.1")  # keep the address from locking out here
+        # opted in (as `thinggate user digest plain --enable` does): digest works; opted out again: refused
+        await rig.security.enable_digest("plain", PASSWORD)
+        assert_answer(await rig.get(target, auth=httpx.DigestAuth("plain", PASSWORD)), 200, status_body(rig))
+        await rig.security.disable_digest("plain")
+        assert_answer(await rig.get(target, auth=httpx.DigestAuth("plain", PASSWORD)), 403, AUTH_FAILED)
+
+
 # -- the cloud form: /<KEY>/api/V1/... ----------------------------------------------------------------
 
 
 async def test_the_cloud_form_with_the_enabled_key_needs_no_other_credentials(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path, key=KeyState(enabled=True, key=KEY)) as rig:
+    async with thinknx_rig(tmp_path, key=KeyState.of(KEY, enabled=True)) as rig:
         lamp = rig.thing("Reading lamp")
         assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 200, status_body(rig))
         response = await rig.get(f"/{KEY}/api/v1/power?guid={guid_of(lamp.id)}&cmd=1&fb", auth=None)
@@ -506,7 +569,7 @@ async def test_the_cloud_form_with_the_enabled_key_needs_no_other_credentials(tm
 
 
 async def test_a_disabled_key_is_refused(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path, key=KeyState(enabled=False, key=KEY)) as rig:
+    async with thinknx_rig(tmp_path, key=KeyState.of(KEY, enabled=False)) as rig:
         assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 403, AUTH_FAILED)
         # basic credentials do not open the cloud form either
         assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=(ADMIN, PASSWORD)), 403, AUTH_FAILED)
@@ -520,17 +583,26 @@ async def test_no_key_made_yet_is_refused(tmp_path: Path) -> None:
 async def test_a_key_enabled_while_running_is_accepted_after_the_reread(tmp_path: Path) -> None:
     async with thinknx_rig(tmp_path) as rig:
         assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 403, AUTH_FAILED)
-        await save_key(rig.store, KeyState(enabled=True, key=KEY))
+        await save_key(rig.store, KeyState.of(KEY, enabled=True))
         await asyncio.sleep(REREAD_SECONDS + 0.2)
         assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 200, status_body(rig))
 
 
 async def test_a_key_disabled_while_running_is_refused_after_the_reread(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path, key=KeyState(enabled=True, key=KEY)) as rig:
+    async with thinknx_rig(tmp_path, key=KeyState.of(KEY, enabled=True)) as rig:
         assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 200, status_body(rig))
-        await save_key(rig.store, KeyState(enabled=False, key=KEY))
+        await save_key(rig.store, KeyState.of(KEY, enabled=False))
         await asyncio.sleep(REREAD_SECONDS + 0.2)
         assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 403, AUTH_FAILED)
+
+
+async def test_a_key_an_older_version_stored_in_clear_is_hashed_at_load_and_keeps_working(tmp_path: Path) -> None:
+    async with thinknx_rig(tmp_path) as rig:
+        await rig.store.save_hub_setting(KEY_SETTING, {"enabled": True, "key": KEY})  # as stored before
+        await rig.key.load()
+        stored = (await rig.store.load_hub_settings())[KEY_SETTING]
+        assert stored == {"enabled": True, "key_sha256": hashlib.sha256(KEY.encode()).hexdigest()}
+        assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 200, status_body(rig))
 
 
 # -- failed logins and the rate limit -------------------------------------------------------------------
@@ -595,7 +667,7 @@ async def test_the_rate_limit_per_address_is_429_with_retry_after(tmp_path: Path
 
 
 async def test_the_cloud_form_is_limited_per_key(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path, rate_limit="3/minute", key=KeyState(enabled=True, key=KEY)) as rig:
+    async with thinknx_rig(tmp_path, rate_limit="3/minute", key=KeyState.of(KEY, enabled=True)) as rig:
         first = rig.new_client(local_address="127.0.0.2")
         second = rig.new_client(local_address="127.0.0.3")
         statuses = [

@@ -8,9 +8,10 @@ import pytest
 
 from thinggate.api.thinknx import digest
 from thinggate.api.thinknx.digest import DigestAuthority
-from thinggate.core.security import DIGEST_REALM, digest_ha1
+from thinggate.core.security import digest_ha1
 
-SECRETS = digest_ha1("alice", "Secret123")
+REALM = "thinggate-0123abcd"
+SECRETS = digest_ha1("alice", REALM, "Secret123")
 
 
 def header(nonce: str, nc: int, uri: str = "/api/V1/powerstatus?guid=x") -> str:
@@ -20,13 +21,15 @@ def header(nonce: str, nc: int, uri: str = "/api/V1/powerstatus?guid=x") -> str:
     ha2 = h(f"GET:{uri}")
     response = h(f"{SECRETS['SHA-256']}:{nonce}:{nc:08x}:c:auth:{ha2}")
     return (
-        f'username="alice", realm="{DIGEST_REALM}", nonce="{nonce}", uri="{uri}", algorithm=SHA-256, '
+        f'username="alice", realm="{REALM}", nonce="{nonce}", uri="{uri}", algorithm=SHA-256, '
         f'response="{response}", qop=auth, nc={nc:08x}, cnonce="c"'
     )
 
 
 def authority(clock: list[float]) -> DigestAuthority:
-    return DigestAuthority(secret_of=lambda user, algorithm: SECRETS.get(algorithm), clock=lambda: clock[0])
+    return DigestAuthority(
+        secret_of=lambda user, algorithm: SECRETS.get(algorithm), realm=REALM, clock=lambda: clock[0]
+    )
 
 
 def check(authority: DigestAuthority, value: str) -> digest.DigestOutcome:

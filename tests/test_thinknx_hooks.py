@@ -90,7 +90,7 @@ async def hook_rig(tmp_path: Path, *, allow_loopback: bool) -> AsyncIterator[Set
     await security.create_user(
         "tenant", PASSWORD, scopes=Scope.CONFIGURE_THINGS | Scope.ACCESS_ALL_THINGS, home_domain="upstairs"
     )
-    await save_key(store, KeyState(enabled=True, key=KEY))
+    await save_key(store, KeyState.of(KEY, enabled=True))
     key = IntegrationKey(store)
     await key.load()
     receiver = Receiver()
@@ -118,7 +118,7 @@ async def hook_rig(tmp_path: Path, *, allow_loopback: bool) -> AsyncIterator[Set
             security=security,
             key=key,
             limiter=LoginLimiter(),
-            digest=DigestAuthority(secret_of=security.digest_secret),
+            digest=DigestAuthority(secret_of=security.digest_secret, realm=await security.digest_realm()),
         )
         server = ThinknxServer(door, authenticator, host="127.0.0.1", port=0)
         await server.start()
@@ -289,7 +289,7 @@ async def test_the_hooks_of_the_integration_key_end_with_that_key(setup: Setup) 
     await asyncio.wait_for(setup.receiver.arrived.wait(), 5)
     assert len(setup.receiver.bodies) == 1
     new_key = "N3wK3yN3wK3yN3wK3yN3wK3yN3wK3yN3"
-    for state, cmd in ((KeyState(enabled=False, key=KEY), "0"), (KeyState(enabled=True, key=new_key), "1")):
+    for state, cmd in ((KeyState.of(KEY, enabled=False), "0"), (KeyState.of(new_key, enabled=True), "1")):
         await save_key(setup.store, state)  # as `thinggate thinknx key --disable` / `--regenerate` do
         await setup.key.load()
         changes = setup.receiver.attempts

@@ -76,7 +76,7 @@ async def knx_door(server: KnxdServer) -> AsyncIterator[Door]:
         security=security,
         key=IntegrationKey(store),
         limiter=LoginLimiter(),
-        digest=DigestAuthority(secret_of=security.digest_secret),
+        digest=DigestAuthority(secret_of=security.digest_secret, realm=await security.digest_realm()),
     )
     http = ThinknxServer(door, authenticator, host="127.0.0.1", port=0)
     await http.start()

@@ -2,7 +2,8 @@
 
 `thinknx_rig` builds the door the way `thinggate.server._start_thinknx` does (IntegrationKey,
 LoginLimiter, DigestAuthority, ThinknxDoor, ThinknxServer) over a SQLite store, a SecurityManager
-with cheap argon2 and three users:
+with cheap argon2 and three users, each opted in to HTTP digest (`create_user(..., digest=True)`,
+as `thinggate user add NAME --digest` does):
 - `owner` (Admin),
 - `viewer` (AccessAllThings only: may read, may not control),
 - `tenant` (ControlThings + AccessAllThings, homed in the sub-domain `upstairs`).
@@ -51,7 +52,8 @@ VIEWER = "viewer"
 TENANT = "tenant"
 PASSWORD = "OwnerPW1!"
 SUB_DOMAIN = "upstairs"
-REALM = "thinggate"
+OLD_REALM = "thinggate"
+"""The digest realm every hub shared before realms were made per installation."""
 TIME_SCALE = 50.0
 FEEDBACK_SECONDS = 1.0
 
@@ -285,10 +287,10 @@ async def thinknx_rig(
     security = SecurityManager(store, hasher=fast_hasher(), bus=bus)
     await security.load()
     await security.add_domain(SUB_DOMAIN)
-    await security.create_user(ADMIN, PASSWORD, scopes=Scope.ADMIN)
-    await security.create_user(VIEWER, PASSWORD, scopes=Scope.ACCESS_ALL_THINGS)
+    await security.create_user(ADMIN, PASSWORD, scopes=Scope.ADMIN, digest=True)
+    await security.create_user(VIEWER, PASSWORD, scopes=Scope.ACCESS_ALL_THINGS, digest=True)
     await security.create_user(
-        TENANT, PASSWORD, scopes=Scope.CONTROL_THINGS | Scope.ACCESS_ALL_THINGS, home_domain=SUB_DOMAIN
+        TENANT, PASSWORD, scopes=Scope.CONTROL_THINGS | Scope.ACCESS_ALL_THINGS, home_domain=SUB_DOMAIN, digest=True
     )
     if key is not None:
         await save_key(store, key)
@@ -306,7 +308,9 @@ async def thinknx_rig(
     integration_key = IntegrationKey(store)
     await integration_key.load()
     digest_options: dict[str, Any] = {"clock": digest_clock} if digest_clock is not None else {}
-    digest = DigestAuthority(secret_of=security.digest_secret, lifetime=nonce_seconds, **digest_options)
+    digest = DigestAuthority(
+        secret_of=security.digest_secret, realm=await security.digest_realm(), lifetime=nonce_seconds, **digest_options
+    )
     limiter = LoginLimiter(max_failures=max_failed_logins)
     authenticator = Authenticator(security=security, key=integration_key, limiter=limiter, digest=digest)
     holder: list[ThinknxServer] = []
@@ -471,10 +475,12 @@ def digest_authorization(
     cnonce: str | None = None,
     realm: str | None = None,
     signed_uri: str | None = None,
+    ha1: str | None = None,
 ) -> str:
     """An `Authorization: Digest ...` value (RFC 7616, qop=auth), computed from scratch.
 
-    `uri` is what the header claims, `signed_uri` what the response hashes (default: the same).
+    `uri` is what the header claims, `signed_uri` what the response hashes (default: the same);
+    `ha1` signs with a given H(username:realm:password) instead of one made from `password`.
     """
     hash_function = _HASH[algorithm]
 
@@ -485,7 +491,7 @@ def digest_authorization(
     nonce = challenge["nonce"]
     cnonce = cnonce or secrets.token_hex(8)
     nc_text = f"{nc:08x}"
-    ha1 = h(f"{username}:{realm}:{password}")
+    ha1 = ha1 if ha1 is not None else h(f"{username}:{realm}:{password}")
     ha2 = h(f"{method}:{signed_uri if signed_uri is not None else uri}")
     response = h(f"{ha1}:{nonce}:{nc_text}:{cnonce}:auth:{ha2}")
     parts = [

@@ -18,6 +18,7 @@ from thinggate.core.errors import UserFailure
 from thinggate.core.hub import Hub
 from thinggate.core.model import Thing
 from thinggate.core.security import SecurityManager, scopes_to_names
+from thinggate.files import private_dir
 from thinggate.integrations.virtual import VirtualIntegration
 from thinggate.storage import open_store
 
@@ -86,7 +87,7 @@ def serve(
 
 
 async def _with_security(config: Config, work: Any) -> Any:
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(config.data_dir)
     store = await open_store(config.database, config.data_dir)
     try:
         security = SecurityManager(store)
@@ -110,6 +111,7 @@ def user_add(
     password: Annotated[str | None, typer.Option(help="the password (asked for when left out)")] = None,
     email: str = "",
     display_name: str = "",
+    digest: Annotated[bool, typer.Option("--digest", help="allow HTTP digest logins (Thinknx door)")] = False,
     config_path: ConfigOption = None,
     data_dir: DataDirOption = None,
     database: DatabaseOption = None,
@@ -119,7 +121,7 @@ def user_add(
     secret = password if password is not None else getpass.getpass(f"Password for {username}: ")
 
     async def work(security: SecurityManager) -> None:
-        await security.create_user(username, secret, email=email, display_name=display_name)
+        await security.create_user(username, secret, email=email, display_name=display_name, digest=digest)
 
     _security_call(config, work)
     console.print(f"user [bold]{username}[/bold] added")
@@ -180,6 +182,44 @@ def user_token(
     console.print(_security_call(config, work))
 
 
+@user_app.command("digest")
+def user_digest(
+    username: str,
+    enable: Annotated[bool, typer.Option("--enable", help="allow HTTP digest logins (needs the password)")] = False,
+    disable: Annotated[bool, typer.Option("--disable", help="refuse HTTP digest logins")] = False,
+    password: Annotated[str | None, typer.Option(help="the user's password (asked for when left out)")] = None,
+    config_path: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Allow or refuse a user's HTTP digest logins (Thinknx door); without options, say which.
+
+    Digest needs a secret made from the password that logs in as well as the password does, so
+    it is kept only for users who opt in.
+    """
+    if enable and disable:
+        errors.print("[red]--enable and --disable exclude each other[/red]")
+        raise typer.Exit(2)
+    config = _config(config_path, data_dir, database)
+    secret = None
+    if enable:
+        secret = password if password is not None else getpass.getpass(f"Password of {username}: ")
+
+    async def work(security: SecurityManager) -> tuple[bool, str]:
+        if secret is not None:
+            await security.enable_digest(username, secret)
+        elif disable:
+            await security.disable_digest(username)
+        enabled = security.digest_enabled(username)
+        return enabled, await security.digest_realm() if enabled else ""
+
+    enabled, realm = _security_call(config, work)
+    if enabled:
+        console.print(f"digest logins of [bold]{username}[/bold]: allowed (realm {realm})")
+    else:
+        console.print(f"digest logins of [bold]{username}[/bold]: refused")
+
+
 @app.command()
 def pushbutton(config_path: ConfigOption = None, data_dir: DataDirOption = None) -> None:
     """Press the hub's push button: the client waiting in JSONRPC.RequestPushButtonAuth gets a token."""
@@ -203,7 +243,7 @@ def things(config_path: ConfigOption = None, data_dir: DataDirOption = None, dat
     config = _config(config_path, data_dir, database)
 
     async def read() -> Table:
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(config.data_dir)
         store = await open_store(config.database, config.data_dir)
         try:
             records = await store.load_things()
@@ -241,7 +281,7 @@ def _catalogue(store: Any) -> Hub:
 
 async def _stored_things(config: Config) -> list[Thing]:
     """The stored things with their classes (params and states left out), for listings."""
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(config.data_dir)
     store = await open_store(config.database, config.data_dir)
     try:
         records = await store.load_things()
@@ -276,7 +316,11 @@ def thinknx_key(
     data_dir: DataDirOption = None,
     database: DatabaseOption = None,
 ) -> None:
-    """Show, enable, disable or regenerate the Integration Kit key of the cloud form (/<KEY>/api/V1/...)."""
+    """Enable, disable or regenerate the Integration Kit key of the cloud form (/<KEY>/api/V1/...).
+
+    The key is stored hashed: it is printed once, when it is made or regenerated. Without
+    options: whether a key is set and enabled.
+    """
     from thinggate.api.thinknx.key import KeyState, load_key, new_key, save_key
 
     if enable and disable:
@@ -284,27 +328,32 @@ def thinknx_key(
         raise typer.Exit(2)
     config = _config(config_path, data_dir, database)
 
-    async def work() -> KeyState:
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+    async def work() -> tuple[KeyState, str | None]:
+        private_dir(config.data_dir)
         store = await open_store(config.database, config.data_dir)
         try:
             state = await load_key(store)
-            changed = state
-            if regenerate or (enable and not state.key):
-                changed = KeyState(enabled=state.enabled or enable, key=new_key())
+            changed, made = state, None
+            if regenerate or (enable and not state.is_set):
+                made = new_key()
+                changed = KeyState.of(made, enabled=state.enabled or enable)
             if enable or disable:
-                changed = KeyState(enabled=enable, key=changed.key)
+                changed = KeyState(enabled=enable, key_hash=changed.key_hash)
             if changed != state:
                 await save_key(store, changed)
-            return changed
+            return changed, made
         finally:
             await store.close()
 
-    state = _run(work())
-    if not state.key:
+    state, made = _run(work())
+    status = "enabled" if state.enabled else "disabled"
+    if made is not None:
+        console.print(f"{made}  ({status})")
+        console.print("the key is stored hashed: this is the only time it is shown")
+    elif not state.is_set:
         console.print("no integration key yet: make one with [bold]thinggate thinknx key --enable[/bold]")
-        return
-    console.print(f"{state.key}  ({'enabled' if state.enabled else 'disabled'})")
+    else:
+        console.print(f"an integration key is set and {status} (--regenerate makes a new one and shows it)")
 
 
 @thinknx_app.command("tree")
@@ -363,7 +412,7 @@ def knx_import(
     console.print(table)
 
     async def work() -> tuple[int, int, list[tuple[str, str]]]:
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(config.data_dir)
         store = await open_store(config.database, config.data_dir)
         try:
             hub = _catalogue(store)  # not started: things are set up (checked) and stored, no bus traffic

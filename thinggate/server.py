@@ -32,6 +32,7 @@ from thinggate.core.hub import Hub
 from thinggate.core.modes import HouseModes
 from thinggate.core.security import LoginLimiter, SecurityManager
 from thinggate.core.store import Store
+from thinggate.files import narrow_if_present, private_dir, write_private
 from thinggate.integrations.virtual import VirtualIntegration
 from thinggate.storage import open_store
 
@@ -77,10 +78,12 @@ def server_uuid(data_dir: Path) -> uuid.UUID:
     """This hub's identity, made on first start and kept (clients pin certificates by it)."""
     path = data_dir / "server-uuid"
     try:
-        return uuid.UUID(path.read_text().strip())
+        value = uuid.UUID(path.read_text().strip())
+        narrow_if_present(path)  # made 0644 by an older version
+        return value
     except (FileNotFoundError, ValueError):
         value = uuid.uuid4()
-        path.write_text(f"{value}\n")
+        write_private(path, f"{value}\n".encode())
         return value
 
 
@@ -180,7 +183,11 @@ async def _start_thinknx(server: Server) -> None:
         security=server.security,
         key=key,
         limiter=LoginLimiter(max_failures=settings.max_failed_logins),
-        digest=DigestAuthority(secret_of=server.security.digest_secret, lifetime=settings.nonce_seconds),
+        digest=DigestAuthority(
+            secret_of=server.security.digest_secret,
+            realm=await server.security.digest_realm(),
+            lifetime=settings.nonce_seconds,
+        ),
         logins_waiting=config.limits.logins_waiting_per_address,
     )
     holder: list[ThinknxServer] = []
@@ -250,7 +257,7 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
         config.limits.check()
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(config.data_dir)  # 0700, also one an older version made 0755 (with PostgreSQL too)
     store = await open_store(config.database, config.data_dir)
     bus = EventBus()
     security = SecurityManager(store, bus=bus, password_checks=config.limits.password_checks)

@@ -9,6 +9,8 @@ import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
+from thinggate.files import narrow_if_present, private_dir, write_private
+
 _LOG = logging.getLogger(__name__)
 
 
@@ -24,10 +26,13 @@ def ensure_self_signed(directory: Path, name: str, *, common_name: str) -> Certi
     """The certificate `<name>.crt`/`<name>.key` in `directory`, created (RSA 2048, 10 years) if missing.
 
     RSA rather than EC so that clients pinned to RSA key exchange suites (e.g. AES256-SHA256) connect.
+    The directory is 0700 and both files 0600, also those an older version made 0755 and 0644.
     """
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
     files = CertificateFiles(directory / f"{name}.crt", directory / f"{name}.key")
     if files.certificate.exists() and files.private_key.exists():
+        narrow_if_present(files.private_key)
+        narrow_if_present(files.certificate)
         return files
     # Loaded only to make a certificate (first start): it costs memory for the process's life.
     from cryptography import x509
@@ -63,10 +68,9 @@ def ensure_self_signed(directory: Path, name: str, *, common_name: str) -> Certi
     key_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    # The key is written owner-only before it holds anything.
-    files.private_key.touch(mode=0o600, exist_ok=True)
-    files.private_key.write_bytes(key_pem)
-    files.certificate.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    # Owner-only before they hold anything (the certificate too: every file in the data directory is).
+    write_private(files.private_key, key_pem)
+    write_private(files.certificate, certificate.public_bytes(serialization.Encoding.PEM))
     _LOG.info("made a self-signed certificate for %r in %s", common_name, files.certificate)
     return files
 

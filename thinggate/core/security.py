@@ -327,12 +327,13 @@ class TokenInfo:
 class _Account:
     info: UserInfo
     password_hash: str
-    # HTTP digest needs H(user:realm:password), which argon2 cannot give: kept per algorithm.
+    # HTTP digest needs H(user:realm:password), which argon2 cannot give: kept per algorithm,
+    # only for users who opted in (empty otherwise), since it logs in as well as the password.
     digest_ha1: dict[str, str] = field(default_factory=dict)
 
 
-DIGEST_REALM = "thinggate"
-"""The realm of HTTP digest authentication; the stored digest secrets are made for it."""
+DIGEST_REALM_SETTING = "security.digest_realm"
+"""The hub setting holding this installation's digest realm."""
 
 DIGEST_ALGORITHMS: Mapping[str, Callable[[bytes], Any]] = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
 """The RFC 7616 algorithms a digest secret is kept for."""
@@ -341,10 +342,19 @@ VERIFIED_CACHE_SECONDS = 300.0
 """How long a verified user name and password are remembered (HTTP basic sends them on every request)."""
 
 
-def digest_ha1(username: str, password: str) -> dict[str, str]:
+def digest_ha1(username: str, realm: str, password: str) -> dict[str, str]:
     """The digest secrets H(username:realm:password) of a user, per algorithm."""
-    material = f"{username}:{DIGEST_REALM}:{password}".encode()
+    material = f"{username}:{realm}:{password}".encode()
     return {name: algorithm(material).hexdigest() for name, algorithm in DIGEST_ALGORITHMS.items()}
+
+
+def new_digest_realm() -> str:
+    """A realm for a new installation: `thinggate-` and 8 random hex digits.
+
+    A digest secret is H(user:realm:password): with a realm of its own, one taken from this hub
+    logs in nowhere else, and tables computed for a realm shared by every hub do not apply.
+    """
+    return f"thinggate-{secrets.token_hex(4)}"
 
 
 def hash_token(token: str) -> str:
@@ -392,6 +402,7 @@ class SecurityManager:
         # Recently verified passwords, by keyed digest of name and password (never the password).
         self._verified: dict[bytes, tuple[float, str, UserInfo, Principal]] = {}
         self._verified_key = secrets.token_bytes(32)
+        self._digest_realm: str | None = None
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -485,8 +496,11 @@ class SecurityManager:
         home_domain: str = ROOT_DOMAIN,
         roles: Iterable[str] = (),
         privileges: Iterable[Privilege] = (),
+        digest: bool = False,
     ) -> UserInfo:
         """Create a user; scopes default to Admin (nymea), or to none when roles are given.
+
+        `digest` keeps HTTP digest secrets for the user (see `enable_digest`); off by default.
 
         Raises UserFailure (INVALID_USER_ID, DUPLICATE_USER_ID, BAD_PASSWORD, INCONSISTENT_SCOPES,
         BACKEND_ERROR) and ValueError for an unknown role, home domain or privilege domain.
@@ -518,13 +532,14 @@ class SecurityManager:
         )
         # Hash before taking the lock: it is the slow part, and logins should not wait for it.
         password_hash = await self._hash(password)
+        digest_secrets = digest_ha1(key, await self.digest_realm(), password) if digest else {}
         async with self._lock:
             if key in self._users:
                 raise UserFailure(UserError.DUPLICATE_USER_ID, f"a user named {username!r} already exists")
             # Domains are checked under the lock so that none can vanish before the user is saved.
             self._check_domain(home_domain, "home domain")
             self._check_privileges(privilege_tuple)
-            account = _Account(info, password_hash, digest_ha1(key, password))
+            account = _Account(info, password_hash, digest_secrets)
             await self._save_account(account)
         self.bus.publish(ev.UserAdded(info))
         return info
@@ -573,13 +588,18 @@ class SecurityManager:
         return await self._update_user(username, home_domain=home_domain)
 
     async def change_password(self, username: str, new_password: str) -> None:
-        """Set a new password (BAD_PASSWORD if it breaks the policy); tokens stay valid, as in nymea."""
+        """Set a new password (BAD_PASSWORD if it breaks the policy); tokens stay valid, as in nymea.
+
+        A user with digest secrets gets them for the new password; one without gets none.
+        """
         self._account(username)
         _check_password(new_password)
         password_hash = await self._hash(new_password)
         async with self._lock:
             account = self._account(username)
-            secrets_ = digest_ha1(account.info.username, new_password)
+            secrets_ = {}
+            if account.digest_ha1:
+                secrets_ = digest_ha1(account.info.username, await self.digest_realm(), new_password)
             await self._save_account(_Account(account.info, password_hash, secrets_))
 
     def principal_for_user(self, username: str) -> Principal:
@@ -620,9 +640,6 @@ class SecurityManager:
         current = self._users.get(name.lower())
         if current is None or current.password_hash != checked_hash:
             return None  # removed, or the password changed while argon2 was checking the old one
-        if not current.digest_ha1:
-            # Users made before digest secrets were kept get them at their first basic login.
-            await self._keep_digest_secrets(name, checked_hash, password)
         await self._rehash_if_needed(name, checked_hash, password)
         current = self._users.get(name.lower())
         if current is None:
@@ -667,20 +684,49 @@ class SecurityManager:
             self._store_read_at = time.monotonic()
             await self.load()
 
+    # -- HTTP digest ------------------------------------------------------------------------
+    #
+    # A digest secret H(user:realm:password) logs in as well as the password does, and is an
+    # unsalted fast hash of it: kept only for users who opted in, for this installation's realm.
+
+    async def digest_realm(self) -> str:
+        """This installation's digest realm (`thinggate-<8 hex>`), made once and kept in the hub settings."""
+        if self._digest_realm is None:
+            settings = await self._backend("load the hub settings", self._store.load_hub_settings())
+            realm = settings.get(DIGEST_REALM_SETTING)
+            if not isinstance(realm, str) or not realm:
+                realm = new_digest_realm()
+                await self._backend("save the digest realm", self._store.save_hub_setting(DIGEST_REALM_SETTING, realm))
+            self._digest_realm = realm
+        return self._digest_realm
+
+    def digest_enabled(self, username: str) -> bool:
+        """Whether a user has digest secrets (INVALID_USER_ID if there is no such user)."""
+        return bool(self._account(username).digest_ha1)
+
     def digest_secret(self, username: str, algorithm: str) -> str | None:
-        """H(username:realm:password) of a user for an algorithm, or None (unknown user or not kept)."""
+        """H(username:realm:password) of a user for an algorithm, or None (unknown user, or not opted in)."""
         account = self._users.get(username.lower())
         return account.digest_ha1.get(algorithm) if account is not None else None
 
-    async def _keep_digest_secrets(self, username: str, password_hash: str, password: str) -> None:
+    async def enable_digest(self, username: str, password: str) -> None:
+        """Keep digest secrets for a user, made from its password (BAD_PASSWORD if it is not the password)."""
+        account = self._account(username)
+        if not await self._verify(account.password_hash, password):
+            raise UserFailure(UserError.BAD_PASSWORD, f"that is not the password of {account.info.username!r}")
+        realm = await self.digest_realm()
         async with self._lock:
-            account = self._users.get(username.lower())
-            if account is None or account.password_hash != password_hash:
-                return
-            try:
-                await self._save_account(_Account(account.info, password_hash, digest_ha1(username, password)))
-            except UserFailure:
-                _LOG.warning("could not store the digest secrets of %r", username, exc_info=True)
+            current = self._account(username)
+            if current.password_hash != account.password_hash:
+                raise UserFailure(UserError.BAD_PASSWORD, "the password was changed meanwhile: try again")
+            name = current.info.username
+            await self._save_account(_Account(current.info, current.password_hash, digest_ha1(name, realm, password)))
+
+    async def disable_digest(self, username: str) -> None:
+        """Drop a user's digest secrets: digest logins refuse it as they refuse an unknown user."""
+        async with self._lock:
+            account = self._account(username)
+            await self._save_account(_Account(account.info, account.password_hash, {}))
 
     # -- tokens ----------------------------------------------------------------------------
 

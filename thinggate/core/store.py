@@ -59,7 +59,7 @@ class UserRecord:
     scopes: list[str] = field(default_factory=list)
     allowed_thing_ids: list[uuid.UUID] = field(default_factory=list)
     privileges: list[dict[str, Any]] = field(default_factory=list)
-    digest_ha1: dict[str, str] = field(default_factory=dict)  # HTTP digest secrets by algorithm
+    digest_ha1: dict[str, str] = field(default_factory=dict)  # HTTP digest secrets by algorithm, if opted in
 
 
 @dataclass(slots=True)
@@ -123,6 +123,12 @@ class SecurityStore(Protocol):
     async def delete_domain(self, name: str) -> None:
         """Delete a domain, durably."""
 
+    async def load_hub_settings(self) -> dict[str, Any]:
+        """Hub-wide settings (house mode, the digest realm, ...) by key."""
+
+    async def save_hub_setting(self, key: str, value: Any) -> None:
+        """Store one hub-wide setting (a JSON value), durably."""
+
 
 class Store(SecurityStore, Protocol):
     """Persistence the hub and the security layer are handed."""
@@ -159,12 +165,6 @@ class Store(SecurityStore, Protocol):
 
     async def delete_io_connection(self, io_connection_id: uuid.UUID) -> None:
         """Delete an IO connection, durably."""
-
-    async def load_hub_settings(self) -> dict[str, Any]:
-        """Hub-wide settings (house mode, ...) by key."""
-
-    async def save_hub_setting(self, key: str, value: Any) -> None:
-        """Store one hub-wide setting (a JSON value), durably."""
 
     async def append_history(self, entries: list[HistoryEntry]) -> None:
         """Append a batch of history entries."""

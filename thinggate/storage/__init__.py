@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import URL, make_url
 
+from thinggate.files import PRIVATE_DIRECTORY, narrow_if_present, private_dir, private_file
 from thinggate.storage.sql import SqlStore, StoreClosedError, make_engine
 
 if TYPE_CHECKING:
@@ -113,15 +114,35 @@ async def upgrade_schema(store: SqlStore) -> None:
         await connection.run_sync(_upgrade)
 
 
-def _make_parent_directory(database_file: str) -> None:
-    pathlib.Path(database_file).parent.mkdir(parents=True, exist_ok=True)
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+"""Files SQLite keeps beside a database file (it makes them with the database file's mode)."""
+
+
+def _prepare_database_file(database_file: str, in_data_dir: bool) -> None:
+    """Make the SQLite file owner-only before SQLite opens it, narrowing one an older version made 0644.
+
+    SQLite creates a new file 0644 (less the umask) and its -wal and -shm with the database
+    file's mode: made 0600 here first, all of them are. The data directory is made 0700; a
+    directory named in a database URL is made 0700 only if it is new (it may be anyone's).
+    """
+    path = pathlib.Path(database_file)
+    if in_data_dir:
+        private_dir(path.parent)
+    else:
+        path.parent.mkdir(mode=PRIVATE_DIRECTORY, parents=True, exist_ok=True)
+    private_file(path)
+    for suffix in SQLITE_COMPANIONS:
+        narrow_if_present(path.with_name(path.name + suffix))
 
 
 async def open_store(url: str | None, data_dir: pathlib.Path) -> SqlStore:
-    """Open the configured database (None: SQLite file data_dir/thinggate.db) with its schema up to date."""
+    """Open the configured database (None: SQLite file data_dir/thinggate.db) with its schema up to date.
+
+    A SQLite file and its companions are owner-only (0600), the data directory 0700.
+    """
     target = database_url(url, data_dir)
     if target.get_backend_name() == "sqlite" and target.database not in (None, "", ":memory:"):
-        await asyncio.to_thread(_make_parent_directory, target.database)
+        await asyncio.to_thread(_prepare_database_file, target.database, url is None)
     store = SqlStore(make_engine(target))
     try:
         await upgrade_schema(store)

@@ -159,7 +159,8 @@ users = Table(
     Column("scopes", Text, nullable=False),  # JSON array of strings
     Column("allowed_thing_ids", Text, nullable=False),  # JSON array of ids
     Column("privileges", Text, nullable=False),  # JSON array of objects
-    Column("digest_ha1", Text, nullable=False, server_default="{}"),  # JSON object: algorithm -> H(user:realm:pw)
+    # JSON object: algorithm -> H(user:realm:pw), for users who opted in to HTTP digest ({} otherwise)
+    Column("digest_ha1", Text, nullable=False, server_default="{}"),
 )
 
 tokens = Table(

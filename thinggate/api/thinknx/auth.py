@@ -4,6 +4,8 @@
 are offered. Missing credentials get 401 with the challenge (the seed's error list has no 401,
 but basic and digest clients only send credentials after one); wrong ones get 403. Failures
 count per peer address: past the limit the peer gets 429 with Retry-After until the lockout ends.
+Digest logins are for users who opted in (`thinggate user digest NAME --enable`); for any other
+user a digest response is refused as one for an unknown user is.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from thinggate.api.thinknx.digest import DigestAuthority
 from thinggate.api.thinknx.errors import ThinknxError, forbidden, params_errors
 from thinggate.api.thinknx.key import IntegrationKey
 from thinggate.core.errors import UserFailure
-from thinggate.core.security import DIGEST_REALM, LoginLimiter, LoginThrottled, Principal, Scope, SecurityManager
+from thinggate.core.security import LoginLimiter, LoginThrottled, Principal, Scope, SecurityManager
 
 KEY_PRINCIPAL = Principal(name="integration key", scopes=Scope.ADMIN)
 """Who a request with the enabled Integration Kit key is: the key "connects without additional authentication".
@@ -99,7 +101,7 @@ class Authenticator:
         if scheme in (None, "digest"):
             challenges.extend(self.digest.challenges(stale=stale))
         if scheme in (None, "basic"):
-            challenges.append(f'Basic realm="{DIGEST_REALM}", charset="UTF-8"')
+            challenges.append(f'Basic realm="{self.digest.realm}", charset="UTF-8"')
         return ThinknxError(401, "authentication required", reason, challenges=tuple(challenges))
 
     def _failed(self, credentials: Credentials, reason: str) -> ThinknxError:

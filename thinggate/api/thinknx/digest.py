@@ -3,7 +3,8 @@
 Nonces are `time.random.HMAC(secret, time.random)`: unique per challenge, checkable without
 state, expiring after `lifetime` seconds (answered with `stale=true` so clients retry at once).
 Per nonce the highest nonce count seen is kept; a count that does not grow is a replay.
-The `uri` a client signs must be the raw request target, query string included.
+The `uri` a client signs must be the raw request target, query string included. The realm is
+the installation's own (`SecurityManager.digest_realm`): the users' digest secrets are made for it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from thinggate.core.security import DIGEST_ALGORITHMS, DIGEST_REALM
+from thinggate.core.security import DIGEST_ALGORITHMS
 
 _NAME = re.compile(r"[A-Za-z0-9_*-]+")
 _SEPARATORS = re.compile(r"[\s,]*")
@@ -116,10 +117,12 @@ class DigestAuthority:
         self,
         *,
         secret_of: Callable[[str, str], str | None],
+        realm: str,
         lifetime: float = 300.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._secret_of = secret_of  # (username, algorithm) -> H(username:realm:password)
+        self.realm = realm
         self._key = secrets.token_bytes(32)
         self._opaque = secrets.token_hex(16)
         self.lifetime = lifetime
@@ -141,7 +144,7 @@ class DigestAuthority:
         nonce = self.new_nonce()
         extra = ", stale=true" if stale else ""
         return [
-            f'Digest realm="{DIGEST_REALM}", qop="auth", algorithm={algorithm}, nonce="{nonce}", '
+            f'Digest realm="{self.realm}", qop="auth", algorithm={algorithm}, nonce="{nonce}", '
             f'opaque="{self._opaque}", charset=UTF-8{extra}'
             for algorithm in ("SHA-256", "MD5")
         ]
@@ -158,8 +161,8 @@ class DigestAuthority:
             return DigestOutcome(reason="username, nonce and response are required")
         if hash_function is None:
             return DigestOutcome(reason=f"algorithm {algorithm!r} is not offered")
-        if params.get("realm") != DIGEST_REALM:
-            return DigestOutcome(reason=f"realm {params.get('realm')!r} is not {DIGEST_REALM!r}")
+        if params.get("realm") != self.realm:
+            return DigestOutcome(reason=f"realm {params.get('realm')!r} is not {self.realm!r}")
         if params.get("uri") != target:
             return DigestOutcome(reason=f"uri {params.get('uri')!r} is not the request target {target!r}")
         if "opaque" in params and params["opaque"] != self._opaque:
@@ -185,6 +188,7 @@ class DigestAuthority:
         cnonce = params.get("cnonce", "")
         ha1 = self._secret_of(username, base)
         if ha1 is None:
+            # Unknown, or without digest secrets (not opted in): refused alike.
             return DigestOutcome(reason=f"no digest secret for user {username!r}")
 
         def digest(text: str) -> str:

@@ -40,7 +40,7 @@ from thinggate.api.thinknx import errors
 from thinggate.api.thinknx.auth import KEY_PRINCIPAL
 from thinggate.api.thinknx.controllers import CONTROLLERS, Controller, Kind
 from thinggate.api.thinknx.guids import guid_of, thing_id_of
-from thinggate.api.thinknx.key import IntegrationKey, key_fingerprint
+from thinggate.api.thinknx.key import IntegrationKey
 from thinggate.core import events as ev
 from thinggate.core.errors import UserFailure
 from thinggate.core.events import HubEvent
@@ -307,7 +307,7 @@ class HookRegistry:
             controller = status.name
         fingerprint = ""
         if principal.name == KEY_PRINCIPAL.name and self.key is not None:
-            fingerprint = key_fingerprint(self.key.state.key)
+            fingerprint = self.key.state.fingerprint
         async with self._lock:
             if len(self.hooks) >= MAX_HOOKS:
                 raise errors.params_errors(f"at most {MAX_HOOKS} hooks")
@@ -389,7 +389,7 @@ class HookRegistry:
                 state is not None
                 and state.enabled
                 and bool(hook.key_fingerprint)
-                and key_fingerprint(state.key) == hook.key_fingerprint
+                and state.fingerprint == hook.key_fingerprint
             )
         try:
             return self.security.principal_for_user(hook.owner).may_see(thing)

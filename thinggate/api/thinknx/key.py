@@ -1,7 +1,9 @@
-"""The Integration Kit key of the cloud form (`/<KEY>/api/V1/...`): enabled, shown and regenerated.
+"""The Integration Kit key of the cloud form (`/<KEY>/api/V1/...`): enabled, made and regenerated.
 
 Kept in the hub settings so that `thinggate thinknx key` can change it while the hub runs; the
-running door reads it again when an unknown key arrives (at most every few seconds).
+running door reads it again every few seconds. Only its SHA-256 is stored: a key is 256 random
+bits, so a plain hash cannot be searched back to it, and a copy of the database does not open
+the door. The key itself is shown once, when it is made or regenerated.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 SETTING = "thinknx.integration_key"
-KEY_LENGTH = 32
+KEY_LENGTH = 43
+"""Characters of a new key: 43 of 62 letters and digits are 256 bits (keys of older versions had 32)."""
 REREAD_SECONDS = 2.0
 _ALPHABET = string.ascii_letters + string.digits  # "an alphanumerical code"
 
@@ -31,17 +34,44 @@ class SettingsStore(Protocol):
         """Write one hub setting."""
 
 
-@dataclass(frozen=True, slots=True)
-class KeyState:
-    """Whether the key is enabled, and the key."""
-
-    enabled: bool = False
-    key: str = ""
+def hash_key(key: str) -> str:
+    """The SHA-256 hex digest a key is stored as."""
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def key_fingerprint(key: str) -> str:
     """A short digest naming a key without keeping the key itself (with a hook, in a rate bucket)."""
-    return hashlib.sha256(key.encode()).hexdigest()[:16] if key else ""
+    return hash_key(key)[:16] if key else ""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyState:
+    """Whether the key is enabled, and its SHA-256 ("" when none was ever made)."""
+
+    enabled: bool = False
+    key_hash: str = ""
+
+    @classmethod
+    def of(cls, key: str, *, enabled: bool) -> KeyState:
+        """The state of a key given in clear (a new one, or one an older version stored)."""
+        return cls(enabled=enabled, key_hash=hash_key(key) if key else "")
+
+    @property
+    def is_set(self) -> bool:
+        """Whether a key was made."""
+        return bool(self.key_hash)
+
+    @property
+    def fingerprint(self) -> str:
+        """The key's fingerprint (as `key_fingerprint` of the key gives it)."""
+        return self.key_hash[:16]
+
+    def accepts(self, given: str) -> bool:
+        """Whether `given` is this key and the key is enabled (compared in constant time)."""
+        if not (self.enabled and self.key_hash):
+            return False
+        # Digests of equal length: neither the key's content nor its length leaks through timing.
+        return hmac.compare_digest(hash_key(given).encode(), self.key_hash.encode())
 
 
 def new_key() -> str:
@@ -50,20 +80,25 @@ def new_key() -> str:
 
 
 async def load_key(store: SettingsStore) -> KeyState:
-    """The stored key (disabled and empty when none was ever made)."""
+    """The stored key (disabled and unset when none was ever made); one stored in clear is hashed now."""
     raw = (await store.load_hub_settings()).get(SETTING)
     if not isinstance(raw, dict):
         return KeyState()
-    return KeyState(enabled=bool(raw.get("enabled")), key=str(raw.get("key") or ""))
+    if "key" in raw:
+        # Stored in clear by an older version: keep the same key, as its hash from now on.
+        state = KeyState.of(str(raw.get("key") or ""), enabled=bool(raw.get("enabled")))
+        await save_key(store, state)
+        return state
+    return KeyState(enabled=bool(raw.get("enabled")), key_hash=str(raw.get("key_sha256") or ""))
 
 
 async def save_key(store: SettingsStore, state: KeyState) -> None:
-    """Store the key (written before the command that changed it answers)."""
-    await store.save_hub_setting(SETTING, {"enabled": state.enabled, "key": state.key})
+    """Store the key's state (written before the command that changed it answers)."""
+    await store.save_hub_setting(SETTING, {"enabled": state.enabled, "key_sha256": state.key_hash})
 
 
 class IntegrationKey:
-    """The door's view of the key: constant-time checks, re-read when an unknown key arrives."""
+    """The door's view of the key: constant-time checks against the stored hash, read again every few seconds."""
 
     def __init__(self, store: SettingsStore, state: KeyState | None = None) -> None:
         self._store = store
@@ -76,12 +111,6 @@ class IntegrationKey:
         self.state = await load_key(self._store)
         self._read_at = time.monotonic()
 
-    def _matches(self, given: str) -> bool:
-        key = self.state.key
-        # compare_digest on equal-length inputs: neither content nor length leaks through timing.
-        padded = given.encode()[: len(key)].ljust(len(key), b"\0")
-        return self.state.enabled and bool(key) and hmac.compare_digest(padded, key.encode()) and len(given) == len(key)
-
     async def accepts(self, given: str) -> bool:
         """Whether `given` is the enabled key (as the store says it, at most a few seconds ago)."""
         # `thinggate thinknx key` changes the store while the hub runs: a key disabled or
@@ -91,4 +120,4 @@ class IntegrationKey:
             async with self._reading:  # one read for everyone asking at that moment
                 if time.monotonic() - self._read_at > REREAD_SECONDS:
                     await self.load()
-        return self._matches(given)
+        return self.state.accepts(given)
