@@ -655,10 +655,11 @@ async def test_removed_token_is_refused_in_hello_and_calls(tmp_path: Path) -> No
         await alive(admin)
 
 
-async def test_revoking_a_token_in_use_stops_notifications_and_drops_the_next_call(tmp_path: Path) -> None:
+async def test_revoking_a_token_in_use_closes_that_connection_at_once(tmp_path: Path) -> None:
     async with jsonrpc_rig(tmp_path) as rig:
         admin = await rig.admin()
         victim = await rig.admin("ws")
+        bystander = await rig.admin()  # the same user with another token keeps its connection
         await victim.notify("Integrations")
         thing_id = auto_thing(rig)
         control(rig).set_state(thing_id, "int", 11)
@@ -667,16 +668,23 @@ async def test_revoking_a_token_in_use_stops_notifications_and_drops_the_next_ca
         info = rig.security.token_info(victim.token)
         assert info is not None
         assert await admin.call("Users.RemoveToken", {"tokenId": str(info.id)}) == {"error": "UserErrorNoError"}
+        await victim.wait_closed()  # without a call of its own
 
         await admin.notify("Integrations")
         control(rig).set_state(thing_id, "int", 12)
         assert (await admin.notification("Integrations.StateChanged"))["value"] == 12
-        await victim.no_notification(0.3)
-
-        reply = await victim.request("Integrations.GetThings")
-        assert reply == {"id": reply["id"], "status": "unauthorized", "error": INVALID_TOKEN}
-        await victim.wait_closed()
+        await victim.no_notification(0.1)
         await alive(admin)
+        await alive(bystander)
+
+
+async def test_a_client_revoking_its_own_token_gets_the_reply_then_is_closed(tmp_path: Path) -> None:
+    async with jsonrpc_rig(tmp_path) as rig:
+        client = await rig.admin()
+        info = rig.security.token_info(client.token)
+        assert info is not None
+        assert await client.call("Users.RemoveToken", {"tokenId": str(info.id)}) == {"error": "UserErrorNoError"}
+        await client.wait_closed()
 
 
 # ---------------------------------------------------------------- §6.13-15: notifications

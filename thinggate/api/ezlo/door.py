@@ -80,6 +80,8 @@ class EzloSession:
     logged_in: bool = False
     sees_all: bool = False
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    shutdown: Callable[[str], None] | None = None
+    """Closes the connection, telling the client why (the transport's part)."""
 
     def set_principal(self, principal: Principal | None) -> None:
         """Act as `principal` from now on (None: not logged in)."""
@@ -154,9 +156,11 @@ class EzloDoor:
 
     # -- sessions ------------------------------------------------------------------------------
 
-    def open_session(self, *, peer: str, outbox: FrameOutbox) -> EzloSession:
-        """A new client."""
-        session = EzloSession(id=self._next_session_id, peer=peer, outbox=outbox)
+    def open_session(
+        self, *, peer: str, outbox: FrameOutbox, shutdown: Callable[[str], None] | None = None
+    ) -> EzloSession:
+        """A new client; `shutdown` closes its connection with a reason."""
+        session = EzloSession(id=self._next_session_id, peer=peer, outbox=outbox, shutdown=shutdown)
         self._next_session_id += 1
         if self.settings.anonymous_access:
             session.set_principal(ANONYMOUS)
@@ -445,12 +449,21 @@ class EzloDoor:
     def _token_removed(self, event: ev.TokenRemoved) -> None:
         for session in list(self.sessions.values()):
             if session.token_id == event.token_id:
-                self._log_out(session)
+                self._drop(session, "token revoked")
 
     def _user_removed(self, event: ev.UserRemoved) -> None:
         for session in list(self.sessions.values()):
             if session.logged_in and session.username.lower() == event.username.lower():
-                self._log_out(session)
+                self._drop(session, "user removed")
+
+    def _drop(self, session: EzloSession, reason: str) -> None:
+        """The connection's token or user is gone: it loses its rights now and is closed."""
+        self._log_out(session)
+        session.set_principal(None)  # nothing more reaches it, anonymous access or not
+        session.outbox.closed = True  # replies still being worked out are not sent either
+        _LOG.info("ezlo client %d (%s) dropped: %s", session.id, session.peer, reason)
+        if session.shutdown is not None:
+            session.shutdown(reason)
 
     def _user_changed(self, event: ev.UserChanged) -> None:
         for session in list(self.sessions.values()):

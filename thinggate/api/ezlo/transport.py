@@ -7,6 +7,7 @@ reconnects after 60 s without one); frames larger than the limit close the conne
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
 
@@ -48,6 +49,7 @@ class EzloServer:
         self.max_frame = max_frame
         self._runner: web.AppRunner | None = None
         self._listener: SniffingListener | None = None
+        self._closing: set[asyncio.Task[bool]] = set()  # connections the door is closing
 
     async def start(self) -> None:
         """Listen."""
@@ -86,7 +88,15 @@ class EzloServer:
         if transport is None:
             return socket_response
         outbox = FrameOutbox(transport, on_overflow=transport.abort)
-        session = self.door.open_session(peer=str(request.remote or ""), outbox=outbox)
+
+        def shutdown(reason: str) -> None:
+            # Closed in a task of its own: the door calls this from an event listener.
+            closing = socket_response.close(code=WSCloseCode.POLICY_VIOLATION, message=reason.encode()[:120])
+            task = asyncio.get_running_loop().create_task(closing)
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+        session = self.door.open_session(peer=str(request.remote or ""), outbox=outbox, shutdown=shutdown)
         try:
             async for frame in socket_response:
                 if frame.type is WSMsgType.TEXT:

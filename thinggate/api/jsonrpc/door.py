@@ -470,7 +470,7 @@ class JsonRpcDoor:
         if isinstance(event, ev.TokenRemoved):
             for session in list(self.sessions.values()):
                 if session.token_id == event.token_id:
-                    self._revoke(session)
+                    self._revoke(session, "its token was revoked")
             return
         username = event.username if isinstance(event, ev.UserRemoved) else event.user.username
 
@@ -481,7 +481,7 @@ class JsonRpcDoor:
         if isinstance(event, ev.UserRemoved):
             for session in list(self.sessions.values()):
                 if session.token_id is not None and session.principal and session.principal.name == username:
-                    self._revoke(session)
+                    self._revoke(session, "its user was removed")
             self._broadcast("Users", "UserRemoved", lambda: {"username": username}, concerns)
             return
         if isinstance(event, ev.UserChanged):
@@ -491,9 +491,14 @@ class JsonRpcDoor:
         name = "UserAdded" if isinstance(event, ev.UserAdded) else "UserChanged"
         self._broadcast("Users", name, lambda: {"userInfo": packing.user_info(event.user)}, concerns)
 
-    def _revoke(self, session: Session) -> None:
-        # The token is no longer valid: no more notifications, and the next call is refused.
+    def _revoke(self, session: Session, reason: str) -> None:
+        """The connection's token or user is gone: it loses its rights now and is closed."""
+        # Rights go at once: nothing more reaches it, whatever it sends until it is closed
+        # (on a transport without authentication it is anonymous, as everyone there is).
         session.set_principal(None if session.authentication_required else ANONYMOUS)
+        # Closed a loop turn later, so that a client revoking its own token or user
+        # (Users.RemoveToken, Users.RemoveUser) still gets the reply to that call first.
+        asyncio.get_running_loop().call_soon(session.close, reason)
 
     def _refresh(self, session: Session) -> None:
         before = {t.id for t in self.hub.things.values() if session.principal and session.principal.may_see(t)}
