@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from thinggate.config import Config, ConfigError, load_config
@@ -104,6 +105,29 @@ def _security_call(config: Config, work: Any) -> Any:
         raise typer.Exit(1) from None
 
 
+def _tell_running_hub(config: Config) -> None:
+    """After a change to the store: a hub serving this data directory reads it again at once.
+
+    With no hub running there is nobody to tell. A hub elsewhere sharing the database (PostgreSQL)
+    notices within seconds: it reads users and tokens again when it meets one it does not know,
+    and on every password check.
+    """
+    from thinggate.control import send_command, socket_path
+
+    path = socket_path(config.data_dir)
+    if not path.exists():
+        return
+    try:
+        answer = _run(send_command(path, "reload"))
+    except (ConnectionRefusedError, FileNotFoundError):
+        return  # the socket of a hub that died
+    except (OSError, TimeoutError) as exc:
+        errors.print(f"[yellow]could not tell the running hub ({escape(str(exc))}); restart it to be sure[/yellow]")
+        return
+    if answer.startswith("error"):
+        errors.print(f"[yellow]the running hub could not read the change: {answer}[/yellow]")
+
+
 @user_app.command("add")
 def user_add(
     username: str,
@@ -122,6 +146,7 @@ def user_add(
         await security.create_user(username, secret, email=email, display_name=display_name)
 
     _security_call(config, work)
+    _tell_running_hub(config)
     console.print(f"user [bold]{username}[/bold] added")
 
 
@@ -159,6 +184,7 @@ def user_remove(
         await security.remove_user(username)
 
     _security_call(config, work)
+    _tell_running_hub(config)  # its connections on every door are closed now
     console.print(f"user [bold]{username}[/bold] removed")
 
 
@@ -177,7 +203,9 @@ def user_token(
         token: str = await security.create_token(username, device_name)
         return token
 
-    console.print(_security_call(config, work))
+    token = _security_call(config, work)
+    _tell_running_hub(config)
+    console.print(token)
 
 
 @app.command()
@@ -284,7 +312,7 @@ def thinknx_key(
         raise typer.Exit(2)
     config = _config(config_path, data_dir, database)
 
-    async def work() -> KeyState:
+    async def work() -> tuple[KeyState, bool]:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         store = await open_store(config.database, config.data_dir)
         try:
@@ -296,11 +324,13 @@ def thinknx_key(
                 changed = KeyState(enabled=enable, key=changed.key)
             if changed != state:
                 await save_key(store, changed)
-            return changed
+            return changed, changed != state
         finally:
             await store.close()
 
-    state = _run(work())
+    state, changed = _run(work())
+    if changed:
+        _tell_running_hub(config)
     if not state.key:
         console.print("no integration key yet: make one with [bold]thinggate thinknx key --enable[/bold]")
         return

@@ -112,10 +112,13 @@ async def _start_jsonrpc(server: Server) -> None:
     server.jsonrpc = JsonRpcServer(door, host=config.bind, tcp=tcp, websocket=ws)
     await server.jsonrpc.start()
 
-    async def press() -> str:
+    async def reload(args: list[str]) -> str:
+        return await _reload(server)
+
+    async def press(args: list[str]) -> str:
         return "authenticated a waiting client" if await door.push_button.press() else "nobody is waiting"
 
-    server.control = ControlSocket(socket_path(config.data_dir), {"pushbutton": press})
+    server.control = ControlSocket(socket_path(config.data_dir), {"reload": reload, "pushbutton": press})
     await server.control.start()
     if settings.zeroconf:
         listeners = []
@@ -126,6 +129,19 @@ async def _start_jsonrpc(server: Server) -> None:
         server.announcement = await announce(
             name=settings.server_name, server_uuid=server.server_uuid, listeners=listeners
         )
+
+
+async def _reload(server: Server) -> str:
+    """Control command `reload`: read users, tokens, the Integration Kit key and the house mode again.
+
+    The command line sends it after changing them in the store; what changed is announced on
+    the bus as if a door had changed it, so every door acts on it at once.
+    """
+    await server.security.load()
+    await server.modes.reload()
+    if server.thinknx is not None:
+        await server.thinknx.authenticator.key.load()
+    return "reloaded"
 
 
 async def _start_ezlo(server: Server) -> None:
