@@ -52,10 +52,14 @@ class RpcClient:
         self.unmatched: list[dict[str, Any]] = []  # replies nobody waited for (e.g. to raw garbage)
 
     @classmethod
-    async def tcp(cls, port: int, *, tls: bool = False, host: str = "127.0.0.1") -> RpcClient:
-        """Connect over TCP (nymea:// or nymeas://)."""
+    async def tcp(
+        cls, port: int, *, tls: bool = False, host: str = "127.0.0.1", local_address: str | None = None
+    ) -> RpcClient:
+        """Connect over TCP (nymea:// or nymeas://), from another loopback address if given."""
         client = cls()
-        reader, client._writer = await asyncio.open_connection(host, port, ssl=_client_tls() if tls else None)
+        reader, client._writer = await asyncio.open_connection(
+            host, port, ssl=_client_tls() if tls else None, local_addr=(local_address, 0) if local_address else None
+        )
         client._reader_task = asyncio.create_task(client._read_tcp(reader))
         return client
 
@@ -248,10 +252,10 @@ class Rig:
         assert self.server.ws_port is not None
         return self.server.ws_port
 
-    async def connect(self, kind: str = "tcp") -> RpcClient:
-        """A connected client that has not said Hello."""
+    async def connect(self, kind: str = "tcp", *, local_address: str | None = None) -> RpcClient:
+        """A connected client that has not said Hello (over TCP from `local_address` if given)."""
         if kind == "tcp":
-            client = await RpcClient.tcp(self.tcp_port, tls=self.tls)
+            client = await RpcClient.tcp(self.tcp_port, tls=self.tls, local_address=local_address)
         else:
             client = await RpcClient.websocket(self.ws_port, tls=self.tls)
         self.clients.append(client)
@@ -281,6 +285,8 @@ async def jsonrpc_rig(
     auto_things: bool = True,
     timeouts: Timeouts | None = None,
     max_connections: int = 1000,
+    push_button_interval: float = 0.0,
+    push_button_max_waiting: int = 16,
 ) -> AsyncIterator[Rig]:
     """A hub (SQLite in `data_dir`), its users and the JSON-RPC door on free TCP and WS ports."""
     import uuid
@@ -303,6 +309,8 @@ async def jsonrpc_rig(
             hello_timeout=hello_timeout,
             max_connections=max_connections,
             check_replies=True,
+            push_button_interval=push_button_interval,
+            push_button_max_waiting=push_button_max_waiting,
         ),
     )
     context = server_context(ensure_self_signed(data_dir / "tls", "jsonrpc", common_name="thinggate")) if tls else None

@@ -769,7 +769,8 @@ async def test_push_button_auth_gives_the_requester_a_token(tmp_path: Path) -> N
         transaction_id = requested["transactionId"]
         assert isinstance(transaction_id, int) and not isinstance(transaction_id, bool)
 
-        assert await rig.door.push_button.press() is True
+        assert [r.transaction_id for r in rig.door.push_button.waiting()] == [transaction_id]
+        await rig.door.push_button.grant(transaction_id)
         # To the requester, although it never turned notifications on.
         finished = await client.notification("JSONRPC.PushButtonAuthFinished")
         assert finished["success"] is True
@@ -785,7 +786,7 @@ async def test_push_button_auth_gives_the_requester_a_token(tmp_path: Path) -> N
         assert (await fresh.hello())["authenticated"] is True
 
 
-async def test_second_push_button_request_cancels_the_first(tmp_path: Path) -> None:
+async def test_a_second_push_button_request_waits_beside_the_first(tmp_path: Path) -> None:
     async with jsonrpc_rig(tmp_path) as rig:
         await rig.ensure_admin()
         first = await rig.connect()
@@ -795,14 +796,36 @@ async def test_second_push_button_request_cancels_the_first(tmp_path: Path) -> N
         first_id = (await first.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "one"}))["transactionId"]
         second_id = (await second.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "two"}))["transactionId"]
         assert first_id != second_id
-        cancelled = await first.notification("JSONRPC.PushButtonAuthFinished")
-        assert cancelled == {"success": False, "transactionId": first_id}
+        # Unlike nymea, the second request does not cancel the first: the owner chooses.
+        assert [(r.transaction_id, r.device_name) for r in rig.door.push_button.waiting()] == [
+            (first_id, "one"),
+            (second_id, "two"),
+        ]
+        await first.no_notification(0.1)
 
-        assert await rig.door.push_button.press() is True
+        await rig.door.push_button.grant(second_id)
         finished = await second.notification("JSONRPC.PushButtonAuthFinished")
         assert finished["success"] is True and finished["transactionId"] == second_id
         assert finished["token"]
-        await first.no_notification(0.2)
+        await first.no_notification(0.1)
+        assert [r.transaction_id for r in rig.door.push_button.waiting()] == [first_id]
+
+
+async def test_asking_again_replaces_the_connections_own_request(tmp_path: Path) -> None:
+    async with jsonrpc_rig(tmp_path) as rig:
+        await rig.ensure_admin()
+        client = await rig.connect()
+        await client.hello()
+        old_id = (await client.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "old"}))["transactionId"]
+        new_id = (await client.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "new"}))["transactionId"]
+        ended = await client.notification("JSONRPC.PushButtonAuthFinished")
+        assert ended == {"success": False, "transactionId": old_id}
+        assert [(r.transaction_id, r.device_name) for r in rig.door.push_button.waiting()] == [(new_id, "new")]
+        with pytest.raises(LookupError):
+            await rig.door.push_button.grant(old_id)
+        await rig.door.push_button.grant(new_id)
+        finished = await client.notification("JSONRPC.PushButtonAuthFinished")
+        assert finished["success"] is True and finished["transactionId"] == new_id
 
 
 async def test_push_button_request_of_a_disconnected_client_is_cancelled(tmp_path: Path) -> None:
@@ -812,17 +835,19 @@ async def test_push_button_request_of_a_disconnected_client_is_cancelled(tmp_pat
         await watcher.notify(*IMPLEMENTED)
         leaving = await rig.connect()
         await leaving.hello()
-        await leaving.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "leaving"})
+        left_id = (await leaving.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "leaving"}))["transactionId"]
         await leaving.close()
         await until(lambda: len(rig.door.sessions) == 1, what="the leaving session to go")
-        assert await rig.door.push_button.press() is False
+        assert rig.door.push_button.waiting() == []
+        with pytest.raises(LookupError):
+            await rig.door.push_button.grant(left_id)
         await watcher.no_notification(0.2)
         tokens_before = len(rig.security.tokens(ADMIN))
 
         staying = await rig.connect()
         await staying.hello()
         transaction_id = (await staying.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "s"}))["transactionId"]
-        assert await rig.door.push_button.press() is True
+        await rig.door.push_button.grant(transaction_id)
         finished = await staying.notification("JSONRPC.PushButtonAuthFinished")
         assert finished["success"] is True and finished["transactionId"] == transaction_id
         assert len(rig.security.tokens(ADMIN)) == tokens_before + 1
@@ -833,7 +858,7 @@ async def test_push_button_during_initial_setup_creates_the_user(tmp_path: Path)
         client = await rig.connect()
         assert (await client.hello())["initialSetupRequired"] is True
         transaction_id = (await client.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "setup"}))["transactionId"]
-        assert await rig.door.push_button.press() is True
+        await rig.door.push_button.grant(transaction_id)
         finished = await client.notification("JSONRPC.PushButtonAuthFinished")
         assert finished["success"] is True and finished["transactionId"] == transaction_id
         assert rig.security.has_users

@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -209,20 +210,89 @@ def user_token(
 
 
 @app.command()
-def pushbutton(config_path: ConfigOption = None, data_dir: DataDirOption = None) -> None:
-    """Press the hub's push button: the client waiting in JSONRPC.RequestPushButtonAuth gets a token."""
+def pushbutton(
+    grant: Annotated[
+        int | None, typer.Option("--grant", metavar="TRANSACTION_ID", help="grant this request (for scripts)")
+    ] = None,
+    config_path: ConfigOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """The hub's push button: list the clients waiting in JSONRPC.RequestPushButtonAuth and grant one a token.
+
+    Asks which to grant when run in a terminal; with --grant TRANSACTION_ID grants that one;
+    otherwise only lists them.
+    """
+    config = _config(config_path, data_dir, None)
+    if grant is not None:
+        _grant_push_button(config, grant)
+        return
+    waiting = _push_button_call(config, "pushbutton list")["waiting"]
+    if not waiting:
+        console.print("nobody is waiting")
+        return
+    table = Table("#", "transaction id", "address", "device name", "waiting since", title="waiting for the push button")
+    for number, request in enumerate(waiting, start=1):
+        table.add_row(
+            str(number),
+            str(request["transactionId"]),
+            _shown(request["address"]),
+            _shown(request["deviceName"]),
+            _since(request["since"]),
+        )
+    console.print(table)
+    if not sys.stdin.isatty():
+        return  # a script grants with --grant, never by a guess at what it was shown
+    console.print("Grant only a device you recognise: anyone on the network can ask.")
+    answer = typer.prompt("Number to grant (Enter: none)", default="", show_default=False).strip()
+    if not answer:
+        console.print("nothing granted")
+        return
+    if not answer.isdigit() or not 1 <= int(answer) <= len(waiting):
+        errors.print(f"[red]no request numbered {escape(answer)}[/red]")
+        raise typer.Exit(1)
+    _grant_push_button(config, waiting[int(answer) - 1]["transactionId"])
+
+
+def _grant_push_button(config: Config, transaction_id: int) -> None:
+    granted = _push_button_call(config, f"pushbutton grant {transaction_id}")["granted"]
+    console.print(
+        f"granted transaction {granted['transactionId']} to {_shown(granted['address'])} "
+        f"({_shown(granted['deviceName'])}): it has a token now"
+    )
+
+
+def _push_button_call(config: Config, command: str) -> dict[str, Any]:
+    """Send a push-button command to the running hub; its JSON answer (exits 1 on failure)."""
+    import json
+
     from thinggate.control import send_command, socket_path
 
-    config = _config(config_path, data_dir, None)
+    path = socket_path(config.data_dir)
     try:
-        answer = _run(send_command(socket_path(config.data_dir), "pushbutton"))
+        answer = _run(send_command(path, command))
     except (OSError, TimeoutError) as exc:
-        errors.print(f"[red]no running hub at {socket_path(config.data_dir)}:[/red] {exc}")
+        errors.print(f"[red]no running hub at {escape(str(path))}:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from None
-    if answer.startswith("error"):
-        errors.print(answer)
+    if not answer.startswith("{"):
+        errors.print(escape(answer or "error: no answer"))
         raise typer.Exit(1)
-    console.print(answer)
+    result: dict[str, Any] = json.loads(answer)
+    return result
+
+
+def _shown(text: str, limit: int = 64) -> str:
+    """Text a client chose, safe to print: no terminal control characters, no markup, bounded."""
+    printable = "".join(char if char.isprintable() else "\ufffd" for char in text)
+    if len(printable) > limit:
+        printable = printable[: limit - 1] + "…"
+    return escape(printable)
+
+
+def _since(iso: str) -> str:
+    """`14:02:31 (95 s ago)` in local time."""
+    since = datetime.fromisoformat(iso)
+    seconds = max(0, int((datetime.now(UTC) - since).total_seconds()))
+    return f"{since.astimezone().strftime('%Y-%m-%d %H:%M:%S')} ({seconds} s ago)"
 
 
 @app.command()

@@ -3,8 +3,8 @@
 A Unix socket in the data directory (owner-only), one line per command, one line per answer. A
 command line is words separated by blanks: the first names the command, the rest are its
 arguments. Commands: `reload` (read users, tokens and settings from the store again, after the
-command line changed them) and `pushbutton` (the push-button of nymea's push-button
-authentication). An answer that starts with `error:` is a failure.
+command line changed them) and `pushbutton list` / `pushbutton grant ID` (the push-button of
+nymea's push-button authentication). An answer that starts with `error:` is a failure.
 """
 
 from __future__ import annotations

@@ -5,17 +5,20 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import gc
+import json
 import logging
 import signal
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from thinggate import __version__
 from thinggate.api.ezlo.door import EzloDoor, EzloSettings
 from thinggate.api.ezlo.ids import hub_serial
 from thinggate.api.ezlo.transport import EzloServer
 from thinggate.api.jsonrpc import JsonRpcDoor, JsonRpcServer, JsonRpcSettings, Listener
+from thinggate.api.jsonrpc.pushbutton import PushButtonAuth, WaitingRequest
 from thinggate.api.jsonrpc.zeroconf import Announcement, announce
 from thinggate.api.thinknx import Authenticator, ThinknxDoor, ThinknxServer, ThinknxSettings
 from thinggate.api.thinknx.digest import DigestAuthority
@@ -24,7 +27,7 @@ from thinggate.api.thinknx.key import IntegrationKey
 from thinggate.api.thinknx.system import RawBus
 from thinggate.api.tls import CertificateFiles, ensure_self_signed, server_context
 from thinggate.config import Config, ConfigError, ThinknxConfig
-from thinggate.control import ControlSocket, socket_path
+from thinggate.control import Command, CommandError, ControlSocket, socket_path
 from thinggate.core.events import EventBus
 from thinggate.core.hub import Hub
 from thinggate.core.modes import HouseModes
@@ -99,6 +102,7 @@ async def _start_jsonrpc(server: Server) -> None:
             server_name=settings.server_name,
             lockdown_seconds=settings.lockdown_seconds,
             max_connections=settings.max_connections,
+            push_button_interval=settings.push_button_interval,
         ),
     )
     tls = None
@@ -115,10 +119,9 @@ async def _start_jsonrpc(server: Server) -> None:
     async def reload(args: list[str]) -> str:
         return await _reload(server)
 
-    async def press(args: list[str]) -> str:
-        return "authenticated a waiting client" if await door.push_button.press() else "nobody is waiting"
-
-    server.control = ControlSocket(socket_path(config.data_dir), {"reload": reload, "pushbutton": press})
+    server.control = ControlSocket(
+        socket_path(config.data_dir), {"reload": reload, "pushbutton": _push_button_command(door.push_button)}
+    )
     await server.control.start()
     if settings.zeroconf:
         listeners = []
@@ -142,6 +145,36 @@ async def _reload(server: Server) -> str:
     if server.thinknx is not None:
         await server.thinknx.authenticator.key.load()
     return "reloaded"
+
+
+def _waiting_json(request: WaitingRequest) -> dict[str, Any]:
+    return {
+        "transactionId": request.transaction_id,
+        "address": request.address,
+        "deviceName": request.device_name,
+        "since": request.since.isoformat(),
+    }
+
+
+def _push_button_command(push_button: PushButtonAuth) -> Command:
+    """Control command `pushbutton list` (JSON) and `pushbutton grant TRANSACTION_ID`."""
+
+    async def command(args: list[str]) -> str:
+        if args == ["list"]:
+            return json.dumps({"waiting": [_waiting_json(request) for request in push_button.waiting()]})
+        if len(args) == 2 and args[0] == "grant":
+            try:
+                transaction_id = int(args[1])
+            except ValueError:
+                raise CommandError(f"not a transaction id: {args[1]!r}") from None
+            try:
+                granted = await push_button.grant(transaction_id)
+            except LookupError as exc:
+                raise CommandError(str(exc)) from None
+            return json.dumps({"granted": _waiting_json(granted)})
+        raise CommandError("use: pushbutton list | pushbutton grant TRANSACTION_ID")
+
+    return command
 
 
 async def _start_ezlo(server: Server) -> None:

@@ -24,7 +24,7 @@ from thinggate.api.jsonrpc.handlers import MethodPermissionDenied, NamespaceHand
 from thinggate.api.jsonrpc.handlers.integrations import IntegrationsHandler
 from thinggate.api.jsonrpc.handlers.jsonrpc import JsonRpcHandler
 from thinggate.api.jsonrpc.handlers.users import UsersHandler
-from thinggate.api.jsonrpc.pushbutton import PushButtonAuth
+from thinggate.api.jsonrpc.pushbutton import INTERVAL_SECONDS, MAX_WAITING, PushButtonAuth
 from thinggate.api.jsonrpc.schema import IMPLEMENTED_NAMESPACES, MethodSpec, Schema, ValidationError
 from thinggate.api.jsonrpc.session import Session
 from thinggate.core import eager
@@ -55,6 +55,10 @@ class JsonRpcSettings:
     max_connections: int = 1000
     check_replies: bool = False
     """Check every reply and notification against the introspection (tests turn this on)."""
+    push_button_interval: float = INTERVAL_SECONDS
+    """Seconds an address must wait before it may ask for push-button authentication again."""
+    push_button_max_waiting: int = MAX_WAITING
+    """Push-button requests that may wait for the owner at once."""
 
 
 class JsonRpcDoor:
@@ -77,7 +81,12 @@ class JsonRpcDoor:
         self.schema = Schema.load()
         self.introspection = self.schema.introspection(IMPLEMENTED_NAMESPACES)
         self.limiter = LoginLimiter()
-        self.push_button = PushButtonAuth(security, self._push_button_finished)
+        self.push_button = PushButtonAuth(
+            security,
+            self._push_button_finished,
+            interval=self.settings.push_button_interval,
+            max_waiting=self.settings.push_button_max_waiting,
+        )
         self.sessions: dict[int, Session] = {}
         self._next_session_id = 1
         self._notification_id = 0
