@@ -256,10 +256,10 @@ class Rig:
         assert self.server.ws_port is not None
         return self.server.ws_port
 
-    async def connect(self, kind: str = "tcp") -> RpcClient:
-        """A connected client that has not said Hello."""
+    async def connect(self, kind: str = "tcp", *, local_address: str | None = None) -> RpcClient:
+        """A connected client that has not said Hello (over TCP from `local_address` if given)."""
         if kind == "tcp":
-            client = await RpcClient.tcp(self.tcp_port, tls=self.tls)
+            client = await RpcClient.tcp(self.tcp_port, tls=self.tls, local_address=local_address)
         else:
             client = await RpcClient.websocket(self.ws_port, tls=self.tls)
         self.clients.append(client)
@@ -290,6 +290,8 @@ async def jsonrpc_rig(
     timeouts: Timeouts | None = None,
     max_connections: int = 1000,
     limits: ListenerLimits | None = None,
+    push_button_interval: float = 0.0,
+    push_button_max_waiting: int = 16,
 ) -> AsyncIterator[Rig]:
     """A hub (SQLite in `data_dir`), its users and the JSON-RPC door on free TCP and WS ports."""
     import uuid
@@ -312,6 +314,8 @@ async def jsonrpc_rig(
             hello_timeout=hello_timeout,
             max_connections=max_connections,
             check_replies=True,
+            push_button_interval=push_button_interval,
+            push_button_max_waiting=push_button_max_waiting,
         ),
     )
     context = server_context(ensure_self_signed(data_dir / "tls", "jsonrpc", common_name="thinggate")) if tls else None

@@ -115,10 +115,16 @@ async def _push_button_flow(port: int, data_dir: Path) -> dict[str, Any]:
         assert hello["params"]["pushButtonAuthAvailable"] is True
         requested = await call(2, "JSONRPC.RequestPushButtonAuth", {"deviceName": "tablet"})
         assert requested["params"]["success"] is True
-        # The owner presses the button on the hub's command line.
-        pressed = await asyncio.to_thread(thinggate, "pushbutton", data_dir=data_dir)
+        transaction_id = requested["params"]["transactionId"]
+        # The owner looks at who is waiting on the hub's command line (no terminal: it only lists)...
+        listed = await asyncio.to_thread(thinggate, "pushbutton", data_dir=data_dir)
+        assert listed.returncode == 0, listed.stderr
+        assert "tablet" in listed.stdout and "127.0.0.1" in listed.stdout
+        assert "granted" not in listed.stdout
+        # ...and grants the request.
+        pressed = await asyncio.to_thread(thinggate, "pushbutton", "--grant", str(transaction_id), data_dir=data_dir)
         assert pressed.returncode == 0, pressed.stderr
-        assert "authenticated" in pressed.stdout
+        assert f"granted transaction {transaction_id} to 127.0.0.1 (tablet)" in pressed.stdout
         finished: dict[str, Any] = json.loads(await asyncio.wait_for(reader.readline(), 10))
         assert finished["notification"] == "JSONRPC.PushButtonAuthFinished"
         assert finished["params"]["transactionId"] == requested["params"]["transactionId"]

@@ -123,13 +123,25 @@ async def test_anonymous_access_needs_no_login_and_is_reported(tmp_path: Path) -
         assert lamp.state_value("power") is True
 
 
-async def test_revoking_the_token_logs_the_connection_out(tmp_path: Path) -> None:
+async def test_revoking_the_token_closes_the_connection_at_once(tmp_path: Path) -> None:
     async with ezlo_rig(tmp_path) as rig:
         client = await rig.admin()
+        viewer = await rig.viewer()
         token_id = rig.security.token_info(rig.admin_token).id
         await rig.security.remove_token(token_id)
-        answer = await client.call("hub.items.list", {})
-        assert answer["error"]["data"] == "rpc.params.notfound"
+        await asyncio.wait_for(client.closed.wait(), 5)  # without a request of its own
+        assert client.close_code == 1008  # policy violation, with the reason
+        assert (await viewer.result("hub.info.get"))["serial"] == SERIAL  # another token's connection stays
+
+
+async def test_removing_the_user_closes_its_connections_even_with_anonymous_access(tmp_path: Path) -> None:
+    async with ezlo_rig(tmp_path, anonymous=True) as rig:
+        client = await rig.admin()
+        anonymous = await rig.connect()
+        await rig.security.remove_user("owner")
+        await asyncio.wait_for(client.closed.wait(), 5)
+        assert client.close_code == 1008
+        assert (await anonymous.result("hub.info.get"))["serial"] == SERIAL
 
 
 # -- access ------------------------------------------------------------------------------------

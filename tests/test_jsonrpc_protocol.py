@@ -656,10 +656,11 @@ async def test_removed_token_is_refused_in_hello_and_calls(tmp_path: Path) -> No
         await alive(admin)
 
 
-async def test_revoking_a_token_in_use_stops_notifications_and_drops_the_next_call(tmp_path: Path) -> None:
+async def test_revoking_a_token_in_use_closes_that_connection_at_once(tmp_path: Path) -> None:
     async with jsonrpc_rig(tmp_path) as rig:
         admin = await rig.admin()
         victim = await rig.admin("ws")
+        bystander = await rig.admin()  # the same user with another token keeps its connection
         await victim.notify("Integrations")
         thing_id = auto_thing(rig)
         control(rig).set_state(thing_id, "int", 11)
@@ -668,16 +669,23 @@ async def test_revoking_a_token_in_use_stops_notifications_and_drops_the_next_ca
         info = rig.security.token_info(victim.token)
         assert info is not None
         assert await admin.call("Users.RemoveToken", {"tokenId": str(info.id)}) == {"error": "UserErrorNoError"}
+        await victim.wait_closed()  # without a call of its own
 
         await admin.notify("Integrations")
         control(rig).set_state(thing_id, "int", 12)
         assert (await admin.notification("Integrations.StateChanged"))["value"] == 12
-        await victim.no_notification(0.3)
-
-        reply = await victim.request("Integrations.GetThings")
-        assert reply == {"id": reply["id"], "status": "unauthorized", "error": INVALID_TOKEN}
-        await victim.wait_closed()
+        await victim.no_notification(0.1)
         await alive(admin)
+        await alive(bystander)
+
+
+async def test_a_client_revoking_its_own_token_gets_the_reply_then_is_closed(tmp_path: Path) -> None:
+    async with jsonrpc_rig(tmp_path) as rig:
+        client = await rig.admin()
+        info = rig.security.token_info(client.token)
+        assert info is not None
+        assert await client.call("Users.RemoveToken", {"tokenId": str(info.id)}) == {"error": "UserErrorNoError"}
+        await client.wait_closed()
 
 
 # ---------------------------------------------------------------- §6.13-15: notifications
@@ -762,7 +770,8 @@ async def test_push_button_auth_gives_the_requester_a_token(tmp_path: Path) -> N
         transaction_id = requested["transactionId"]
         assert isinstance(transaction_id, int) and not isinstance(transaction_id, bool)
 
-        assert await rig.door.push_button.press() is True
+        assert [r.transaction_id for r in rig.door.push_button.waiting()] == [transaction_id]
+        await rig.door.push_button.grant(transaction_id)
         # To the requester, although it never turned notifications on.
         finished = await client.notification("JSONRPC.PushButtonAuthFinished")
         assert finished["success"] is True
@@ -778,7 +787,7 @@ async def test_push_button_auth_gives_the_requester_a_token(tmp_path: Path) -> N
         assert (await fresh.hello())["authenticated"] is True
 
 
-async def test_second_push_button_request_cancels_the_first(tmp_path: Path) -> None:
+async def test_a_second_push_button_request_waits_beside_the_first(tmp_path: Path) -> None:
     async with jsonrpc_rig(tmp_path) as rig:
         await rig.ensure_admin()
         first = await rig.connect()
@@ -788,14 +797,36 @@ async def test_second_push_button_request_cancels_the_first(tmp_path: Path) -> N
         first_id = (await first.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "one"}))["transactionId"]
         second_id = (await second.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "two"}))["transactionId"]
         assert first_id != second_id
-        cancelled = await first.notification("JSONRPC.PushButtonAuthFinished")
-        assert cancelled == {"success": False, "transactionId": first_id}
+        # Unlike nymea, the second request does not cancel the first: the owner chooses.
+        assert [(r.transaction_id, r.device_name) for r in rig.door.push_button.waiting()] == [
+            (first_id, "one"),
+            (second_id, "two"),
+        ]
+        await first.no_notification(0.1)
 
-        assert await rig.door.push_button.press() is True
+        await rig.door.push_button.grant(second_id)
         finished = await second.notification("JSONRPC.PushButtonAuthFinished")
         assert finished["success"] is True and finished["transactionId"] == second_id
         assert finished["token"]
-        await first.no_notification(0.2)
+        await first.no_notification(0.1)
+        assert [r.transaction_id for r in rig.door.push_button.waiting()] == [first_id]
+
+
+async def test_asking_again_replaces_the_connections_own_request(tmp_path: Path) -> None:
+    async with jsonrpc_rig(tmp_path) as rig:
+        await rig.ensure_admin()
+        client = await rig.connect()
+        await client.hello()
+        old_id = (await client.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "old"}))["transactionId"]
+        new_id = (await client.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "new"}))["transactionId"]
+        ended = await client.notification("JSONRPC.PushButtonAuthFinished")
+        assert ended == {"success": False, "transactionId": old_id}
+        assert [(r.transaction_id, r.device_name) for r in rig.door.push_button.waiting()] == [(new_id, "new")]
+        with pytest.raises(LookupError):
+            await rig.door.push_button.grant(old_id)
+        await rig.door.push_button.grant(new_id)
+        finished = await client.notification("JSONRPC.PushButtonAuthFinished")
+        assert finished["success"] is True and finished["transactionId"] == new_id
 
 
 async def test_push_button_request_of_a_disconnected_client_is_cancelled(tmp_path: Path) -> None:
@@ -805,17 +836,19 @@ async def test_push_button_request_of_a_disconnected_client_is_cancelled(tmp_pat
         await watcher.notify(*IMPLEMENTED)
         leaving = await rig.connect()
         await leaving.hello()
-        await leaving.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "leaving"})
+        left_id = (await leaving.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "leaving"}))["transactionId"]
         await leaving.close()
         await until(lambda: len(rig.door.sessions) == 1, what="the leaving session to go")
-        assert await rig.door.push_button.press() is False
+        assert rig.door.push_button.waiting() == []
+        with pytest.raises(LookupError):
+            await rig.door.push_button.grant(left_id)
         await watcher.no_notification(0.2)
         tokens_before = len(rig.security.tokens(ADMIN))
 
         staying = await rig.connect()
         await staying.hello()
         transaction_id = (await staying.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "s"}))["transactionId"]
-        assert await rig.door.push_button.press() is True
+        await rig.door.push_button.grant(transaction_id)
         finished = await staying.notification("JSONRPC.PushButtonAuthFinished")
         assert finished["success"] is True and finished["transactionId"] == transaction_id
         assert len(rig.security.tokens(ADMIN)) == tokens_before + 1
@@ -826,7 +859,7 @@ async def test_push_button_during_initial_setup_creates_the_user(tmp_path: Path)
         client = await rig.connect()
         assert (await client.hello())["initialSetupRequired"] is True
         transaction_id = (await client.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "setup"}))["transactionId"]
-        assert await rig.door.push_button.press() is True
+        await rig.door.push_button.grant(transaction_id)
         finished = await client.notification("JSONRPC.PushButtonAuthFinished")
         assert finished["success"] is True and finished["transactionId"] == transaction_id
         assert rig.security.has_users

@@ -28,9 +28,9 @@ USER, PASSWORD = "owner", "Secret123x"
 ATTACKER, GOOD = "127.0.0.1", "127.0.0.2"
 LIMITS = ListenerLimits(
     unauthenticated_per_address=4,
-    login_seconds=1.0,
-    idle_seconds=1.0,
-    tls_handshake_seconds=1.0,
+    login_seconds=3.0,
+    idle_seconds=3.0,
+    tls_handshake_seconds=3.0,
     tls_handshakes_per_address=2,
     tls_handshakes=4,
 )
@@ -167,10 +167,10 @@ async def test_hello_flood_from_one_address_leaves_every_door_open_to_another(hu
     sockets = await _open(_ports(hub)["jsonrpc_tcp"], 40, hello)
     try:
         # Past the cap (4 not logged in per address) the hub closes a connection at once.
-        assert await _count_closed(sockets, within=0.5) >= 36
+        assert await _count_closed(sockets, within=1.5) >= 36
         await _served_everywhere(hub)
-        # Those admitted said Hello but never logged in: closed at the login deadline (1 s).
-        assert await _count_closed(sockets, within=3.0) == 40
+        # Those admitted said Hello but never logged in: closed at the login deadline (3 s).
+        assert await _count_closed(sockets, within=10.0) == 40
         assert hub.guard.pending_count(ATTACKER) == 0
     finally:
         _close_all(sockets)
@@ -198,10 +198,10 @@ async def test_a_logged_in_connection_outlives_the_login_deadline(hub: Server) -
 async def test_slowloris_on_an_http_port_is_capped_and_timed_out(hub: Server, door: str) -> None:
     sockets = await _open(_ports(hub)[door], 30, b"G")
     try:
-        assert await _count_closed(sockets, within=0.5) >= 26
+        assert await _count_closed(sockets, within=1.5) >= 26
         await _served_everywhere(hub)
         # The ones admitted never finish their request head: closed at the deadline.
-        assert await _count_closed(sockets, within=3.0) == 30
+        assert await _count_closed(sockets, within=10.0) == 30
     finally:
         _close_all(sockets)
 
@@ -215,7 +215,7 @@ async def test_upgraded_ezlo_sockets_that_never_log_in_are_closed(hub: Server) -
             await EzloClient.connect(url, local_address=ATTACKER)
         await _served_everywhere(hub)
         for client in silent:
-            await asyncio.wait_for(client.closed.wait(), 3.0)
+            await asyncio.wait_for(client.closed.wait(), 10.0)
     finally:
         for client in silent:
             await client.close()
@@ -245,9 +245,9 @@ async def test_stalled_tls_handshakes_are_capped_and_timed_out(tls_hub: Server, 
     sockets = await _open(_ports(tls_hub)[door], 12, b"\x16\x03\x01\x02\x00")
     try:
         # Two handshakes per address run at once (and four at most in all); the rest is closed.
-        assert await _count_closed(sockets, within=0.5) >= 10
+        assert await _count_closed(sockets, within=1.5) >= 10
         await _served_everywhere(tls_hub, tls=True)
-        assert await _count_closed(sockets, within=3.0) == 12
+        assert await _count_closed(sockets, within=10.0) == 12
     finally:
         _close_all(sockets)
 

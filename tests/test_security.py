@@ -1027,3 +1027,57 @@ async def test_a_password_changed_while_argon2_checks_the_old_one_is_not_accepte
     assert await login is None
     assert await manager.verify_password("alice", PASSWORD) is None
     assert await manager.verify_password("alice", "Changed999") is not None
+
+
+# --- what another process changed in the store is announced at the next load --------------------
+
+
+async def test_a_load_announces_what_another_process_changed(store: FakeStore) -> None:
+    from thinggate.core import events as ev
+
+    hub_side = SecurityManager(store, hasher=fast_hasher())
+    await hub_side.load()
+    await hub_side.create_user("alice", PASSWORD)
+    await hub_side.create_user("bob", PASSWORD)
+    await hub_side.create_user("carol", PASSWORD)
+    kept = await hub_side.create_token("alice", "phone")
+    revoked = await hub_side.create_token("alice", "tablet")
+    await hub_side.create_token("bob", "laptop")
+    revoked_info = hub_side.token_info(revoked)
+    assert revoked_info is not None
+    heard: list[ev.HubEvent] = []
+    hub_side.bus.listen(heard.append)
+
+    command_line = SecurityManager(store, hasher=fast_hasher())
+    await command_line.load()
+    await command_line.remove_user("bob")
+    await command_line.remove_token(revoked_info.id)
+    await command_line.set_user_scopes("carol", Scope.ACCESS_ALL_THINGS)
+    await command_line.create_user("dave", PASSWORD)
+    await command_line.create_token("alice", "watch")  # new tokens need no announcement
+    await hub_side.load()
+
+    assert sorted(heard, key=repr) == sorted(
+        [
+            ev.UserRemoved("bob"),  # its token went with it: no TokenRemoved of its own
+            ev.TokenRemoved(revoked_info.id, "alice"),
+            ev.UserChanged(command_line.user("carol")),
+            ev.UserAdded(command_line.user("dave")),
+        ],
+        key=repr,
+    )
+    assert await hub_side.principal_for_token(kept) is not None
+    heard.clear()
+    await hub_side.load()
+    assert heard == []  # nothing changed since
+
+
+async def test_the_first_load_announces_nothing(store: FakeStore) -> None:
+    writer = SecurityManager(store, hasher=fast_hasher())
+    await writer.load()
+    await writer.create_user("alice", PASSWORD)
+    fresh = SecurityManager(store, hasher=fast_hasher())
+    heard: list[object] = []
+    fresh.bus.listen(heard.append)
+    await fresh.load()
+    assert heard == [] and fresh.has_users

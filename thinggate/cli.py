@@ -6,11 +6,13 @@ import asyncio
 import getpass
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from thinggate.config import Config, ConfigError, load_config
@@ -105,6 +107,29 @@ def _security_call(config: Config, work: Any) -> Any:
         raise typer.Exit(1) from None
 
 
+def _tell_running_hub(config: Config) -> None:
+    """After a change to the store: a hub serving this data directory reads it again at once.
+
+    With no hub running there is nobody to tell. A hub elsewhere sharing the database (PostgreSQL)
+    notices within seconds: it reads users and tokens again when it meets one it does not know,
+    and on every password check.
+    """
+    from thinggate.control import send_command, socket_path
+
+    path = socket_path(config.data_dir)
+    if not path.exists():
+        return
+    try:
+        answer = _run(send_command(path, "reload"))
+    except (ConnectionRefusedError, FileNotFoundError):
+        return  # the socket of a hub that died
+    except (OSError, TimeoutError) as exc:
+        errors.print(f"[yellow]could not tell the running hub ({escape(str(exc))}); restart it to be sure[/yellow]")
+        return
+    if answer.startswith("error"):
+        errors.print(f"[yellow]the running hub could not read the change: {answer}[/yellow]")
+
+
 @user_app.command("add")
 def user_add(
     username: str,
@@ -124,6 +149,7 @@ def user_add(
         await security.create_user(username, secret, email=email, display_name=display_name, digest=digest)
 
     _security_call(config, work)
+    _tell_running_hub(config)
     console.print(f"user [bold]{username}[/bold] added")
 
 
@@ -161,6 +187,7 @@ def user_remove(
         await security.remove_user(username)
 
     _security_call(config, work)
+    _tell_running_hub(config)  # its connections on every door are closed now
     console.print(f"user [bold]{username}[/bold] removed")
 
 
@@ -179,7 +206,9 @@ def user_token(
         token: str = await security.create_token(username, device_name)
         return token
 
-    console.print(_security_call(config, work))
+    token = _security_call(config, work)
+    _tell_running_hub(config)
+    console.print(token)
 
 
 @user_app.command("digest")
@@ -221,20 +250,89 @@ def user_digest(
 
 
 @app.command()
-def pushbutton(config_path: ConfigOption = None, data_dir: DataDirOption = None) -> None:
-    """Press the hub's push button: the client waiting in JSONRPC.RequestPushButtonAuth gets a token."""
+def pushbutton(
+    grant: Annotated[
+        int | None, typer.Option("--grant", metavar="TRANSACTION_ID", help="grant this request (for scripts)")
+    ] = None,
+    config_path: ConfigOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """The hub's push button: list the clients waiting in JSONRPC.RequestPushButtonAuth and grant one a token.
+
+    Asks which to grant when run in a terminal; with --grant TRANSACTION_ID grants that one;
+    otherwise only lists them.
+    """
+    config = _config(config_path, data_dir, None)
+    if grant is not None:
+        _grant_push_button(config, grant)
+        return
+    waiting = _push_button_call(config, "pushbutton list")["waiting"]
+    if not waiting:
+        console.print("nobody is waiting")
+        return
+    table = Table("#", "transaction id", "address", "device name", "waiting since", title="waiting for the push button")
+    for number, request in enumerate(waiting, start=1):
+        table.add_row(
+            str(number),
+            str(request["transactionId"]),
+            _shown(request["address"]),
+            _shown(request["deviceName"]),
+            _since(request["since"]),
+        )
+    console.print(table)
+    if not sys.stdin.isatty():
+        return  # a script grants with --grant, never by a guess at what it was shown
+    console.print("Grant only a device you recognise: anyone on the network can ask.")
+    answer = typer.prompt("Number to grant (Enter: none)", default="", show_default=False).strip()
+    if not answer:
+        console.print("nothing granted")
+        return
+    if not answer.isdigit() or not 1 <= int(answer) <= len(waiting):
+        errors.print(f"[red]no request numbered {escape(answer)}[/red]")
+        raise typer.Exit(1)
+    _grant_push_button(config, waiting[int(answer) - 1]["transactionId"])
+
+
+def _grant_push_button(config: Config, transaction_id: int) -> None:
+    granted = _push_button_call(config, f"pushbutton grant {transaction_id}")["granted"]
+    console.print(
+        f"granted transaction {granted['transactionId']} to {_shown(granted['address'])} "
+        f"({_shown(granted['deviceName'])}): it has a token now"
+    )
+
+
+def _push_button_call(config: Config, command: str) -> dict[str, Any]:
+    """Send a push-button command to the running hub; its JSON answer (exits 1 on failure)."""
+    import json
+
     from thinggate.control import send_command, socket_path
 
-    config = _config(config_path, data_dir, None)
+    path = socket_path(config.data_dir)
     try:
-        answer = _run(send_command(socket_path(config.data_dir), "pushbutton"))
+        answer = _run(send_command(path, command))
     except (OSError, TimeoutError) as exc:
-        errors.print(f"[red]no running hub at {socket_path(config.data_dir)}:[/red] {exc}")
+        errors.print(f"[red]no running hub at {escape(str(path))}:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from None
-    if answer.startswith("error"):
-        errors.print(answer)
+    if not answer.startswith("{"):
+        errors.print(escape(answer or "error: no answer"))
         raise typer.Exit(1)
-    console.print(answer)
+    result: dict[str, Any] = json.loads(answer)
+    return result
+
+
+def _shown(text: str, limit: int = 64) -> str:
+    """Text a client chose, safe to print: no terminal control characters, no markup, bounded."""
+    printable = "".join(char if char.isprintable() else "\ufffd" for char in text)
+    if len(printable) > limit:
+        printable = printable[: limit - 1] + "…"
+    return escape(printable)
+
+
+def _since(iso: str) -> str:
+    """`14:02:31 (95 s ago)` in local time."""
+    since = datetime.fromisoformat(iso)
+    seconds = max(0, int((datetime.now(UTC) - since).total_seconds()))
+    return f"{since.astimezone().strftime('%Y-%m-%d %H:%M:%S')} ({seconds} s ago)"
 
 
 @app.command()
@@ -328,7 +426,7 @@ def thinknx_key(
         raise typer.Exit(2)
     config = _config(config_path, data_dir, database)
 
-    async def work() -> tuple[KeyState, str | None]:
+    async def work() -> tuple[KeyState, str | None, bool]:
         private_dir(config.data_dir)
         store = await open_store(config.database, config.data_dir)
         try:
@@ -341,11 +439,13 @@ def thinknx_key(
                 changed = KeyState(enabled=enable, key_hash=changed.key_hash)
             if changed != state:
                 await save_key(store, changed)
-            return changed, made
+            return changed, made, changed != state
         finally:
             await store.close()
 
-    state, made = _run(work())
+    state, made, changed = _run(work())
+    if changed:
+        _tell_running_hub(config)
     status = "enabled" if state.enabled else "disabled"
     if made is not None:
         console.print(f"{made}  ({status})")

@@ -55,6 +55,7 @@ class JsonRpcConfig:
     server_name: str = "thinggate"
     lockdown_seconds: float = 3.0
     max_connections: int = 1000
+    push_button_interval: float = 5.0  # seconds an address waits before asking for push-button auth again
 
 
 @dataclass(frozen=True, slots=True)

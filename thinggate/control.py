@@ -1,7 +1,10 @@
 """The hub's local control socket: the command line talks to a running `thinggate serve` through it.
 
-A Unix socket in the data directory (owner-only), one line per command, one line per answer.
-Commands: `pushbutton` (the push-button of nymea's push-button authentication).
+A Unix socket in the data directory (owner-only), one line per command, one line per answer. A
+command line is words separated by blanks: the first names the command, the rest are its
+arguments. Commands: `reload` (read users, tokens and settings from the store again, after the
+command line changed them) and `pushbutton list` / `pushbutton grant ID` (the push-button of
+nymea's push-button authentication). An answer that starts with `error:` is a failure.
 """
 
 from __future__ import annotations
@@ -15,7 +18,15 @@ from pathlib import Path
 
 _LOG = logging.getLogger(__name__)
 
-Command = Callable[[], Awaitable[str]]
+Command = Callable[[list[str]], Awaitable[str]]
+"""A command: called with its arguments (the words after its name), answers one line."""
+
+MAX_LINE = 4096
+"""Longest command line: nothing the command line sends comes near it."""
+
+
+class CommandError(Exception):
+    """A command was used wrongly; the message is answered as `error: <message>`."""
 
 
 def socket_path(data_dir: Path) -> Path:
@@ -37,7 +48,7 @@ class ControlSocket:
             self.path.unlink()
         old_umask = os.umask(0o077)  # only the hub's own user may press its buttons
         try:
-            self._server = await asyncio.start_unix_server(self._serve, path=str(self.path))
+            self._server = await asyncio.start_unix_server(self._serve, path=str(self.path), limit=MAX_LINE)
         finally:
             os.umask(old_umask)
 
@@ -50,21 +61,31 @@ class ControlSocket:
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 
+    async def answer(self, line: str) -> str:
+        """The answer to one command line."""
+        words = line.split()
+        if not words:
+            return f"error: empty command; known: {', '.join(sorted(self.commands))}"
+        name, args = words[0], words[1:]
+        command = self.commands.get(name)
+        if command is None:
+            return f"error: unknown command {name!r}; known: {', '.join(sorted(self.commands))}"
+        try:
+            return await command(args)
+        except CommandError as exc:
+            return f"error: {exc}"
+        except Exception as exc:
+            _LOG.exception("control command %r failed", name)
+            return f"error: {exc}"
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             line = (await asyncio.wait_for(reader.readline(), 5)).decode("utf-8", "replace").strip()
-            command = self.commands.get(line)
-            if command is None:
-                answer = f"error: unknown command {line!r}; known: {', '.join(sorted(self.commands))}"
-            else:
-                try:
-                    answer = await command()
-                except Exception as exc:
-                    _LOG.exception("control command %r failed", line)
-                    answer = f"error: {exc}"
-            writer.write(answer.encode("utf-8") + b"\n")
+            answer = await self.answer(line)
+            # One line per answer, whatever a command put in it.
+            writer.write(answer.replace("\n", " ").encode("utf-8") + b"\n")
             await writer.drain()
-        except (TimeoutError, ConnectionError):
+        except (TimeoutError, ConnectionError, ValueError):  # ValueError: a line past MAX_LINE
             pass
         finally:
             writer.close()
@@ -73,7 +94,7 @@ class ControlSocket:
 async def send_command(path: Path, command: str) -> str:
     """Send one command to a running hub and return its answer (10 s at most)."""
     async with asyncio.timeout(10):
-        reader, writer = await asyncio.open_unix_connection(str(path))
+        reader, writer = await asyncio.open_unix_connection(str(path), limit=1024 * 1024)
         try:
             writer.write(command.encode("utf-8") + b"\n")
             await writer.drain()

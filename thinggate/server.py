@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import gc
+import json
 import logging
 import signal
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from thinggate import __version__
 from thinggate.api.ezlo.door import EzloDoor, EzloSettings
@@ -18,6 +20,7 @@ from thinggate.api.ezlo.transport import CIPHERS as EZLO_CIPHERS
 from thinggate.api.ezlo.transport import EzloServer
 from thinggate.api.guard import ConnectionGuard
 from thinggate.api.jsonrpc import JsonRpcDoor, JsonRpcServer, JsonRpcSettings, Listener
+from thinggate.api.jsonrpc.pushbutton import PushButtonAuth, WaitingRequest
 from thinggate.api.jsonrpc.zeroconf import Announcement, announce
 from thinggate.api.thinknx import Authenticator, ThinknxDoor, ThinknxServer, ThinknxSettings
 from thinggate.api.thinknx.digest import DigestAuthority
@@ -26,7 +29,7 @@ from thinggate.api.thinknx.key import IntegrationKey
 from thinggate.api.thinknx.system import RawBus
 from thinggate.api.tls import CertificateFiles, ensure_self_signed, server_context
 from thinggate.config import Config, ConfigError, ThinknxConfig
-from thinggate.control import ControlSocket, socket_path
+from thinggate.control import Command, CommandError, ControlSocket, socket_path
 from thinggate.core.events import EventBus
 from thinggate.core.hub import Hub
 from thinggate.core.modes import HouseModes
@@ -106,6 +109,7 @@ async def _start_jsonrpc(server: Server) -> None:
             lockdown_seconds=settings.lockdown_seconds,
             max_connections=settings.max_connections,
             logins_waiting=config.limits.logins_waiting_per_address,
+            push_button_interval=settings.push_button_interval,
         ),
     )
     tls = None
@@ -119,10 +123,12 @@ async def _start_jsonrpc(server: Server) -> None:
     server.jsonrpc = JsonRpcServer(door, host=config.bind, tcp=tcp, websocket=ws, guard=server.guard)
     await server.jsonrpc.start()
 
-    async def press() -> str:
-        return "authenticated a waiting client" if await door.push_button.press() else "nobody is waiting"
+    async def reload(args: list[str]) -> str:
+        return await _reload(server)
 
-    server.control = ControlSocket(socket_path(config.data_dir), {"pushbutton": press})
+    server.control = ControlSocket(
+        socket_path(config.data_dir), {"reload": reload, "pushbutton": _push_button_command(door.push_button)}
+    )
     await server.control.start()
     if settings.zeroconf:
         listeners = []
@@ -133,6 +139,49 @@ async def _start_jsonrpc(server: Server) -> None:
         server.announcement = await announce(
             name=settings.server_name, server_uuid=server.server_uuid, listeners=listeners
         )
+
+
+async def _reload(server: Server) -> str:
+    """Control command `reload`: read users, tokens, the Integration Kit key and the house mode again.
+
+    The command line sends it after changing them in the store; what changed is announced on
+    the bus as if a door had changed it, so every door acts on it at once.
+    """
+    await server.security.load()
+    await server.modes.reload()
+    if server.thinknx is not None:
+        await server.thinknx.authenticator.key.load()
+    return "reloaded"
+
+
+def _waiting_json(request: WaitingRequest) -> dict[str, Any]:
+    return {
+        "transactionId": request.transaction_id,
+        "address": request.address,
+        "deviceName": request.device_name,
+        "since": request.since.isoformat(),
+    }
+
+
+def _push_button_command(push_button: PushButtonAuth) -> Command:
+    """Control command `pushbutton list` (JSON) and `pushbutton grant TRANSACTION_ID`."""
+
+    async def command(args: list[str]) -> str:
+        if args == ["list"]:
+            return json.dumps({"waiting": [_waiting_json(request) for request in push_button.waiting()]})
+        if len(args) == 2 and args[0] == "grant":
+            try:
+                transaction_id = int(args[1])
+            except ValueError:
+                raise CommandError(f"not a transaction id: {args[1]!r}") from None
+            try:
+                granted = await push_button.grant(transaction_id)
+            except LookupError as exc:
+                raise CommandError(str(exc)) from None
+            return json.dumps({"granted": _waiting_json(granted)})
+        raise CommandError("use: pushbutton list | pushbutton grant TRANSACTION_ID")
+
+    return command
 
 
 async def _start_ezlo(server: Server) -> None:

@@ -72,6 +72,13 @@ class HouseModes:
         stored = (await self._store.load_hub_settings()).get(SETTING_KEY)
         self.current = next((mode for mode in self.modes if mode.id == stored), HOUSE_MODES[0])
 
+    async def reload(self) -> None:
+        """Take the stored mode again (another process may have switched it); a change is announced."""
+        previous = self.current
+        await self.load()
+        if self.current != previous:
+            self._bus.publish(ev.HouseModeChanged(previous.id, self.current.id))
+
     def find(self, *, mode_id: str | None = None, name: str | None = None) -> HouseMode:
         """The mode with this id, or else this name (case-insensitive); UnknownHouseMode if none."""
         for mode in self.modes:

@@ -399,6 +399,7 @@ class SecurityManager:
         self._lock = asyncio.Lock()
         self._dummy_hash: str | None = None
         self._store_read_at = time.monotonic()
+        self._loaded = False  # the first load announces nothing: there was nothing before it
         # Recently verified passwords, by keyed digest of name and password (never the password).
         self._verified: dict[bytes, tuple[float, str, UserInfo, Principal]] = {}
         self._verified_key = secrets.token_bytes(32)
@@ -407,11 +408,20 @@ class SecurityManager:
     # -- loading ---------------------------------------------------------------------------
 
     async def load(self) -> None:
-        """Read users, tokens and domains from the store, replacing what is in memory."""
-        async with self._lock:
-            await self._load()
+        """Read users, tokens and domains from the store, replacing what is in memory.
 
-    async def _load(self) -> None:
+        After the first load, what changed in the store since (the command line or another
+        process wrote it) is announced on the bus as if it had been changed here: UserAdded,
+        UserChanged, UserRemoved and TokenRemoved, so that doors refresh or close connections.
+        """
+        async with self._lock:
+            changes = await self._load()
+        for change in changes:
+            self.bus.publish(change)
+
+    async def _load(self) -> list[ev.HubEvent]:
+        """Replace users, tokens and domains by the stored ones; answers the changes to announce."""
+        users_before, tokens_before, first = self._users, self._tokens, not self._loaded
         user_records = await self._backend("load users", self._store.load_users())
         token_records = await self._backend("load tokens", self._store.load_tokens())
         domain_records = await self._backend("load domains", self._store.load_domains())
@@ -441,6 +451,8 @@ class SecurityManager:
                 continue
             tokens[token_record.token_hash] = token_record
         self._tokens = tokens
+        self._loaded = True
+        return [] if first else _changes(users_before, users, tokens_before, tokens)
 
     def _load_domains(self, records: list[DomainRecord]) -> None:
         tree = self.domains
@@ -1016,6 +1028,30 @@ def _account_from_record(record: UserRecord) -> _Account:
         privileges=tuple(Privilege.from_dict(data) for data in record.privileges),
     )
     return _Account(info, record.password_hash, dict(record.digest_ha1))
+
+
+def _changes(
+    users_before: Mapping[str, _Account],
+    users_after: Mapping[str, _Account],
+    tokens_before: Mapping[str, TokenRecord],
+    tokens_after: Mapping[str, TokenRecord],
+) -> list[ev.HubEvent]:
+    """The events that turn the before state into the after one (users by lower-case name)."""
+    changes: list[ev.HubEvent] = []
+    for key, account in users_before.items():
+        if key not in users_after:
+            changes.append(ev.UserRemoved(account.info.username))
+    for key, account in users_after.items():
+        previous = users_before.get(key)
+        if previous is None:
+            changes.append(ev.UserAdded(account.info))
+        elif previous.info != account.info:
+            changes.append(ev.UserChanged(account.info))
+    for token_hash, record in tokens_before.items():
+        # A removed user's tokens went with it: UserRemoved says so, as remove_user does.
+        if token_hash not in tokens_after and record.username.lower() in users_after:
+            changes.append(ev.TokenRemoved(record.id, record.username))
+    return changes
 
 
 def _token_info(record: TokenRecord) -> TokenInfo:

@@ -82,6 +82,8 @@ class EzloSession:
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     on_authenticated: Callable[[], None] | None = None
     """Called once, when the client first acts as someone (the listener lifts its login deadline)."""
+    shutdown: Callable[[str], None] | None = None
+    """Closes the connection, telling the client why (the transport's part)."""
 
     def set_principal(self, principal: Principal | None) -> None:
         """Act as `principal` from now on (None: not logged in)."""
@@ -160,10 +162,17 @@ class EzloDoor:
     # -- sessions ------------------------------------------------------------------------------
 
     def open_session(
-        self, *, peer: str, outbox: FrameOutbox, on_authenticated: Callable[[], None] | None = None
+        self,
+        *,
+        peer: str,
+        outbox: FrameOutbox,
+        on_authenticated: Callable[[], None] | None = None,
+        shutdown: Callable[[str], None] | None = None,
     ) -> EzloSession:
-        """A new client; `on_authenticated` is called once it has logged in (at once with anonymous access)."""
-        session = EzloSession(id=self._next_session_id, peer=peer, outbox=outbox, on_authenticated=on_authenticated)
+        """A new client: `on_authenticated` lifts its login deadline, `shutdown(reason)` closes it."""
+        session = EzloSession(
+            id=self._next_session_id, peer=peer, outbox=outbox, on_authenticated=on_authenticated, shutdown=shutdown
+        )
         self._next_session_id += 1
         if self.settings.anonymous_access:
             session.set_principal(ANONYMOUS)
@@ -453,12 +462,21 @@ class EzloDoor:
     def _token_removed(self, event: ev.TokenRemoved) -> None:
         for session in list(self.sessions.values()):
             if session.token_id == event.token_id:
-                self._log_out(session)
+                self._drop(session, "token revoked")
 
     def _user_removed(self, event: ev.UserRemoved) -> None:
         for session in list(self.sessions.values()):
             if session.logged_in and session.username.lower() == event.username.lower():
-                self._log_out(session)
+                self._drop(session, "user removed")
+
+    def _drop(self, session: EzloSession, reason: str) -> None:
+        """The connection's token or user is gone: it loses its rights now and is closed."""
+        self._log_out(session)
+        session.set_principal(None)  # nothing more reaches it, anonymous access or not
+        session.outbox.closed = True  # replies still being worked out are not sent either
+        _LOG.info("ezlo client %d (%s) dropped: %s", session.id, session.peer, reason)
+        if session.shutdown is not None:
+            session.shutdown(reason)
 
     def _user_changed(self, event: ev.UserChanged) -> None:
         for session in list(self.sessions.values()):

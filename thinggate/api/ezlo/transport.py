@@ -7,6 +7,7 @@ reconnects after 60 s without one); frames larger than the limit close the conne
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
 
@@ -55,6 +56,7 @@ class EzloServer:
         self.guard = guard if guard is not None else ConnectionGuard()
         self._server: GuardedServer | None = None
         self._listener: SniffingListener | None = None
+        self._closing: set[asyncio.Task[bool]] = set()  # connections the door is closing
 
     async def start(self) -> None:
         """Listen."""
@@ -91,8 +93,19 @@ class EzloServer:
         if transport is None:
             return socket_response
         outbox = FrameOutbox(transport, on_overflow=transport.abort)
+
+        def shutdown(reason: str) -> None:
+            # Closed in a task of its own: the door calls this from an event listener.
+            closing = socket_response.close(code=WSCloseCode.POLICY_VIOLATION, message=reason.encode()[:120])
+            task = asyncio.get_running_loop().create_task(closing)
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
         session = self.door.open_session(
-            peer=str(request.remote or ""), outbox=outbox, on_authenticated=lambda: self.guard.authenticated(transport)
+            peer=str(request.remote or ""),
+            outbox=outbox,
+            on_authenticated=lambda: self.guard.authenticated(transport),
+            shutdown=shutdown,
         )
         try:
             async for frame in socket_response:

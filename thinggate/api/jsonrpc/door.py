@@ -24,7 +24,7 @@ from thinggate.api.jsonrpc.handlers import MethodPermissionDenied, NamespaceHand
 from thinggate.api.jsonrpc.handlers.integrations import IntegrationsHandler
 from thinggate.api.jsonrpc.handlers.jsonrpc import JsonRpcHandler
 from thinggate.api.jsonrpc.handlers.users import UsersHandler
-from thinggate.api.jsonrpc.pushbutton import PushButtonAuth
+from thinggate.api.jsonrpc.pushbutton import INTERVAL_SECONDS, MAX_WAITING, PushButtonAuth
 from thinggate.api.jsonrpc.schema import IMPLEMENTED_NAMESPACES, MethodSpec, Schema, ValidationError
 from thinggate.api.jsonrpc.session import Session
 from thinggate.core import eager
@@ -57,6 +57,10 @@ class JsonRpcSettings:
     """Password logins of one address queued behind the one in progress; past this they fail at once."""
     check_replies: bool = False
     """Check every reply and notification against the introspection (tests turn this on)."""
+    push_button_interval: float = INTERVAL_SECONDS
+    """Seconds an address must wait before it may ask for push-button authentication again."""
+    push_button_max_waiting: int = MAX_WAITING
+    """Push-button requests that may wait for the owner at once."""
 
 
 class JsonRpcDoor:
@@ -79,7 +83,12 @@ class JsonRpcDoor:
         self.schema = Schema.load()
         self.introspection = self.schema.introspection(IMPLEMENTED_NAMESPACES)
         self.limiter = LoginLimiter()
-        self.push_button = PushButtonAuth(security, self._push_button_finished)
+        self.push_button = PushButtonAuth(
+            security,
+            self._push_button_finished,
+            interval=self.settings.push_button_interval,
+            max_waiting=self.settings.push_button_max_waiting,
+        )
         self.sessions: dict[int, Session] = {}
         self._next_session_id = 1
         self._notification_id = 0
@@ -477,7 +486,7 @@ class JsonRpcDoor:
         if isinstance(event, ev.TokenRemoved):
             for session in list(self.sessions.values()):
                 if session.token_id == event.token_id:
-                    self._revoke(session)
+                    self._revoke(session, "its token was revoked")
             return
         username = event.username if isinstance(event, ev.UserRemoved) else event.user.username
 
@@ -488,7 +497,7 @@ class JsonRpcDoor:
         if isinstance(event, ev.UserRemoved):
             for session in list(self.sessions.values()):
                 if session.token_id is not None and session.principal and session.principal.name == username:
-                    self._revoke(session)
+                    self._revoke(session, "its user was removed")
             self._broadcast("Users", "UserRemoved", lambda: {"username": username}, concerns)
             return
         if isinstance(event, ev.UserChanged):
@@ -498,9 +507,14 @@ class JsonRpcDoor:
         name = "UserAdded" if isinstance(event, ev.UserAdded) else "UserChanged"
         self._broadcast("Users", name, lambda: {"userInfo": packing.user_info(event.user)}, concerns)
 
-    def _revoke(self, session: Session) -> None:
-        # The token is no longer valid: no more notifications, and the next call is refused.
+    def _revoke(self, session: Session, reason: str) -> None:
+        """The connection's token or user is gone: it loses its rights now and is closed."""
+        # Rights go at once: nothing more reaches it, whatever it sends until it is closed
+        # (on a transport without authentication it is anonymous, as everyone there is).
         session.set_principal(None if session.authentication_required else ANONYMOUS)
+        # Closed a loop turn later, so that a client revoking its own token or user
+        # (Users.RemoveToken, Users.RemoveUser) still gets the reply to that call first.
+        asyncio.get_running_loop().call_soon(session.close, reason)
 
     def _refresh(self, session: Session) -> None:
         before = {t.id for t in self.hub.things.values() if session.principal and session.principal.may_see(t)}

@@ -24,6 +24,9 @@ Args = dict[str, Any]
 SERVER = "nymea"
 """What Hello's `server` says: clients of nymea look for it."""
 
+NO_TRANSACTION = -1
+"""The transactionId of a refused push-button request (nymea's own "no transaction")."""
+
 
 def _md5(value: Any) -> str:
     return hashlib.md5(msgspec.json.encode(value), usedforsecurity=False).hexdigest()
@@ -134,8 +137,14 @@ class JsonRpcHandler:
         return {"error": packing.user_error(UserError.NO_ERROR)}
 
     async def request_push_button_auth(self, session: Session, args: Args) -> dict[str, Any]:
-        """JSONRPC.RequestPushButtonAuth: PushButtonAuthFinished follows, to this client only."""
+        """JSONRPC.RequestPushButtonAuth: waits for the owner's grant; PushButtonAuthFinished follows, to it only.
+
+        `success: false` (and no transaction) when the client's address asked moments ago or too
+        many requests are waiting; the requests already waiting are not disturbed.
+        """
         transaction_id = self.door.push_button.request(session, args["deviceName"])
+        if transaction_id is None:
+            return {"success": False, "transactionId": NO_TRANSACTION}
         return {"success": True, "transactionId": transaction_id}
 
     async def set_notification_status(self, session: Session, args: Args) -> dict[str, Any]:

@@ -1,0 +1,253 @@
+"""Push-button authentication: the owner sees who waits and grants one; nobody can take their place.
+
+The attack tests run the hub in this process (`start_server`, JSON-RPC over TCP on a free port)
+and the real `thinggate pushbutton` as a process; the attacker connects from 127.0.0.2, the owner
+from 127.0.0.1. The rate limit and the bound are also checked on PushButtonAuth itself, with a
+clock the test moves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import pty
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.jsonrpc_tools import ADMIN, RpcClient, jsonrpc_rig
+from tests.test_cli import ROOT, thinggate
+from thinggate.api.jsonrpc.pushbutton import PushButtonAuth
+from thinggate.api.jsonrpc.session import Session
+from thinggate.config import Config, EzloConfig, JsonRpcConfig, Ports, VirtualConfig
+from thinggate.control import send_command, socket_path
+from thinggate.core.security import SecurityManager
+from thinggate.server import Server, start_server
+
+OWNER_ADDRESS = "127.0.0.1"
+ATTACKER_ADDRESS = "127.0.0.2"
+REFUSED = {"success": False, "transactionId": -1}
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[Server]:
+    config = Config(
+        data_dir=tmp_path,
+        bind="127.0.0.1",
+        ports=Ports(jsonrpc_tcp=0, jsonrpc_ws=None, ezlo=None, thinknx=None, http=None),
+        # An interval far longer than the test: every second ask of an address falls inside it.
+        jsonrpc=JsonRpcConfig(tcp_tls=False, zeroconf=False, push_button_interval=3600.0),
+        ezlo=EzloConfig(tls=False),
+        virtual=VirtualConfig(auto_things=False),
+    )
+    running = await start_server(config)
+    await running.security.create_user("alice", "Secret123")
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+async def connect(server: Server, address: str) -> RpcClient:
+    assert server.jsonrpc is not None and server.jsonrpc.tcp_port is not None
+    client = await RpcClient.tcp(server.jsonrpc.tcp_port, local_address=address)
+    await client.hello()
+    return client
+
+
+async def ask(client: RpcClient, device_name: str) -> dict[str, Any]:
+    return await client.call("JSONRPC.RequestPushButtonAuth", {"deviceName": device_name})
+
+
+async def waiting(data_dir: Path) -> list[dict[str, Any]]:
+    """What the control socket lists (the command line's view)."""
+    answer = json.loads(await send_command(socket_path(data_dir), "pushbutton list"))
+    listed: list[dict[str, Any]] = answer["waiting"]
+    return listed
+
+
+async def button(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """`thinggate pushbutton ARGS` with no terminal (in a thread: the hub in this loop answers it)."""
+    return await asyncio.to_thread(thinggate, "pushbutton", *args, data_dir=data_dir)
+
+
+def button_in_terminal(data_dir: Path, typed: str) -> subprocess.CompletedProcess[str]:
+    """`thinggate pushbutton` with a terminal as its input, where a person types `typed`."""
+    primary, secondary = pty.openpty()
+    try:
+        os.write(primary, typed.encode())
+        return subprocess.run(
+            [sys.executable, "-m", "thinggate.cli", "pushbutton", "--data-dir", str(data_dir)],
+            stdin=secondary,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=data_dir,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
+        )
+    finally:
+        os.close(primary)
+        os.close(secondary)
+
+
+async def test_a_client_asking_over_and_over_cannot_take_the_owners_place(server: Server, tmp_path: Path) -> None:
+    owner = await connect(server, OWNER_ADDRESS)
+    attacker = await connect(server, ATTACKER_ADDRESS)
+    try:
+        first = await ask(attacker, "Living room tablet")
+        assert first["success"] is True
+        owned = await ask(owner, "Living room tablet")
+        assert owned["success"] is True
+        owner_id = owned["transactionId"]
+
+        # Every few milliseconds, on this connection and on fresh ones: all refused.
+        answers = []
+        for _ in range(40):
+            answers.append(await ask(attacker, "Living room tablet"))
+            await asyncio.sleep(0.002)
+        for _ in range(3):
+            fresh = await connect(server, ATTACKER_ADDRESS)
+            answers.append(await ask(fresh, "Living room tablet"))
+            await fresh.close()
+        assert answers == [REFUSED] * len(answers)
+        await owner.no_notification(0.1)  # the owner's request was not cancelled
+
+        listed = await waiting(tmp_path)
+        assert [(r["transactionId"], r["address"]) for r in listed] == [
+            (first["transactionId"], ATTACKER_ADDRESS),
+            (owner_id, OWNER_ADDRESS),
+        ]
+        shown = await button(data_dir=tmp_path)
+        assert shown.returncode == 0, shown.stderr
+        assert ATTACKER_ADDRESS in shown.stdout and OWNER_ADDRESS in shown.stdout
+        assert "granted" not in shown.stdout  # no terminal and no --grant: it only lists
+
+        pressed = await button("--grant", str(owner_id), data_dir=tmp_path)
+        assert pressed.returncode == 0, pressed.stderr
+        assert f"granted transaction {owner_id} to {OWNER_ADDRESS}" in pressed.stdout
+        finished = await owner.notification("JSONRPC.PushButtonAuthFinished")
+        assert finished["success"] is True and finished["transactionId"] == owner_id
+        owner.token = finished["token"]
+        assert (await owner.hello())["authenticated"] is True
+        assert "things" in await owner.call("Integrations.GetThings")
+
+        # The attacker got nothing, and is still only waiting.
+        await attacker.no_notification(0.1)
+        assert [r["address"] for r in await waiting(tmp_path)] == [ATTACKER_ADDRESS]
+        assert [token.device_name for token in server.security.tokens("alice")] == ["Living room tablet"]
+        again = await button("--grant", str(owner_id), data_dir=tmp_path)
+        assert again.returncode == 1 and "no request with transaction id" in again.stderr
+    finally:
+        await owner.close()
+        await attacker.close()
+
+
+async def test_the_button_in_a_terminal_asks_which_to_grant(server: Server, tmp_path: Path) -> None:
+    owner = await connect(server, OWNER_ADDRESS)
+    other = await connect(server, ATTACKER_ADDRESS)
+    try:
+        other_id = (await ask(other, "unknown\x1b[2Jdevice"))["transactionId"]
+        owner_id = (await ask(owner, "Kitchen phone"))["transactionId"]
+
+        declined = await asyncio.to_thread(button_in_terminal, tmp_path, "\n")
+        assert declined.returncode == 0, declined.stderr
+        assert "nothing granted" in declined.stdout
+        assert "\x1b[2J" not in declined.stdout  # a device name cannot steer the terminal
+        assert len(await waiting(tmp_path)) == 2
+
+        chosen = await asyncio.to_thread(button_in_terminal, tmp_path, "2\n")  # rows are in order of asking
+        assert chosen.returncode == 0, chosen.stderr
+        assert f"granted transaction {owner_id} to {OWNER_ADDRESS} (Kitchen phone)" in chosen.stdout
+        finished = await owner.notification("JSONRPC.PushButtonAuthFinished")
+        assert finished["success"] is True and finished["token"]
+        await other.no_notification(0.1)
+        assert [r["transactionId"] for r in await waiting(tmp_path)] == [other_id]
+    finally:
+        await owner.close()
+        await other.close()
+
+
+async def test_an_address_that_asked_moments_ago_is_refused_and_disturbs_nobody(tmp_path: Path) -> None:
+    async with jsonrpc_rig(tmp_path, push_button_interval=3600.0) as rig:
+        await rig.ensure_admin()
+        first = await rig.connect()
+        await first.hello()
+        first_id = (await ask(first, "first"))["transactionId"]
+        second = await rig.connect()  # the same address, another connection
+        await second.hello()
+        assert await ask(second, "second") == REFUSED
+        assert await ask(first, "first again") == REFUSED  # its own request stays as it was
+        await first.no_notification(0.1)
+        elsewhere = await rig.connect(local_address=ATTACKER_ADDRESS)
+        await elsewhere.hello()
+        assert (await ask(elsewhere, "elsewhere"))["success"] is True
+        assert [(r.device_name, r.address) for r in rig.door.push_button.waiting()] == [
+            ("first", "127.0.0.1"),
+            ("elsewhere", ATTACKER_ADDRESS),
+        ]
+
+        await rig.door.push_button.grant(first_id)
+        finished = await first.notification("JSONRPC.PushButtonAuthFinished")
+        assert finished["success"] is True and finished["transactionId"] == first_id
+        assert len(rig.security.tokens(ADMIN)) == 1
+
+
+def _session(number: int, address: str) -> Session:
+    return Session(
+        id=number,
+        peer=address,
+        transport_name="tcp",
+        authentication_required=True,
+        write=lambda messages: None,
+        buffered=lambda: 0,
+        shutdown=lambda graceful: None,
+    )
+
+
+async def test_the_rate_limit_ends_after_the_interval_and_the_waiting_list_is_bounded(tmp_path: Path) -> None:
+    from thinggate.storage import open_store
+
+    store = await open_store(None, tmp_path)
+    try:
+        now = [1000.0]
+        told: list[tuple[int, bool, int]] = []
+        push_button = PushButtonAuth(
+            SecurityManager(store),
+            lambda session, success, transaction_id, token: told.append((session.id, success, transaction_id)),
+            interval=5.0,
+            max_waiting=2,
+            clock=lambda: now[0],
+        )
+        one, two, three = _session(1, "10.0.0.1"), _session(2, "10.0.0.2"), _session(3, "10.0.0.3")
+        first = push_button.request(one, "one")
+        assert first is not None
+        now[0] += 4.0
+        assert push_button.request(one, "one again") is None  # 4 s after its last ask
+        now[0] += 4.0
+        assert push_button.request(one, "one again") is None  # that refused ask counted too
+        now[0] += 5.0
+        replaced = push_button.request(one, "one again")
+        assert replaced is not None and replaced != first
+        assert told == [(1, False, first)]  # its own earlier request ended
+        assert push_button.request(two, "two") is not None
+        assert push_button.request(three, "three") is None  # two are waiting: full
+        assert [r.device_name for r in push_button.waiting()] == ["one again", "two"]
+        now[0] += 5.0
+        assert push_button.request(two, "two again") is not None  # replacing its own fits
+        push_button.forget(one)
+        now[0] += 5.0
+        assert push_button.request(three, "three") is not None
+        assert [r.device_name for r in push_button.waiting()] == ["two again", "three"]
+        assert push_button.request(_session(4, "10.0.0.4"), "x" * 1000) is None  # full again
+        now[0] += 5.0
+        push_button.forget(three)
+        long_name = push_button.request(_session(5, "10.0.0.5"), "x" * 1000)
+        assert long_name is not None
+        assert [len(r.device_name) for r in push_button.waiting()][-1] == 256
+    finally:
+        await store.close()
