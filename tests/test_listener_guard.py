@@ -178,16 +178,21 @@ async def test_hello_flood_from_one_address_leaves_every_door_open_to_another(hu
 
 async def test_a_logged_in_connection_outlives_the_login_deadline(hub: Server) -> None:
     rpc = await RpcClient.tcp(_ports(hub)["jsonrpc_tcp"], local_address=GOOD)
+    ws = await RpcClient.websocket(_ports(hub)["jsonrpc_ws"], local_address=GOOD)
     ezlo = await EzloClient.connect(f"ws://127.0.0.1:{_ports(hub)['ezlo']}", local_address=GOOD)
     try:
         await rpc.login(USER, PASSWORD)
+        await ws.login(USER, PASSWORD)
         token = await hub.security.create_token(USER, "guard test")
         assert (await ezlo.login(USER, token))["error"] is None
-        await asyncio.sleep(LIMITS.login_seconds * 2)
+        # Past the login deadline and the HTTP idle timeout: upgraded, logged-in sockets stay.
+        await asyncio.sleep(max(LIMITS.login_seconds, LIMITS.idle_seconds) * 2)
         assert "version" in await rpc.call("JSONRPC.Version")
+        assert "version" in await ws.call("JSONRPC.Version")
         assert (await ezlo.call("hub.info.get"))["error"] is None
     finally:
         await rpc.close()
+        await ws.close()
         await ezlo.close()
 
 
