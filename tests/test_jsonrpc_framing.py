@@ -3,7 +3,9 @@
 MessageSplitter splits a client's byte stream on `}\\n{` and waits for more while the buffer does not end
 in a complete message, up to 1 MiB. Whatever the packet boundaries, newline-separated messages must come
 out exactly as sent; random bytes must never raise anything but BufferOverflow. A running door must keep
-answering a connection whatever JSON objects it is sent.
+answering a connection whatever JSON objects it is sent. The splitter's work stays linear in the bytes fed
+(counted: bytes handed to msgspec and to the scanner), and nesting deeper than MAX_DEPTH is a parse error
+that never reaches msgspec.
 """
 
 from __future__ import annotations
@@ -12,14 +14,19 @@ import asyncio
 import contextlib
 import itertools
 import json
+import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.jsonrpc_tools import jsonrpc_rig
-from thinggate.api.jsonrpc.framing import MAX_BUFFER, BufferOverflow, Garbage, MessageSplitter
+from tests.test_jsonrpc_protocol import PARSE_FAILED, alive, unmatched
+from thinggate.api.jsonrpc import framing
+from thinggate.api.jsonrpc.framing import MAX_BUFFER, MAX_DEPTH, BufferOverflow, Garbage, MessageSplitter
 
 API_FILE = Path(__file__).resolve().parent.parent / "thinggate" / "api" / "jsonrpc" / "nymea-api.json"
 IMPLEMENTED = ("JSONRPC", "Integrations", "Users")
@@ -127,6 +134,171 @@ def test_buffer_overflow_comes_just_past_one_mib() -> None:
         pass
     else:
         raise AssertionError("more than 1 MiB without a message was kept")
+
+
+# ---------------------------------------------------------------- work per byte fed
+
+
+@dataclass
+class Work:
+    """Bytes fed to a splitter, and bytes it handed to msgspec and to its scanner."""
+
+    fed: int = 0
+    decoded: int = 0
+    scanned: int = 0
+
+
+@pytest.fixture
+def work(monkeypatch: pytest.MonkeyPatch) -> Work:
+    """Counts what every MessageSplitter hands to the module's decoder and to its scanner."""
+    counts = Work()
+    decoder = framing._decoder
+    scan = MessageSplitter._scan
+
+    class CountingDecoder:
+        def decode(self, chunk: bytes | bytearray | memoryview) -> Any:
+            counts.decoded += len(chunk)
+            return decoder.decode(chunk)
+
+    def counting_scan(splitter: MessageSplitter, data: bytes, start: int, end: int) -> None:
+        counts.scanned += end - start
+        scan(splitter, data, start, end)
+
+    monkeypatch.setattr(framing, "_decoder", CountingDecoder())
+    monkeypatch.setattr(MessageSplitter, "_scan", counting_scan)
+    return counts
+
+
+def _feed_counted(work: Work, splitter: MessageSplitter, pieces: list[bytes]) -> list[Any]:
+    work.fed += sum(map(len, pieces))
+    return _feed_all(splitter, pieces)
+
+
+_REQUEST = b'{"id": 1, "method": "JSONRPC.KeepAlive", "params": {"sessionId": "s"}}'
+_NESTED_REQUEST = json.dumps({"id": 2, "params": {"list": [[i, {"k": [str(i)]}] for i in range(100)]}}).encode()
+_QUOTED = '"}\\{'  # a quote, braces and a backslash: every piece below ends inside the string with a `}`
+
+# name: (pieces fed one by one, what comes out of them all)
+WORKLOADS: dict[str, tuple[list[bytes], list[Any]]] = {
+    # The issue's pattern: a buffer that never closes, grown by pieces that end in `}` (deeper than MAX_DEPTH).
+    "unclosed braces": ([b"{" * 1023 + b"}"] * 256, []),
+    # The same within the depth limit: an open array grown by items.
+    "growing array": (
+        [b'{"items": [{"k": "v"}', *[b', {"k": "v"}'] * 4000, b"]}"],
+        [{"items": [{"k": "v"}] * 4001}],
+    ),
+    "a string of braces": (
+        [b'{"text": "', *[b"{}}{ }"] * 4000, b'"}'],
+        [{"text": "{}}{ }" * 4000}],
+    ),
+    "escapes in pieces": (
+        [b'{"text": "', *[json.dumps(_QUOTED).encode()[1:-1] + b"}"] * 2000, b'"}'],
+        [{"text": (_QUOTED + "}") * 2000}],
+    ),
+    "blank padding": (
+        [b'{"id": 1,', *[b" " * 100] * 1000, b' "method": "JSONRPC.Version"}'],
+        [{"id": 1, "method": "JSONRPC.Version"}],
+    ),
+    "broken, waiting for a brace": ([b"[1,]", *[b" x"] * 4000, b" }"], [Garbage("")]),
+    "small messages, one per piece": ([_REQUEST + b"\n"] * 2000, [json.loads(_REQUEST)] * 2000),
+    "small messages, all in one piece": ([b"\n".join([_REQUEST] * 2000)], [json.loads(_REQUEST)] * 2000),
+    "a message split at every byte": (
+        [_NESTED_REQUEST[i : i + 1] for i in range(len(_NESTED_REQUEST))],
+        [json.loads(_NESTED_REQUEST)],
+    ),
+    "messages split at every byte": (
+        [byte.to_bytes(1, "big") for byte in b"\n".join([_REQUEST] * 50)],
+        [json.loads(_REQUEST)] * 50,
+    ),
+}
+
+
+def _without_reasons(items: list[Any]) -> list[Any]:
+    return [Garbage("") if isinstance(item, Garbage) else item for item in items]
+
+
+@pytest.mark.parametrize("name", list(WORKLOADS))
+def test_work_stays_within_twice_the_bytes_fed(work: Work, name: str) -> None:
+    pieces, expected = WORKLOADS[name]
+    splitter = MessageSplitter()
+    assert _without_reasons(_feed_counted(work, splitter, pieces)) == expected
+    # Each byte is scanned at most once and decoded at most twice (a broken chunk: once more for the reason).
+    assert work.scanned <= work.fed, work
+    assert work.decoded <= 2 * work.fed, work
+
+
+# ---------------------------------------------------------------- nesting
+
+TOO_DEEP = Garbage(f"nested deeper than {MAX_DEPTH} levels")
+DEEP = {
+    "arrays": b"[" * 100_000 + b"]" * 100_000,
+    "objects": b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
+}
+
+
+def _pieces_of(data: bytes, size: int | None) -> list[bytes]:
+    return [data] if size is None else [data[i : i + size] for i in range(0, len(data), size)]
+
+
+@pytest.mark.parametrize("size", [None, 4096, 7], ids=["whole", "4 KiB pieces", "7-byte pieces"])
+@pytest.mark.parametrize("shape", sorted(DEEP))
+def test_nesting_100000_deep_is_garbage_that_msgspec_never_sees(work: Work, shape: str, size: int | None) -> None:
+    splitter = MessageSplitter()
+    assert _feed_counted(work, splitter, _pieces_of(DEEP[shape] + b"\n", size)) == [TOO_DEEP]
+    assert work.decoded == 0
+    assert splitter.pending == 0
+    # The next message starts clean.
+    assert splitter.feed(_REQUEST) == [json.loads(_REQUEST)]
+
+
+@pytest.mark.parametrize("size", [None, 1], ids=["whole", "1-byte pieces"])
+def test_nesting_limit_counts_the_brackets_outside_strings(size: int | None) -> None:
+    at_limit = b"[" * MAX_DEPTH + b"]" * MAX_DEPTH
+    beyond = b'{"a":' * (MAX_DEPTH + 1) + b"null" + b"}" * (MAX_DEPTH + 1)
+    in_strings = json.dumps({"text": "[{" * 1000, "list": json.loads(at_limit[2:-2])}).encode()
+    for data, expected in (
+        (at_limit, [json.loads(at_limit)]),
+        (beyond, [TOO_DEEP]),
+        (in_strings, [json.loads(in_strings)]),
+    ):
+        assert _feed_all(MessageSplitter(), _pieces_of(data, size)) == expected, data[:80]
+
+
+@pytest.mark.parametrize("cut", [None, 0, 1], ids=["one piece", "before the newline", "after the newline"])
+def test_too_deep_chunk_ended_by_nymeas_separator_spares_the_next_message(work: Work, cut: int | None) -> None:
+    deep = DEEP["objects"]
+    data = deep + b"\n" + _REQUEST
+    pieces = [data] if cut is None else [data[: len(deep) + cut], data[len(deep) + cut :]]
+    assert _feed_counted(work, MessageSplitter(), pieces) == [TOO_DEEP, json.loads(_REQUEST)]
+    assert work.decoded <= len(b"\n" + _REQUEST)  # the request (perhaps with the newline), never the deep chunk
+
+
+def test_a_recursion_error_from_msgspec_is_a_parse_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    class ShortStackDecoder:
+        def decode(self, chunk: bytes | bytearray | memoryview) -> Any:
+            raise RecursionError("maximum recursion depth exceeded while deserializing an object")
+
+    monkeypatch.setattr(framing, "_decoder", ShortStackDecoder())
+    splitter = MessageSplitter()
+    # A chunk that arrived whole, two around a separator, and one that spans feeds.
+    for pieces in ([b'{"a": [[1]]}\n'], [b'{"a": [1]}\n{"b": [2]}'], [b'{"a": ', b"[1]}"]):
+        out = _feed_all(splitter, pieces)
+        assert out and all(isinstance(item, Garbage) for item in out), out
+        assert splitter.pending == 0
+
+
+@pytest.mark.parametrize("kind", ["tcp", "ws"])
+@pytest.mark.parametrize("shape", sorted(DEEP))
+async def test_deep_nesting_gets_the_parse_error_and_the_connection_goes_on(
+    tmp_path: Path, kind: str, shape: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with jsonrpc_rig(tmp_path) as rig:
+        client = await rig.admin(kind)
+        await client.send_raw(DEEP[shape] + b"\n")
+        [reply] = await unmatched(client, 1)
+        assert reply == {"id": -1, "status": "error", "error": f"{PARSE_FAILED}nested deeper than {MAX_DEPTH} levels"}
+        await alive(client)  # the next request on the same connection is answered
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
 
 
 # ---------------------------------------------------------------- a live door with random requests
