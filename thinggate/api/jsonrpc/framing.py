@@ -285,8 +285,16 @@ class MessageSplitter:
         region = data if pos == 0 and end == len(data) else data[pos:end]
         pieces = region.split(b'"')
         brackets = b"".join(pieces[::2]).translate(None, _NOT_BRACKETS)
-        depths = list(accumulate(map(_DEPTH_STEP.__getitem__, brackets), initial=self._depth))
         in_string = len(pieces) % 2 == 0
+        openings = brackets.count(b"{") + brackets.count(b"[")
+        closings = len(brackets) - openings
+        if closings < self._depth and (self._too_deep or self._depth + openings <= MAX_DEPTH):
+            # The value cannot close in this region, and how deep it gets changes nothing: counts suffice
+            # (a client streaming `{{{...}` costs C-level work per byte, not a Python step per bracket).
+            self._depth += openings - closings
+            self._in_string = in_string
+            return True
+        depths = list(accumulate(map(_DEPTH_STEP.__getitem__, brackets), initial=self._depth))
         if min(depths) <= 0 and (
             in_string or depths.index(0) != len(depths) - 1 or not region.rstrip(_BLANKS).endswith(_CLOSINGS)
         ):
