@@ -27,7 +27,7 @@ from tests.hubtools import param_id, state_id, things_named
 from tests.jsonrpc_tools import ADMIN, ADMIN_PASSWORD, SERVER_UUID, Closed, Rig, RpcClient, jsonrpc_rig
 from thinggate.api.guard import ListenerLimits
 from thinggate.api.jsonrpc import JsonRpcSettings
-from thinggate.api.jsonrpc.framing import MAX_BUFFER
+from thinggate.api.jsonrpc.framing import MAX_BUFFER, PRE_LOGIN_BUFFER
 from thinggate.api.jsonrpc.session import MAX_WRITE_BUFFER
 from thinggate.core.security import SYSTEM, Scope
 from thinggate.integrations.virtual import PLUGIN
@@ -332,6 +332,25 @@ async def test_more_than_one_mib_of_garbage_drops_the_connection(tmp_path: Path,
         assert client.unmatched == []  # dropped, not answered
         await alive(bystander)
         await until(lambda: len(rig.door.sessions) == 1, what="the dropped session to go")
+
+
+@pytest.mark.parametrize("kind", ["tcp", "ws"])
+async def test_before_login_a_client_gets_64_kib_of_patience_not_one_mib(tmp_path: Path, kind: str) -> None:
+    # Issue 11: 20 clients streaming an endless message each made the hub hold and scan 1 MiB apiece.
+    async with jsonrpc_rig(tmp_path) as rig:
+        await rig.ensure_admin()
+        stranger = await rig.connect(kind)
+        await stranger.hello()
+        chunk = b"{" + b"garbage " * 1024
+        with contextlib.suppress(ConnectionError, RuntimeError, OSError):
+            for _ in range(PRE_LOGIN_BUFFER // len(chunk) + 2):
+                await stranger.send_raw(chunk)
+        await stranger.wait_closed(within=5)
+        member = await rig.admin(kind)  # logged in: the same bytes and more are kept
+        for _ in range(PRE_LOGIN_BUFFER // len(chunk) + 2):
+            await member.send_raw(chunk)
+        await asyncio.sleep(0.2)
+        assert not member.closed.is_set()
 
 
 async def test_garbage_below_one_mib_is_kept_until_it_completes(tmp_path: Path) -> None:

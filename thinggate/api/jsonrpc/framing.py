@@ -20,6 +20,8 @@ from typing import Any
 import msgspec
 
 MAX_BUFFER = 1024 * 1024
+PRE_LOGIN_BUFFER = 64 * 1024
+"""A client that has not logged in may only send Hello, Authenticate and the like: it gets this much patience."""
 MAX_DEPTH = 64  # brackets open at once: nymea's requests use a handful; msgspec exhausts the stack near 1000
 _SEPARATOR = b"}\n{"
 _BLANKS = b" \t\n\r\x0b\x0c"  # what bytes.strip() removes, as nymea's trimmed() does

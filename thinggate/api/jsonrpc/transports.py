@@ -17,7 +17,7 @@ from aiohttp import WSMsgType, web
 from thinggate.api.guard import ConnectionGuard
 from thinggate.api.http import GuardedServer
 from thinggate.api.jsonrpc.door import JsonRpcDoor
-from thinggate.api.jsonrpc.framing import MAX_BUFFER, BufferOverflow, MessageSplitter
+from thinggate.api.jsonrpc.framing import MAX_BUFFER, PRE_LOGIN_BUFFER, BufferOverflow, MessageSplitter
 from thinggate.api.listener import SniffingListener
 from thinggate.api.websocket import text_frame
 
@@ -113,6 +113,11 @@ class JsonRpcServer:
         if self._ws_server is not None:
             await self._ws_server.shutdown(2.0)
 
+    def _logged_in(self, transport: asyncio.BaseTransport, splitter: MessageSplitter) -> None:
+        """The client acts as someone now: no login deadline, and nymea's 1 MiB of patience."""
+        self.guard.authenticated(transport)
+        splitter.limit = MAX_BUFFER
+
     # -- TCP -----------------------------------------------------------------------------------
 
     async def _serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -128,6 +133,8 @@ class JsonRpcServer:
             else:
                 transport.abort()
 
+        # Before login a client may only say Hello and log in: small messages, so a small buffer.
+        splitter = MessageSplitter(limit=PRE_LOGIN_BUFFER)
         session = self.door.open_session(
             peer=_peer_host(writer.get_extra_info("peername")),
             transport_name="tcp",
@@ -135,14 +142,13 @@ class JsonRpcServer:
             write=lambda messages: transport.write(b"".join(messages)),
             buffered=transport.get_write_buffer_size,
             shutdown=shutdown,
-            on_authenticated=lambda: self.guard.authenticated(transport),
+            on_authenticated=lambda: self._logged_in(transport, splitter),
         )
         if session is None:
             transport.abort()
             if task is not None:
                 self._connections.discard(task)
             return
-        splitter = MessageSplitter()
         try:
             while not session.closed:
                 data = await reader.read(_READ_SIZE)
@@ -191,6 +197,7 @@ class JsonRpcServer:
             else:
                 transport.abort()
 
+        splitter = MessageSplitter(limit=PRE_LOGIN_BUFFER)
         session = self.door.open_session(
             peer=_peer_host(request.remote),
             transport_name="websocket",
@@ -198,12 +205,11 @@ class JsonRpcServer:
             write=write,
             buffered=transport.get_write_buffer_size,
             shutdown=shutdown,
-            on_authenticated=lambda: self.guard.authenticated(transport),
+            on_authenticated=lambda: self._logged_in(transport, splitter),
         )
         if session is None:
             await socket.close()
             return socket
-        splitter = MessageSplitter()
         try:
             async for frame in socket:
                 if frame.type is WSMsgType.TEXT:
