@@ -49,6 +49,7 @@ def _loop() -> asyncio.AbstractEventLoop:
 
 async def _door_server(data_dir: Path, knx_gateway: tuple[str, int] | None, ready: Any) -> None:
     from tests.jsonrpc_tools import fast_hasher
+    from thinggate.api.guard import ConnectionGuard, ListenerLimits
     from thinggate.api.thinknx import Authenticator, ThinknxDoor, ThinknxServer, ThinknxSettings
     from thinggate.api.thinknx.digest import DigestAuthority
     from thinggate.api.thinknx.guids import guid_of
@@ -98,7 +99,9 @@ async def _door_server(data_dir: Path, knx_gateway: tuple[str, int] | None, read
         limiter=LoginLimiter(),
         digest=DigestAuthority(secret_of=security.digest_secret, realm=await security.digest_realm()),
     )
-    server = ThinknxServer(door, authenticator, host="127.0.0.1", port=0)
+    # All CLIENTS connect from one address before any has logged in: lift the per-address cap for them.
+    guard = ConnectionGuard(ListenerLimits(unauthenticated_per_address=2 * CLIENTS))
+    server = ThinknxServer(door, authenticator, host="127.0.0.1", port=0, guard=guard)
     await server.start()
     ready.send((server.port, guids))
     await asyncio.Event().wait()
