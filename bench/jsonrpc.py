@@ -176,6 +176,7 @@ async def serve_hub(data_dir: Path, profile: str | None) -> None:
 
     from argon2 import PasswordHasher
 
+    from thinggate.api.guard import ConnectionGuard, ListenerLimits
     from thinggate.api.jsonrpc import JsonRpcDoor, JsonRpcServer, JsonRpcSettings, Listener
     from thinggate.core.events import EventBus
     from thinggate.core.hub import Hub
@@ -209,7 +210,11 @@ async def serve_hub(data_dir: Path, profile: str | None) -> None:
         server_uuid=uuid.uuid4(),
         settings=JsonRpcSettings(max_connections=10_000),
     )
-    server = JsonRpcServer(door, host="127.0.0.1", tcp=Listener(0, None, True), websocket=Listener(0, None, True))
+    # The load generator's 100 clients connect from one address before they log in: lift the per-address cap.
+    guard = ConnectionGuard(ListenerLimits(unauthenticated_per_address=4 * CONNECTIONS))
+    server = JsonRpcServer(
+        door, host="127.0.0.1", tcp=Listener(0, None, True), websocket=Listener(0, None, True), guard=guard
+    )
     await server.start()
     profiler = None
     if profile:

@@ -150,6 +150,16 @@ class MessageSplitter:
         """Messages (decoded JSON values) and Garbage markers completed by `data`, in order."""
         if not data:
             return []
+        if not self._buffer and (data[-1] == _CLOSING_BRACE or data.endswith(b"}\n")):
+            # The usual case, one whole request in one packet: decoded once, as nymea would, with no scanning
+            # (C-level checks only). Two requests in one packet, or a broken one, fail to decode (no JSON value
+            # holds `}\n{` outside a string, nor a raw newline in one) and take the full path, which splits
+            # them or words the error.
+            if data.count(b"{") + data.count(b"[") <= MAX_DEPTH:
+                try:
+                    return [_decoder.decode(data)]
+                except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+                    pass
         out: list[Any] = []
         start = self._separator_across_feeds(data, out) if self._buffer else 0
         while (cut := data.find(_SEPARATOR, start)) >= 0:
