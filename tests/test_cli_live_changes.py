@@ -21,7 +21,10 @@ import thinggate.core.security as security_module
 from tests.ezlo_tools import EzloClient
 from tests.jsonrpc_tools import RpcClient
 from tests.test_cli import thinggate
-from thinggate.config import Config, EzloConfig, JsonRpcConfig, Ports, ThinknxConfig, VirtualConfig
+from thinggate.api.ezlo.settings import EzloConfig
+from thinggate.api.jsonrpc.settings import JsonRpcConfig
+from thinggate.api.thinknx.settings import ThinknxConfig
+from thinggate.config import Config, Ports, VirtualConfig
 from thinggate.control import send_command, socket_path
 from thinggate.core.security import SecurityManager
 from thinggate.server import Server, start_server
@@ -38,9 +41,11 @@ async def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterat
         data_dir=tmp_path,
         bind="127.0.0.1",
         ports=Ports(jsonrpc_tcp=0, jsonrpc_ws=0, ezlo=0, thinknx=0, http=None),
-        jsonrpc=JsonRpcConfig(tcp_tls=False, ws_tls=False, zeroconf=False, lockdown_seconds=0.0),
-        ezlo=EzloConfig(tls=False, insecure_access=True),
-        thinknx=ThinknxConfig(tls=False),
+        doors={
+            "jsonrpc": JsonRpcConfig(tcp_tls=False, ws_tls=False, zeroconf=False, lockdown_seconds=0.0),
+            "ezlo": EzloConfig(tls=False, insecure_access=True),
+            "thinknx": ThinknxConfig(tls=False),
+        },
         virtual=VirtualConfig(auto_things=True, time_scale=20.0),
     )
     running = await start_server(config)
@@ -59,17 +64,17 @@ async def cli(*args: str, data_dir: Path) -> str:
 
 
 async def rpc_client(server: Server, kind: str = "tcp") -> RpcClient:
-    assert server.jsonrpc is not None
+    assert server.doors["jsonrpc"] is not None
     if kind == "tcp":
-        assert server.jsonrpc.tcp_port is not None
-        return await RpcClient.tcp(server.jsonrpc.tcp_port)
-    assert server.jsonrpc.ws_port is not None
-    return await RpcClient.websocket(server.jsonrpc.ws_port)
+        assert server.doors["jsonrpc"].tcp_port is not None
+        return await RpcClient.tcp(server.doors["jsonrpc"].tcp_port)
+    assert server.doors["jsonrpc"].ws_port is not None
+    return await RpcClient.websocket(server.doors["jsonrpc"].ws_port)
 
 
 async def ezlo_client(server: Server, user: str, token: str) -> EzloClient:
-    assert server.ezlo is not None
-    client = await EzloClient.connect(f"ws://127.0.0.1:{server.ezlo.port}")
+    assert server.doors["ezlo"] is not None
+    client = await EzloClient.connect(f"ws://127.0.0.1:{server.doors['ezlo'].port}")
     answer = await client.login(user, token)
     assert answer["error"] is None, answer
     return client
@@ -88,8 +93,8 @@ async def test_a_user_removed_on_the_command_line_loses_every_connection_at_once
     await server.security.create_user("bob", PASSWORD)
     bob_ezlo_token = await server.security.create_token("bob", "ezlo app")
     alice_ezlo_token = await server.security.create_token("alice", "ezlo app")
-    assert server.thinknx is not None and server.thinknx.port is not None
-    rest = httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.thinknx.port}/api/V1")
+    assert server.doors["thinknx"] is not None and server.doors["thinknx"].port is not None
+    rest = httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.doors['thinknx'].port}/api/V1")
     bob_tcp, bob_ws, alice_tcp = await rpc_client(server), await rpc_client(server, "ws"), await rpc_client(server)
     clients = [bob_tcp, bob_ws, alice_tcp]
     ezlos: list[EzloClient] = []
@@ -186,8 +191,8 @@ async def test_a_user_added_on_the_command_line_ends_initial_setup_at_once(serve
 
 
 async def test_the_integration_key_changed_on_the_command_line_counts_at_once(server: Server, tmp_path: Path) -> None:
-    assert server.thinknx is not None and server.thinknx.port is not None
-    base = f"http://127.0.0.1:{server.thinknx.port}"
+    assert server.doors["thinknx"] is not None and server.doors["thinknx"].port is not None
+    base = f"http://127.0.0.1:{server.doors['thinknx'].port}"
     async with httpx.AsyncClient(base_url=base) as rest:
         shown = await cli("thinknx", "key", "--enable", data_dir=tmp_path)
         key = shown.split()[0]

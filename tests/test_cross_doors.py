@@ -18,8 +18,10 @@ import pytest
 from tests.ezlo_tools import EzloClient
 from tests.jsonrpc_tools import RpcClient
 from tests.knxd import free_udp_port
+from thinggate.api.ezlo.settings import EzloConfig
+from thinggate.api.jsonrpc.settings import JsonRpcConfig
 from thinggate.api.thinknx.guids import guid_of
-from thinggate.config import Config, EzloConfig, JsonRpcConfig, Ports, VirtualConfig
+from thinggate.config import Config, Ports, VirtualConfig
 from thinggate.core.model import Thing
 from thinggate.server import Server, start_server
 
@@ -32,8 +34,10 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
         data_dir=tmp_path,
         bind="127.0.0.1",
         ports=Ports(jsonrpc_tcp=0, jsonrpc_ws=None, ezlo=0, thinknx=0, http=None),
-        jsonrpc=JsonRpcConfig(tcp_tls=False, zeroconf=False),
-        ezlo=EzloConfig(tls=False, insecure_access=True),
+        doors={
+            "jsonrpc": JsonRpcConfig(tcp_tls=False, zeroconf=False),
+            "ezlo": EzloConfig(tls=False, insecure_access=True),
+        },
         virtual=VirtualConfig(auto_things=False, time_scale=20.0),
         # Nothing listens there: KNX things exist, and say the bus is away.
         knx={"gateway_ip": "127.0.0.1", "gateway_port": free_udp_port(), "reconnect_seconds": 0.2},
@@ -51,14 +55,16 @@ def _named(server: Server, name: str, class_name: str) -> Thing:
 
 
 async def _clients(server: Server) -> tuple[RpcClient, EzloClient, httpx.AsyncClient]:
-    assert server.jsonrpc is not None and server.ezlo is not None and server.thinknx is not None
-    rpc = await RpcClient.tcp(server.jsonrpc.tcp_port)  # type: ignore[arg-type]
+    assert (
+        server.doors["jsonrpc"] is not None and server.doors["ezlo"] is not None and server.doors["thinknx"] is not None
+    )
+    rpc = await RpcClient.tcp(server.doors["jsonrpc"].tcp_port)  # type: ignore[arg-type]
     await rpc.login(USER, PASSWORD)
     await rpc.notify("Integrations")
-    ezlo = await EzloClient.connect(f"ws://127.0.0.1:{server.ezlo.port}")
+    ezlo = await EzloClient.connect(f"ws://127.0.0.1:{server.doors['ezlo'].port}")
     token = await server.security.create_token(USER, "cross-door test")
     assert (await ezlo.login(USER, token))["error"] is None
-    rest = httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.thinknx.port}/api/V1", auth=(USER, PASSWORD))
+    rest = httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.doors['thinknx'].port}/api/V1", auth=(USER, PASSWORD))
     return rpc, ezlo, rest
 
 
@@ -163,8 +169,8 @@ async def test_a_knx_thing_added_over_jsonrpc_answers_on_thinknx_and_the_bus_awa
 
 
 async def test_thinknx_answers_https_and_http_on_one_port(server: Server) -> None:
-    assert server.thinknx is not None
-    url = f"127.0.0.1:{server.thinknx.port}/api/V1/system/serverStatus"
+    assert server.doors["thinknx"] is not None
+    url = f"127.0.0.1:{server.doors['thinknx'].port}/api/V1/system/serverStatus"
     async with httpx.AsyncClient(auth=(USER, PASSWORD), verify=False) as client:
         secure = await client.get(f"https://{url}")
         plain = await client.get(f"http://{url}")

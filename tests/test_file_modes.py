@@ -11,7 +11,9 @@ import stat
 from pathlib import Path
 
 from tests.test_cli import thinggate
-from thinggate.config import Config, EzloConfig, JsonRpcConfig, Ports, VirtualConfig
+from thinggate.api.ezlo.settings import EzloConfig
+from thinggate.api.jsonrpc.settings import JsonRpcConfig
+from thinggate.config import Config, Ports, VirtualConfig
 from thinggate.server import start_server
 
 PASSWORD = "Secret123"
@@ -23,8 +25,7 @@ def hub_config(data_dir: Path) -> Config:
         data_dir=data_dir,
         bind="127.0.0.1",
         ports=Ports(jsonrpc_tcp=0, jsonrpc_ws=None, ezlo=0, thinknx=0, http=None),
-        jsonrpc=JsonRpcConfig(zeroconf=False),
-        ezlo=EzloConfig(tls=True),
+        doors={"jsonrpc": JsonRpcConfig(zeroconf=False), "ezlo": EzloConfig(tls=True)},
         virtual=VirtualConfig(auto_things=False),
     )
 

@@ -20,8 +20,11 @@ import pytest
 
 from tests.ezlo_tools import EzloClient
 from tests.jsonrpc_tools import RpcClient
+from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.guard import ConnectionGuard, ListenerLimits
-from thinggate.config import Config, EzloConfig, JsonRpcConfig, Ports, ThinknxConfig, VirtualConfig
+from thinggate.api.jsonrpc.settings import JsonRpcConfig
+from thinggate.api.thinknx.settings import ThinknxConfig
+from thinggate.config import Config, Ports, VirtualConfig
 from thinggate.server import Server, start_server
 
 USER, PASSWORD = "owner", "Secret123x"
@@ -41,9 +44,11 @@ def _config(data_dir: Path, *, tls: bool) -> Config:
         data_dir=data_dir,
         bind="127.0.0.1",
         ports=Ports(jsonrpc_tcp=0, jsonrpc_ws=0, ezlo=0, thinknx=0, http=None),
-        jsonrpc=JsonRpcConfig(tcp_tls=tls, ws_tls=tls, zeroconf=False),
-        ezlo=EzloConfig(tls=tls, insecure_access=not tls),
-        thinknx=ThinknxConfig(tls=tls, rate_limit=""),
+        doors={
+            "jsonrpc": JsonRpcConfig(tcp_tls=tls, ws_tls=tls, zeroconf=False),
+            "ezlo": EzloConfig(tls=tls, insecure_access=not tls),
+            "thinknx": ThinknxConfig(tls=tls, rate_limit=""),
+        },
         virtual=VirtualConfig(auto_things=False),
         limits=LIMITS,
     )
@@ -71,13 +76,15 @@ async def tls_hub(tmp_path: Path) -> AsyncIterator[Server]:
 
 
 def _ports(server: Server) -> dict[str, int]:
-    assert server.jsonrpc is not None and server.ezlo is not None and server.thinknx is not None
-    assert server.jsonrpc.tcp_port and server.jsonrpc.ws_port and server.thinknx.port
+    assert (
+        server.doors["jsonrpc"] is not None and server.doors["ezlo"] is not None and server.doors["thinknx"] is not None
+    )
+    assert server.doors["jsonrpc"].tcp_port and server.doors["jsonrpc"].ws_port and server.doors["thinknx"].port
     return {
-        "jsonrpc_tcp": server.jsonrpc.tcp_port,
-        "jsonrpc_ws": server.jsonrpc.ws_port,
-        "ezlo": server.ezlo.port,
-        "thinknx": server.thinknx.port,
+        "jsonrpc_tcp": server.doors["jsonrpc"].tcp_port,
+        "jsonrpc_ws": server.doors["jsonrpc"].ws_port,
+        "ezlo": server.doors["ezlo"].port,
+        "thinknx": server.doors["thinknx"].port,
     }
 
 

@@ -20,9 +20,12 @@ from argon2 import PasswordHasher
 
 from tests.ezlo_tools import EzloClient
 from tests.jsonrpc_tools import RpcClient
+from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.guard import ListenerLimits
+from thinggate.api.jsonrpc.settings import JsonRpcConfig
 from thinggate.api.thinknx.key import KeyState, new_key, save_key
-from thinggate.config import Config, EzloConfig, JsonRpcConfig, Ports, ThinknxConfig, VirtualConfig
+from thinggate.api.thinknx.settings import ThinknxConfig
+from thinggate.config import Config, Ports, VirtualConfig
 from thinggate.server import Server, start_server
 
 USER, PASSWORD = "owner", "Secret123x"
@@ -73,9 +76,11 @@ async def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hasher: CountingH
         data_dir=tmp_path,
         bind="127.0.0.1",
         ports=Ports(jsonrpc_tcp=0, jsonrpc_ws=None, ezlo=0, thinknx=0, http=None),
-        jsonrpc=JsonRpcConfig(tcp_tls=False, zeroconf=False, lockdown_seconds=0.01),
-        ezlo=EzloConfig(tls=False, insecure_access=True),
-        thinknx=ThinknxConfig(tls=False, rate_limit=""),
+        doors={
+            "jsonrpc": JsonRpcConfig(tcp_tls=False, zeroconf=False, lockdown_seconds=0.01),
+            "ezlo": EzloConfig(tls=False, insecure_access=True),
+            "thinknx": ThinknxConfig(tls=False, rate_limit=""),
+        },
         virtual=VirtualConfig(auto_things=False),
         # Room for a hundred connections from one address: the login limiter is what is tested here.
         limits=ListenerLimits(unauthenticated_per_address=200),
@@ -93,8 +98,8 @@ async def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hasher: CountingH
 
 
 async def test_concurrent_jsonrpc_guesses_do_not_get_past_the_lockout(hub: Server, hasher: CountingHasher) -> None:
-    assert hub.jsonrpc is not None and hub.jsonrpc.tcp_port is not None
-    clients = [await RpcClient.tcp(hub.jsonrpc.tcp_port) for _ in range(100)]
+    assert hub.doors["jsonrpc"] is not None and hub.doors["jsonrpc"].tcp_port is not None
+    clients = [await RpcClient.tcp(hub.doors["jsonrpc"].tcp_port) for _ in range(100)]
     try:
         for client in clients:
             await client.hello()
@@ -119,9 +124,9 @@ async def test_concurrent_jsonrpc_guesses_do_not_get_past_the_lockout(hub: Serve
 
 
 async def test_concurrent_thinknx_guesses_do_not_get_past_the_lockout(hub: Server, hasher: CountingHasher) -> None:
-    assert hub.thinknx is not None
+    assert hub.doors["thinknx"] is not None
     hasher.most = hasher.checks = 0
-    url = f"http://127.0.0.1:{hub.thinknx.port}/api/V1/system/serverStatus"
+    url = f"http://127.0.0.1:{hub.doors['thinknx'].port}/api/V1/system/serverStatus"
     limits = httpx.Limits(max_connections=100)
     async with httpx.AsyncClient(limits=limits, timeout=30) as rest:
 
@@ -139,10 +144,10 @@ async def test_concurrent_thinknx_guesses_do_not_get_past_the_lockout(hub: Serve
 
 async def test_a_good_login_does_not_reset_the_address_failures(hub: Server) -> None:
     # Finding 13: with any account, an attacker logged in between guesses to reset the lockout.
-    assert hub.jsonrpc is not None and hub.jsonrpc.tcp_port is not None
+    assert hub.doors["jsonrpc"] is not None and hub.doors["jsonrpc"].tcp_port is not None
     outcomes = []
     for attempt in range(8):
-        client = await RpcClient.tcp(hub.jsonrpc.tcp_port)
+        client = await RpcClient.tcp(hub.doors["jsonrpc"].tcp_port)
         try:
             await client.hello()
             if attempt % 2:
@@ -160,8 +165,8 @@ async def test_a_good_login_does_not_reset_the_address_failures(hub: Server) -> 
             await client.close()
         await asyncio.sleep(0.02)  # past the door's short lockdown between connections
     # Guesses 0, 2, 4, 6 and 8 would be five failures: the limiter counted them despite the good logins.
-    assert hub.jsonrpc.door.limiter.check("127.0.0.1") == 0  # four failures so far
-    client = await RpcClient.tcp(hub.jsonrpc.tcp_port)
+    assert hub.doors["jsonrpc"].door.limiter.check("127.0.0.1") == 0  # four failures so far
+    client = await RpcClient.tcp(hub.doors["jsonrpc"].tcp_port)
     try:
         await client.hello()
         reply = await client.request(
@@ -170,7 +175,7 @@ async def test_a_good_login_does_not_reset_the_address_failures(hub: Server) -> 
         assert reply["params"]["success"] is False
     finally:
         await client.close()
-    assert hub.jsonrpc.door.limiter.check("127.0.0.1") > 0
+    assert hub.doors["jsonrpc"].door.limiter.check("127.0.0.1") > 0
 
 
 # -------------------------------------------------------------------- finding 4: secrets in the log
@@ -178,11 +183,11 @@ async def test_a_good_login_does_not_reset_the_address_failures(hub: Server) -> 
 
 async def test_no_credential_token_or_key_reaches_the_log(hub: Server, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    assert hub.jsonrpc is not None and hub.jsonrpc.tcp_port is not None
-    assert hub.ezlo is not None and hub.thinknx is not None
+    assert hub.doors["jsonrpc"] is not None and hub.doors["jsonrpc"].tcp_port is not None
+    assert hub.doors["ezlo"] is not None and hub.doors["thinknx"] is not None
     token = await hub.security.create_token(USER, "log test")
     secrets = [PASSWORD, token, "WrongPass987", base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()]
-    base = f"http://127.0.0.1:{hub.thinknx.port}"
+    base = f"http://127.0.0.1:{hub.doors['thinknx'].port}"
     async with httpx.AsyncClient(timeout=10) as rest:
         await rest.get(f"{base}/api/V1/system/serverStatus?user={USER}&pass={PASSWORD}")
         await rest.get(f"{base}/api/V1/system/serverStatus?user={USER}&pass=WrongPass987")
@@ -192,31 +197,31 @@ async def test_no_credential_token_or_key_reaches_the_log(hub: Server, caplog: p
         wrong_key = "CloudKey" + "x" * 30
         cloud_key = new_key()
         await save_key(hub.store, KeyState.of(cloud_key, enabled=True))
-        await hub.thinknx.authenticator.key.load()
+        await hub.doors["thinknx"].authenticator.key.load()
         secrets.extend([wrong_key, cloud_key])
         await rest.get(f"{base}/{wrong_key}/api/V1/system/serverStatus")
         answer = await rest.get(f"{base}/{cloud_key}/api/V1/system/serverStatus")
         assert answer.status_code == 200, answer.text
         await rest.get(f"{base}/{cloud_key}/api/V1/power?guid=nothing&cmd=1")
     # A request aiohttp cannot parse, carrying a password in its query.
-    reader, writer = await asyncio.open_connection("127.0.0.1", hub.thinknx.port)
+    reader, writer = await asyncio.open_connection("127.0.0.1", hub.doors["thinknx"].port)
     writer.write(f"GET /api/V1/power?user={USER}&pass={PASSWORD} HTTP/1.1\r\nBad Header: x\r\n\r\n".encode())
     await asyncio.wait_for(reader.read(), 5)
     writer.close()
-    rpc = await RpcClient.tcp(hub.jsonrpc.tcp_port)
+    rpc = await RpcClient.tcp(hub.doors["jsonrpc"].tcp_port)
     try:
         await rpc.hello()
         await rpc.request("JSONRPC.Authenticate", {"username": USER, "password": "WrongPass987", "deviceName": "d"})
         await rpc.request("JSONRPC.Authenticate", {"username": USER, "password": PASSWORD, "deviceName": "d"})
     finally:
         await rpc.close()
-    rpc = await RpcClient.tcp(hub.jsonrpc.tcp_port)
+    rpc = await RpcClient.tcp(hub.doors["jsonrpc"].tcp_port)
     try:
         await rpc.send_raw(json.dumps({"id": 1, "method": "JSONRPC.Hello", "token": token}) + "\n")
         await asyncio.sleep(0.1)
     finally:
         await rpc.close()
-    ezlo = await EzloClient.connect(f"ws://127.0.0.1:{hub.ezlo.port}")
+    ezlo = await EzloClient.connect(f"ws://127.0.0.1:{hub.doors['ezlo'].port}")
     try:
         await ezlo.call("hub.offline.login.ui", {"user": USER, "token": "WrongPass987"})
         await ezlo.call("hub.offline.login.ui", {"user": USER, "token": token})

@@ -22,9 +22,11 @@ import pytest
 
 from tests.jsonrpc_tools import ADMIN, RpcClient, jsonrpc_rig
 from tests.test_cli import ROOT, thinggate
+from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.jsonrpc.pushbutton import PushButtonAuth
 from thinggate.api.jsonrpc.session import Session
-from thinggate.config import Config, EzloConfig, JsonRpcConfig, Ports, VirtualConfig
+from thinggate.api.jsonrpc.settings import JsonRpcConfig
+from thinggate.config import Config, Ports, VirtualConfig
 from thinggate.control import send_command, socket_path
 from thinggate.core.security import SecurityManager
 from thinggate.server import Server, start_server
@@ -41,8 +43,10 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
         bind="127.0.0.1",
         ports=Ports(jsonrpc_tcp=0, jsonrpc_ws=None, ezlo=None, thinknx=None, http=None),
         # An interval far longer than the test: every second ask of an address falls inside it.
-        jsonrpc=JsonRpcConfig(tcp_tls=False, zeroconf=False, push_button_interval=3600.0),
-        ezlo=EzloConfig(tls=False),
+        doors={
+            "jsonrpc": JsonRpcConfig(tcp_tls=False, zeroconf=False, push_button_interval=3600.0),
+            "ezlo": EzloConfig(tls=False),
+        },
         virtual=VirtualConfig(auto_things=False),
     )
     running = await start_server(config)
@@ -54,8 +58,8 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
 
 
 async def connect(server: Server, address: str) -> RpcClient:
-    assert server.jsonrpc is not None and server.jsonrpc.tcp_port is not None
-    client = await RpcClient.tcp(server.jsonrpc.tcp_port, local_address=address)
+    assert server.doors["jsonrpc"] is not None and server.doors["jsonrpc"].tcp_port is not None
+    client = await RpcClient.tcp(server.doors["jsonrpc"].tcp_port, local_address=address)
     await client.hello()
     return client
 

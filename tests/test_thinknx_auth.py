@@ -44,7 +44,7 @@ from tests.thinknx_tools import (
 from thinggate.api.thinknx.guids import guid_of
 from thinggate.api.thinknx.key import REREAD_SECONDS, KeyState, save_key
 from thinggate.api.thinknx.key import SETTING as KEY_SETTING
-from thinggate.config import ThinknxConfig
+from thinggate.api.thinknx.settings import ThinknxConfig
 from thinggate.core import events as ev
 from thinggate.core.security import DIGEST_REALM_SETTING, Scope
 

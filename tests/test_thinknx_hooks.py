@@ -394,8 +394,8 @@ async def test_the_thinknx_section_sets_whether_hooks_reach_loopback(tmp_path: P
     )
     server = await start_server(load_config(tmp_path / "thinggate.toml"))
     try:
-        assert server.thinknx is not None
-        base = f"http://127.0.0.1:{server.thinknx.port}/api/V1"
+        assert server.doors["thinknx"] is not None
+        base = f"http://127.0.0.1:{server.doors['thinknx'].port}/api/V1"
         await server.security.create_user("admin", PASSWORD)
         async with httpx.AsyncClient(auth=("admin", PASSWORD)) as client:
             added = await client.get(f"{base}/hooks/add", params={"url": "http://127.0.0.1:9/hook"})

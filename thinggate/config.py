@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from thinggate.api.guard import ListenerLimits
+from thinggate.doors import DOORS
 
 
 def default_data_dir() -> Path:
@@ -42,46 +44,6 @@ class VirtualConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class JsonRpcConfig:
-    """Settings of the nymea JSON-RPC door (TLS and authentication are per transport, as in nymea)."""
-
-    tcp_tls: bool = True
-    tcp_authentication: bool = True
-    ws_tls: bool = True
-    ws_authentication: bool = True
-    certificate: str | None = None  # PEM file; replaces the self-signed one
-    private_key: str | None = None
-    zeroconf: bool = True
-    server_name: str = "thinggate"
-    lockdown_seconds: float = 3.0
-    max_connections: int = 1000
-    push_button_interval: float = 5.0  # seconds an address waits before asking for push-button auth again
-
-
-@dataclass(frozen=True, slots=True)
-class EzloConfig:
-    """Settings of the Ezlo door: wss:// always, ws:// only with insecure access, login unless anonymous."""
-
-    tls: bool = True
-    insecure_access: bool = False  # plain ws:// on the same port
-    anonymous_access: bool = False  # no hub.offline.login.ui needed
-    certificate: str | None = None  # PEM file; replaces the self-signed one (CN = hub serial)
-    private_key: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ThinknxConfig:
-    """Settings of the Thinknx Integration Kit door (REST on ports.thinknx)."""
-
-    feedback_seconds: float = 3.0  # how long `fb` waits for the device's feedback before 500
-    rate_limit: str = "100/second"  # per client address, `limits` notation; "" turns it off
-    nonce_seconds: float = 300.0  # digest nonces expire (stale=true) after this long
-    max_failed_logins: int = 5  # wrong credentials per address and minute before 429
-    tls: bool = True  # https:// as well as http:// on the same port (the JSON-RPC door's certificate)
-    hooks_allow_loopback: bool = False  # REST hooks may POST to this machine (a receiver on the hub's own host)
-
-
-@dataclass(frozen=True, slots=True)
 class Config:
     """Everything `thinggate serve` needs."""
 
@@ -91,11 +53,17 @@ class Config:
     log_level: str = "INFO"
     ports: Ports = field(default_factory=Ports)
     virtual: VirtualConfig = field(default_factory=VirtualConfig)
-    jsonrpc: JsonRpcConfig = field(default_factory=JsonRpcConfig)
-    ezlo: EzloConfig = field(default_factory=EzloConfig)
-    thinknx: ThinknxConfig = field(default_factory=ThinknxConfig)
+    doors: Mapping[str, Any] = field(default_factory=dict)
+    """Each door's settings by section name (thinggate.doors.DOORS); a door not given has its defaults."""
     limits: ListenerLimits = field(default_factory=ListenerLimits)  # [limits]: how every listener defends itself
     knx: dict[str, Any] | None = None  # the [knx] table as written; the KNX integration reads it
+
+    def door(self, name: str) -> Any:
+        """The settings of the door whose section is `name` (its defaults when none were given)."""
+        settings = self.doors.get(name)
+        if settings is None:
+            settings = next(spec.settings for spec in DOORS if spec.name == name)()
+        return settings
 
     def with_overrides(self, **overrides: Any) -> Config:
         """A copy with the given top-level values replaced (None means: keep)."""
@@ -127,9 +95,7 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"{candidate}: {exc}") from None
     ports = _section(Ports, raw.pop("ports", {}), "ports")
     virtual = _section(VirtualConfig, raw.pop("virtual", {}), "virtual")
-    jsonrpc = _section(JsonRpcConfig, raw.pop("jsonrpc", {}), "jsonrpc")
-    ezlo = _section(EzloConfig, raw.pop("ezlo", {}), "ezlo")
-    thinknx = _section(ThinknxConfig, raw.pop("thinknx", {}), "thinknx")
+    doors = {spec.name: _section(spec.settings, raw.pop(spec.name, {}), spec.name) for spec in DOORS}
     limits = _section(ListenerLimits, raw.pop("limits", {}), "limits")
     knx = raw.pop("knx", None)
     if knx is not None and not isinstance(knx, dict):
@@ -137,6 +103,4 @@ def load_config(path: Path | None = None) -> Config:
     if "data_dir" in raw:
         raw["data_dir"] = Path(raw["data_dir"]).expanduser()
     config = _section(Config, raw, "top level")
-    return replace(
-        config, ports=ports, virtual=virtual, jsonrpc=jsonrpc, ezlo=ezlo, thinknx=thinknx, limits=limits, knx=knx
-    )
+    return replace(config, ports=ports, virtual=virtual, doors=doors, limits=limits, knx=knx)

@@ -25,8 +25,11 @@ MAX_LINE = 4096
 """Longest command line: nothing the command line sends comes near it."""
 
 
-class CommandError(Exception):
-    """A command was used wrongly; the message is answered as `error: <message>`."""
+class CommandError(ValueError):
+    """A command was used wrongly; the message is answered as `error: <message>`.
+
+    Commands that live in doors raise ValueError or LookupError (doors do not import this module):
+    the socket answers those the same way, without a traceback in the log."""
 
 
 def socket_path(data_dir: Path) -> Path:
@@ -72,7 +75,7 @@ class ControlSocket:
             return f"error: unknown command {name!r}; known: {', '.join(sorted(self.commands))}"
         try:
             return await command(args)
-        except CommandError as exc:
+        except (ValueError, LookupError) as exc:  # used wrongly (CommandError is a ValueError)
             return f"error: {exc}"
         except Exception as exc:
             _LOG.exception("control command %r failed", name)

@@ -5,36 +5,26 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import gc
-import json
 import logging
 import signal
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from thinggate import __version__
-from thinggate.api.ezlo.door import EzloDoor, EzloSettings
-from thinggate.api.ezlo.ids import hub_serial
-from thinggate.api.ezlo.transport import CIPHERS as EZLO_CIPHERS
-from thinggate.api.ezlo.transport import EzloServer
+from thinggate.api.door import DoorContext, FrontDoor
 from thinggate.api.guard import ConnectionGuard
-from thinggate.api.jsonrpc import JsonRpcDoor, JsonRpcServer, JsonRpcSettings, Listener
-from thinggate.api.jsonrpc.pushbutton import PushButtonAuth, WaitingRequest
-from thinggate.api.jsonrpc.zeroconf import Announcement, announce
-from thinggate.api.thinknx import Authenticator, ThinknxDoor, ThinknxServer, ThinknxSettings
-from thinggate.api.thinknx.digest import DigestAuthority
-from thinggate.api.thinknx.hooks import HookRegistry
-from thinggate.api.thinknx.key import IntegrationKey
-from thinggate.api.thinknx.system import RawBus
-from thinggate.api.tls import CertificateFiles, ensure_self_signed, server_context
-from thinggate.config import Config, ConfigError, ThinknxConfig
-from thinggate.control import Command, CommandError, ControlSocket, socket_path
+from thinggate.api.http import HttpSite
+from thinggate.api.tls import CertificateFiles, ensure_self_signed
+from thinggate.config import Config, ConfigError
+from thinggate.control import ControlSocket, socket_path
 from thinggate.core.events import EventBus
 from thinggate.core.hub import Hub
 from thinggate.core.modes import HouseModes
-from thinggate.core.security import LoginLimiter, SecurityManager
+from thinggate.core.security import SecurityManager
 from thinggate.core.store import Store
+from thinggate.doors import DOORS
 from thinggate.files import narrow_if_present, private_dir, write_private
 from thinggate.integrations.virtual import VirtualIntegration
 from thinggate.storage import open_store
@@ -44,7 +34,7 @@ _LOG = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class Server:
-    """A running thinggate: its store, security manager, hub and integrations."""
+    """A running thinggate: its store, security manager, hub, integrations and doors."""
 
     config: Config
     store: Store
@@ -54,25 +44,20 @@ class Server:
     server_uuid: uuid.UUID
     modes: HouseModes
     guard: ConnectionGuard
-    jsonrpc: JsonRpcServer | None = None
-    ezlo: EzloServer | None = None
-    thinknx: ThinknxServer | None = None
-    raw_bus: RawBus | None = None
+    context: DoorContext
+    doors: dict[str, FrontDoor] = field(default_factory=dict)
+    """The running doors by their section name (thinggate.doors.DOORS), in start order."""
+    http: HttpSite | None = None
     control: ControlSocket | None = None
-    announcement: Announcement | None = None
 
     async def stop(self) -> None:
         """Close the doors, stop the hub (flushing state values) and close storage."""
-        if self.announcement is not None:
-            await self.announcement.close()
         if self.control is not None:
             await self.control.stop()
-        if self.jsonrpc is not None:
-            await self.jsonrpc.stop()
-        if self.ezlo is not None:
-            await self.ezlo.stop()
-        if self.thinknx is not None:
-            await self.thinknx.stop()
+        if self.http is not None:
+            await self.http.stop()
+        for door in reversed(list(self.doors.values())):
+            await door.stop()
         await self.hub.stop()
         await self.store.close()
 
@@ -90,222 +75,66 @@ def server_uuid(data_dir: Path) -> uuid.UUID:
         return value
 
 
-def _certificate(config: Config) -> CertificateFiles:
-    settings = config.jsonrpc
-    if settings.certificate and settings.private_key:
-        return CertificateFiles(Path(settings.certificate), Path(settings.private_key))
-    return ensure_self_signed(config.data_dir / "tls", "jsonrpc", common_name=settings.server_name)
+def _hub_certificate(config: Config) -> Callable[[], CertificateFiles]:
+    """The hub's certificate: `[jsonrpc] certificate`/`private_key`, else self-signed and kept (made once)."""
+    made: list[CertificateFiles] = []
+
+    def certificate() -> CertificateFiles:
+        if not made:
+            settings = config.door("jsonrpc")
+            if settings.certificate and settings.private_key:
+                made.append(CertificateFiles(Path(settings.certificate), Path(settings.private_key)))
+            else:
+                made.append(ensure_self_signed(config.data_dir / "tls", "jsonrpc", common_name=settings.server_name))
+        return made[0]
+
+    return certificate
 
 
-async def _start_jsonrpc(server: Server) -> None:
-    config = server.config
-    settings = config.jsonrpc
-    door = JsonRpcDoor(
-        hub=server.hub,
-        security=server.security,
-        server_uuid=server.server_uuid,
-        settings=JsonRpcSettings(
-            server_name=settings.server_name,
-            lockdown_seconds=settings.lockdown_seconds,
-            max_connections=settings.max_connections,
-            logins_waiting=config.limits.logins_waiting_per_address,
-            push_button_interval=settings.push_button_interval,
-        ),
-    )
-    tls = None
-    if settings.tcp_tls or settings.ws_tls:
-        tls = server_context(_certificate(config))
-    tcp = ws = None
-    if config.ports.jsonrpc_tcp is not None:
-        tcp = Listener(config.ports.jsonrpc_tcp, tls if settings.tcp_tls else None, settings.tcp_authentication)
-    if config.ports.jsonrpc_ws is not None:
-        ws = Listener(config.ports.jsonrpc_ws, tls if settings.ws_tls else None, settings.ws_authentication)
-    server.jsonrpc = JsonRpcServer(door, host=config.bind, tcp=tcp, websocket=ws, guard=server.guard)
-    await server.jsonrpc.start()
-
-    async def reload(args: list[str]) -> str:
-        return await _reload(server)
-
-    server.control = ControlSocket(
-        socket_path(config.data_dir), {"reload": reload, "pushbutton": _push_button_command(door.push_button)}
-    )
-    await server.control.start()
-    if settings.zeroconf:
-        listeners = []
-        if server.jsonrpc.tcp_port is not None:
-            listeners.append(("tcp", server.jsonrpc.tcp_port, settings.tcp_tls))
-        if server.jsonrpc.ws_port is not None:
-            listeners.append(("ws", server.jsonrpc.ws_port, settings.ws_tls))
-        server.announcement = await announce(
-            name=settings.server_name, server_uuid=server.server_uuid, listeners=listeners
-        )
-
-
-async def _reload(server: Server) -> str:
-    """Control command `reload`: read users, tokens, the Integration Kit key and the house mode again.
-
-    The command line sends it after changing them in the store; what changed is announced on
-    the bus as if a door had changed it, so every door acts on it at once.
-    """
-    await server.security.load()
-    await server.modes.reload()
-    if server.thinknx is not None:
-        await server.thinknx.authenticator.key.load()
-    return "reloaded"
-
-
-def _waiting_json(request: WaitingRequest) -> dict[str, Any]:
-    return {
-        "transactionId": request.transaction_id,
-        "address": request.address,
-        "deviceName": request.device_name,
-        "since": request.since.isoformat(),
-    }
-
-
-def _push_button_command(push_button: PushButtonAuth) -> Command:
-    """Control command `pushbutton list` (JSON) and `pushbutton grant TRANSACTION_ID`."""
-
-    async def command(args: list[str]) -> str:
-        if args == ["list"]:
-            return json.dumps({"waiting": [_waiting_json(request) for request in push_button.waiting()]})
-        if len(args) == 2 and args[0] == "grant":
-            try:
-                transaction_id = int(args[1])
-            except ValueError:
-                raise CommandError(f"not a transaction id: {args[1]!r}") from None
-            try:
-                granted = await push_button.grant(transaction_id)
-            except LookupError as exc:
-                raise CommandError(str(exc)) from None
-            return json.dumps({"granted": _waiting_json(granted)})
-        raise CommandError("use: pushbutton list | pushbutton grant TRANSACTION_ID")
-
-    return command
-
-
-async def _start_ezlo(server: Server) -> None:
-    config = server.config
-    settings = config.ezlo
-    if config.ports.ezlo is None or not (settings.tls or settings.insecure_access):
-        return
-    serial = hub_serial(server.server_uuid)
-    door = EzloDoor(
-        hub=server.hub,
-        security=server.security,
-        modes=server.modes,
-        server_uuid=server.server_uuid,
-        settings=EzloSettings(
-            serial=serial,
-            anonymous_access=settings.anonymous_access,
-            insecure_access=settings.insecure_access,
-            firmware=__version__,
-        ),
-    )
-    tls = None
-    if settings.tls:
-        if settings.certificate and settings.private_key:
-            files = CertificateFiles(Path(settings.certificate), Path(settings.private_key))
-        else:
-            files = ensure_self_signed(config.data_dir / "tls", "ezlo", common_name=serial)
-        tls = server_context(files, ciphers=EZLO_CIPHERS)
-    server.ezlo = EzloServer(
-        door,
-        host=config.bind,
-        port=config.ports.ezlo,
-        tls=tls,
-        insecure=settings.insecure_access,
-        guard=server.guard,
-    )
-    await server.ezlo.start()
-
-
-async def _start_thinknx(server: Server) -> None:
-    config = server.config
-    if config.ports.thinknx is None:
-        return
-    settings = config.thinknx
-    _check_thinknx(settings)
-    key = IntegrationKey(server.store)
-    await key.load()
-    authenticator = Authenticator(
-        security=server.security,
-        key=key,
-        limiter=LoginLimiter(max_failures=settings.max_failed_logins),
-        digest=DigestAuthority(
-            secret_of=server.security.digest_secret,
-            realm=await server.security.digest_realm(),
-            lifetime=settings.nonce_seconds,
-        ),
-        logins_waiting=config.limits.logins_waiting_per_address,
-    )
-    holder: list[ThinknxServer] = []
-    door = ThinknxDoor(
-        hub=server.hub,
-        settings=ThinknxSettings(
-            feedback_seconds=settings.feedback_seconds,
-            rate_limit=settings.rate_limit,
-            nonce_seconds=settings.nonce_seconds,
-            version=__version__,
-        ),
-        raw_bus=server.raw_bus,
-        client_count=lambda: _client_count(server, holder),
-    )
-    door.hooks = HookRegistry(
-        hub=server.hub,
-        security=server.security,
-        store=server.store,
-        comm_obj=door.comm_obj,
-        key=key,
-        allow_loopback=settings.hooks_allow_loopback,
-    )
-    await door.hooks.start()
-    server.thinknx = ThinknxServer(
-        door,
-        authenticator,
-        host=config.bind,
-        port=config.ports.thinknx,
-        rate_limit=settings.rate_limit,
-        tls=server_context(_certificate(config)) if settings.tls else None,
-        guard=server.guard,
-    )
-    holder.append(server.thinknx)
-    await server.thinknx.start()
-
-
-def _check_thinknx(settings: ThinknxConfig) -> None:
-    """Refuse [thinknx] values the door cannot work with, naming the key and the value."""
-    from limits import parse
-
-    if settings.rate_limit:
-        try:
-            parse(settings.rate_limit)
-        except ValueError:
-            raise ConfigError(f'[thinknx] rate_limit = {settings.rate_limit!r}: write e.g. "100/second"') from None
-    for name in ("feedback_seconds", "nonce_seconds"):
-        value = getattr(settings, name)
-        if not isinstance(value, int | float) or not value > 0:
-            raise ConfigError(f"[thinknx] {name} = {value!r}: must be a number of seconds above 0")
-    if not isinstance(settings.max_failed_logins, int) or settings.max_failed_logins < 1:
-        raise ConfigError(f"[thinknx] max_failed_logins = {settings.max_failed_logins!r}: must be 1 or more")
-
-
-def _client_count(server: Server, thinknx: list[ThinknxServer]) -> int:
-    """Clients connected through every door right now (Thinknx serverStatus' connected_clients)."""
-    count = sum(door.connection_count for door in thinknx)
-    if server.jsonrpc is not None:
-        count += len(server.jsonrpc.door.sessions)
-    if server.ezlo is not None:
-        count += len(server.ezlo.door.sessions)
-    return count
-
-
-async def start_server(config: Config, *, demo: bool = False) -> Server:
-    """Open storage, load users and start the hub with its integrations."""
+def _check(config: Config) -> None:
+    """Refuse settings that cannot work before anything starts, naming the section, the key and the value."""
     try:
         config.limits.check()
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    for spec in DOORS:
+        check = getattr(config.door(spec.name), "check", None)
+        if check is not None:
+            try:
+                check()
+            except ValueError as exc:
+                raise ConfigError(f"[{spec.name}] {exc}") from None
+
+
+async def _start_doors(server: Server) -> None:
+    """Every door of the table, in its order; then the HTTP application if a door added routes to it."""
+    context = server.context
+    for spec in DOORS:
+        door = await spec.load_factory()(context, server.config.door(spec.name))
+        if door is not None:
+            server.doors[spec.name] = door
+            context.doors[spec.name] = door
+    port = server.config.ports.http
+    if port is not None and len(context.http.router.routes()) > 0:
+        server.http = HttpSite(context.http, host=server.config.bind, port=port, guard=server.guard)
+        await server.http.start()
+
+    async def reload(args: list[str]) -> str:
+        # The command line sends this after changing users, tokens, keys or the house mode in the store:
+        # what changed is announced on the bus as if a door had changed it, so every door acts on it at once.
+        await server.security.load()
+        await server.modes.reload()
+        for reloader in context.reloaders:
+            await reloader()
+        return "reloaded"
+
+    server.control = ControlSocket(socket_path(server.config.data_dir), {"reload": reload, **context.control_commands})
+    await server.control.start()
+
+
+async def start_server(config: Config, *, demo: bool = False) -> Server:
+    """Open storage, load users and start the hub with its integrations."""
+    _check(config)
     private_dir(config.data_dir)  # 0700, also one an older version made 0755 (with PostgreSQL too)
     store = await open_store(config.database, config.data_dir)
     bus = EventBus()
@@ -347,21 +176,35 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
 
         await hub.wait_until_set_up()
         await populate(hub, virtual)
+    identity = server_uuid(config.data_dir)
+    guard = ConnectionGuard(config.limits)
+    context = DoorContext(
+        hub=hub,
+        security=security,
+        modes=modes,
+        store=store,
+        server_uuid=identity,
+        data_dir=config.data_dir,
+        bind=config.bind,
+        ports=config.ports,
+        guard=guard,
+        version=__version__,
+        hub_certificate=_hub_certificate(config),
+        raw_bus=knx,
+    )
     server = Server(
         config=config,
         store=store,
         security=security,
         hub=hub,
         virtual=virtual,
-        server_uuid=server_uuid(config.data_dir),
+        server_uuid=identity,
         modes=modes,
-        guard=ConnectionGuard(config.limits),
-        raw_bus=knx,
+        guard=guard,
+        context=context,
     )
     try:
-        await _start_jsonrpc(server)
-        await _start_ezlo(server)
-        await _start_thinknx(server)
+        await _start_doors(server)
     except BaseException:
         await server.stop()
         raise

@@ -10,7 +10,9 @@ an unreadable request is answered 400 with one rate-limited log line that quotes
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,6 +21,9 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
+
+from thinggate.api.guard import ConnectionGuard
+from thinggate.api.listener import SniffingListener
 
 _LOG = logging.getLogger(__name__)
 
@@ -90,9 +95,11 @@ class GuardedServer(web.Server):
         max_line_size: int = MAX_LINE,
         max_field_size: int = MAX_FIELD,
         max_headers: int = MAX_HEADERS,
+        **kwargs: Any,
     ) -> None:
         super().__init__(
             handler,
+            **kwargs,
             access_log=None,
             keepalive_timeout=idle_seconds,
             max_line_size=max_line_size,
@@ -106,3 +113,71 @@ class GuardedServer(web.Server):
     def __call__(self) -> RequestHandler:
         """A handler for a new connection."""
         return _GuardedHandler(self, loop=self._loop, **self._kwargs)
+
+
+class _GuardedAppRunner(web.AppRunner):
+    """aiohttp's runner for an Application, making its connections with GuardedServer."""
+
+    def __init__(self, app: web.Application, *, name: str, idle_seconds: float) -> None:
+        super().__init__(app, handle_signals=False, access_log=None)
+        self._name = name
+        self._idle_seconds = idle_seconds
+
+    async def _make_server(self) -> web.Server:
+        # As aiohttp's own (the application's start-up signals, then frozen), with the shared handling.
+        app = self.app
+        app._set_loop(asyncio.get_running_loop())
+        app.on_startup.freeze()
+        await app.startup()
+        app.freeze()
+        return GuardedServer(
+            app._handle, name=self._name, idle_seconds=self._idle_seconds, request_factory=app._make_request
+        )
+
+
+class HttpSite:
+    """The one HTTP application of the hub (`[ports] http`), served through a guarded listener."""
+
+    def __init__(
+        self, app: web.Application, *, host: str, port: int, guard: ConnectionGuard, tls: ssl.SSLContext | None = None
+    ) -> None:
+        self.app = app
+        self.host = host
+        self.port = port
+        self.guard = guard
+        self.tls = tls
+        self._runner: _GuardedAppRunner | None = None
+        self._listener: SniffingListener | None = None
+
+    @property
+    def connection_count(self) -> int:
+        """HTTP connections open right now."""
+        server = self._runner.server if self._runner is not None else None
+        return len(server.connections) if server is not None else 0
+
+    async def start(self) -> None:
+        """Listen (port 0: a free one, then in `port`)."""
+        self._runner = _GuardedAppRunner(self.app, name="http", idle_seconds=self.guard.limits.idle_seconds)
+        await self._runner.setup()
+        assert self._runner.server is not None
+        self._listener = SniffingListener(
+            protocol_factory=self._runner.server,
+            host=self.host,
+            port=self.port,
+            tls=self.tls,
+            plain=True,
+            name="http",
+            guard=self.guard,
+        )
+        await self._listener.start()
+        self.port = self._listener.port
+        _LOG.info("http: listening on %s:%s", self.host, self.port)
+
+    async def stop(self) -> None:
+        """Stop listening, close connections, run the application's clean-up."""
+        if self._listener is not None:
+            await self._listener.stop()
+            self._listener = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None

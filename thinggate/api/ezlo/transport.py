@@ -58,6 +58,11 @@ class EzloServer:
         self._listener: SniffingListener | None = None
         self._closing: set[asyncio.Task[bool]] = set()  # connections the door is closing
 
+    @property
+    def connection_count(self) -> int:
+        """Clients connected right now."""
+        return len(self.door.sessions)
+
     async def start(self) -> None:
         """Listen."""
         self._server = GuardedServer(self._serve, name="ezlo", idle_seconds=self.guard.limits.idle_seconds)

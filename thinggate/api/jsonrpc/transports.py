@@ -18,6 +18,7 @@ from thinggate.api.guard import ConnectionGuard
 from thinggate.api.http import GuardedServer
 from thinggate.api.jsonrpc.door import JsonRpcDoor
 from thinggate.api.jsonrpc.framing import MAX_BUFFER, PRE_LOGIN_BUFFER, BufferOverflow, MessageSplitter
+from thinggate.api.jsonrpc.zeroconf import Announcement
 from thinggate.api.listener import SniffingListener
 from thinggate.api.websocket import text_frame
 
@@ -63,6 +64,13 @@ class JsonRpcServer:
         self._ws_listener: SniffingListener | None = None
         self._ws_server: GuardedServer | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        self.announcement: Announcement | None = None
+        """The zeroconf announcement of the listeners, withdrawn at stop."""
+
+    @property
+    def connection_count(self) -> int:
+        """Clients connected right now (TCP and WebSocket)."""
+        return len(self.door.sessions)
 
     async def start(self) -> None:
         """Open the listeners; the bound ports are in tcp_port and ws_port."""
@@ -100,6 +108,9 @@ class JsonRpcServer:
 
     async def stop(self) -> None:
         """Close the listeners and every client."""
+        if self.announcement is not None:
+            await self.announcement.close()
+            self.announcement = None
         self.door.close()
         if self._tcp_listener is not None:
             await self._tcp_listener.stop()

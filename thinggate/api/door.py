@@ -1,0 +1,78 @@
+"""The seam every door plugs into: a shared context in, a FrontDoor out, one row in thinggate.doors.DOORS.
+
+A door package has a `settings.py` (its `[section]` of thinggate.toml as a frozen dataclass, cheap to
+import, checked by `check()`) and a factory `build(context, settings)` that answers a started
+FrontDoor, or None when its settings leave it closed. The composition root builds the context once,
+calls every factory in the table's order, stops the doors in the reverse order and counts their
+connections. HTTP doors add routes to `context.http`, the one aiohttp application on `[ports] http`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from thinggate.api.guard import ConnectionGuard
+from thinggate.api.tls import CertificateFiles
+from thinggate.core.hub import Hub
+from thinggate.core.modes import HouseModes
+from thinggate.core.security import SecurityManager
+from thinggate.core.store import Store
+
+ControlCommand = Callable[[list[str]], Awaitable[str]]
+"""A command of the hub's local control socket: its arguments in, one answer line out."""
+
+
+class FrontDoor(Protocol):
+    """A running door: an API of the original systems, served on its own listeners."""
+
+    @property
+    def connection_count(self) -> int:
+        """Clients connected through this door right now."""
+        ...
+
+    async def stop(self) -> None:
+        """Close the listeners and every client."""
+        ...
+
+
+@dataclass(slots=True)
+class DoorContext:
+    """What every door may use; built once by the composition root."""
+
+    hub: Hub
+    security: SecurityManager
+    modes: HouseModes
+    store: Store
+    server_uuid: uuid.UUID
+    data_dir: Path
+    bind: str
+    ports: Any
+    """thinggate.config.Ports: each door reads its own port(s) by name."""
+    guard: ConnectionGuard
+    version: str
+    hub_certificate: Callable[[], CertificateFiles]
+    """The hub's TLS certificate (configured, or self-signed and kept), made on first use."""
+    http: web.Application = field(default_factory=web.Application)
+    """The one HTTP application on `[ports] http`: HTTP doors add routes; it listens if any did."""
+    raw_bus: Any = None
+    """An integration's raw telegram bus (KNX), for doors that write raw telegrams; None without one."""
+    control_commands: dict[str, ControlCommand] = field(default_factory=dict)
+    """Commands doors add to the hub's local control socket (`thinggate pushbutton`, say)."""
+    reloaders: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """What the control socket's `reload` runs besides users and modes (a door's own stored settings)."""
+    doors: dict[str, FrontDoor] = field(default_factory=dict)
+    """The doors started so far, by name (a door's status page may count every door's clients)."""
+
+    def client_count(self) -> int:
+        """Clients connected through every door right now."""
+        return sum(door.connection_count for door in self.doors.values())
+
+
+DoorFactory = Callable[[DoorContext, Any], Awaitable[FrontDoor | None]]
+"""Builds and starts a door from the context and its settings; None when the settings leave it closed."""
