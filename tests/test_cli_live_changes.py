@@ -23,6 +23,7 @@ from tests.jsonrpc_tools import RpcClient
 from tests.test_cli import thinggate
 from thinggate.config import Config, EzloConfig, JsonRpcConfig, Ports, ThinknxConfig, VirtualConfig
 from thinggate.control import send_command, socket_path
+from thinggate.core.events import EventBus
 from thinggate.core.security import SecurityManager
 from thinggate.server import Server, start_server
 from thinggate.storage import open_store
@@ -152,7 +153,7 @@ async def test_a_token_removed_closes_the_connections_using_it_and_no_other(serv
         assert first_info is not None
         store = await open_store(None, tmp_path)
         try:
-            elsewhere = SecurityManager(store)
+            elsewhere = SecurityManager(store, bus=EventBus())
             await elsewhere.load()
             await elsewhere.remove_token(first_info.id)
         finally:
