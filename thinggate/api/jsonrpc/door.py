@@ -533,7 +533,7 @@ class JsonRpcDoor:
         for thing_id in sorted(after.keys() - before, key=str):
             thing = packing.thing(after[thing_id])
             session.send(self._notification("Integrations.ThingAdded", {"thing": thing}))
-        for thing_id in sorted(before - after, key=str):
+        for thing_id in sorted(before - after.keys(), key=str):
             session.send(self._notification("Integrations.ThingRemoved", {"thingId": thing_id}))
 
     # -- push button ---------------------------------------------------------------------------
