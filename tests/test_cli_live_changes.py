@@ -26,6 +26,7 @@ from thinggate.api.jsonrpc.settings import JsonRpcConfig
 from thinggate.api.thinknx.settings import ThinknxConfig
 from thinggate.config import Config, Ports, VirtualConfig
 from thinggate.control import send_command, socket_path
+from thinggate.core.events import EventBus
 from thinggate.core.security import SecurityManager
 from thinggate.server import Server, start_server
 from thinggate.storage import open_store
@@ -157,7 +158,7 @@ async def test_a_token_removed_closes_the_connections_using_it_and_no_other(serv
         assert first_info is not None
         store = await open_store(None, tmp_path)
         try:
-            elsewhere = SecurityManager(store)
+            elsewhere = SecurityManager(store, bus=EventBus())
             await elsewhere.load()
             await elsewhere.remove_token(first_info.id)
         finally:

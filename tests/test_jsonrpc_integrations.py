@@ -1438,6 +1438,24 @@ async def test_55_restricted_user(rig: Rig, client: RpcClient, kind: str) -> Non
     await client.notification("Integrations.StateChanged", where=state_of(a, sid(MOCK, "int")))
 
 
+async def test_55_changed_allowed_things_come_and_go_for_the_user(rig: Rig, client: RpcClient) -> None:
+    a = await add_mock(client, 1, "A")
+    b = await add_mock(client, 2, "B")
+    guest = await guest_for(rig, client, [b])
+    forget(guest)
+    reply = await client.call(
+        "Users.SetUserScopes",
+        {"username": GUEST, "scopes": ["PermissionScopeControlThings"], "allowedThingIds": [a]},
+    )
+    assert reply == {"error": "UserErrorNoError"}
+    # Granted and withdrawn things reach the open connection as things added and removed.
+    added = await guest.notification("Integrations.ThingAdded")
+    assert cid(added["thing"]["id"]) == a
+    removed = await guest.notification("Integrations.ThingRemoved")
+    assert cid(removed["thingId"]) == b
+    assert [cid(t["id"]) for t in await get_things(guest)] == [a]
+
+
 async def test_57_permission_denied(rig: Rig, client: RpcClient) -> None:
     b = await add_mock(client, 2, "B")
     guest = await guest_for(rig, client, [b])

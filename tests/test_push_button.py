@@ -28,6 +28,7 @@ from thinggate.api.jsonrpc.session import Session
 from thinggate.api.jsonrpc.settings import JsonRpcConfig
 from thinggate.config import Config, Ports, VirtualConfig
 from thinggate.control import send_command, socket_path
+from thinggate.core.events import EventBus
 from thinggate.core.security import SecurityManager
 from thinggate.server import Server, start_server
 
@@ -221,7 +222,7 @@ async def test_the_rate_limit_ends_after_the_interval_and_the_waiting_list_is_bo
         now = [1000.0]
         told: list[tuple[int, bool, int]] = []
         push_button = PushButtonAuth(
-            SecurityManager(store),
+            SecurityManager(store, bus=EventBus()),
             lambda session, success, transaction_id, token: told.append((session.id, success, transaction_id)),
             interval=5.0,
             max_waiting=2,

@@ -10,6 +10,7 @@ import pytest
 
 from tests.hubtools import param_id, running_hub, state_id, things_named
 from thinggate.core.errors import ThingError
+from thinggate.core.events import EventBus
 from thinggate.core.hub import Hub
 from thinggate.core.model import StateValueFilter
 from thinggate.core.security import SYSTEM, SecurityManager
@@ -122,7 +123,7 @@ async def test_history_is_appended(database: tuple[Path, str | None]) -> None:
 
 async def test_users_tokens_and_domains_survive(database: tuple[Path, str | None]) -> None:
     store = await open_store(database[1], database[0])
-    security = SecurityManager(store)
+    security = SecurityManager(store, bus=EventBus())
     await security.load()
     await security.create_user("dummy", "DummyPW1!")
     token = await security.authenticate("Dummy", "DummyPW1!", "phone")
@@ -131,7 +132,7 @@ async def test_users_tokens_and_domains_survive(database: tuple[Path, str | None
     await store.close()
 
     store = await open_store(database[1], database[0])
-    security = SecurityManager(store)
+    security = SecurityManager(store, bus=EventBus())
     await security.load()
     principal = await security.principal_for_token(token)
     assert principal is not None and principal.name == "dummy"

@@ -14,6 +14,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from thinggate.core.errors import UserError, UserFailure
+from thinggate.core.events import EventBus
 from thinggate.core.security import (
     DIGEST_REALM_SETTING,
     ROLE_SCOPES,
@@ -108,7 +109,7 @@ def store() -> FakeStore:
 
 @pytest.fixture
 async def manager(store: FakeStore) -> SecurityManager:
-    result = SecurityManager(store, hasher=fast_hasher())
+    result = SecurityManager(store, hasher=fast_hasher(), bus=EventBus())
     await result.load()
     return result
 
@@ -250,7 +251,7 @@ async def test_hashing_runs_off_the_event_loop_thread(store: FakeStore) -> None:
             threads.append(threading.get_ident())
             return super().verify(hash, password)
 
-    manager = SecurityManager(store, hasher=RecordingHasher(time_cost=1, memory_cost=8, parallelism=1))
+    manager = SecurityManager(store, hasher=RecordingHasher(time_cost=1, memory_cost=8, parallelism=1), bus=EventBus())
     await manager.load()
     await manager.create_user("alice", PASSWORD)
     await manager.authenticate("alice", PASSWORD, "phone")
@@ -260,13 +261,13 @@ async def test_hashing_runs_off_the_event_loop_thread(store: FakeStore) -> None:
 
 
 async def test_outdated_hash_is_upgraded_at_login(store: FakeStore) -> None:
-    old = SecurityManager(store, hasher=fast_hasher())
+    old = SecurityManager(store, hasher=fast_hasher(), bus=EventBus())
     await old.load()
     await old.create_user("alice", PASSWORD)
     old_hash = store.users["alice"].password_hash
 
     stronger = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
-    new = SecurityManager(store, hasher=stronger)
+    new = SecurityManager(store, hasher=stronger, bus=EventBus())
     await new.load()
     assert await new.authenticate("alice", PASSWORD, "phone") is not None
     new_hash = store.users["alice"].password_hash
@@ -634,7 +635,7 @@ async def test_reload_gives_the_same_state(manager: SecurityManager, store: Fake
     token = await manager.authenticate("alice", PASSWORD, "phone")
     assert token is not None
 
-    reloaded = SecurityManager(store, hasher=fast_hasher())
+    reloaded = SecurityManager(store, hasher=fast_hasher(), bus=EventBus())
     await reloaded.load()
     assert reloaded.users() == manager.users()
     assert reloaded.tokens("alice") == manager.tokens("alice")
@@ -844,9 +845,9 @@ async def test_a_token_made_by_another_process_is_found_in_the_store(
     # `thinggate user token` runs in its own process against the same store while the hub serves.
     import thinggate.core.security as security_module
 
-    hub_side = SecurityManager(store, hasher=fast_hasher())
+    hub_side = SecurityManager(store, hasher=fast_hasher(), bus=EventBus())
     await hub_side.load()
-    cli_side = SecurityManager(store, hasher=fast_hasher())
+    cli_side = SecurityManager(store, hasher=fast_hasher(), bus=EventBus())
     await cli_side.load()
     await cli_side.create_user("late", "LatePW12!")
     token = await cli_side.create_token("late", "ezlo app")
@@ -857,7 +858,7 @@ async def test_a_token_made_by_another_process_is_found_in_the_store(
 
 
 async def test_unknown_tokens_do_not_reread_the_store_more_than_every_few_seconds(store: FakeStore) -> None:
-    manager = SecurityManager(store, hasher=fast_hasher())
+    manager = SecurityManager(store, hasher=fast_hasher(), bus=EventBus())
     await manager.load()
     reads = 0
     real_load_tokens = store.load_tokens
@@ -908,7 +909,7 @@ async def test_remembered_passwords_skip_argon2(store: FakeStore) -> None:
             calls.append("verify")
             return super().verify(hash, password)
 
-    manager = SecurityManager(store, hasher=CountingHasher(time_cost=1, memory_cost=8, parallelism=1))
+    manager = SecurityManager(store, hasher=CountingHasher(time_cost=1, memory_cost=8, parallelism=1), bus=EventBus())
     await manager.load()
     await manager.create_user("alice", PASSWORD)
     for _ in range(5):
@@ -922,15 +923,15 @@ def ha1(algorithm: str, username: str, realm: str, password: str) -> str:
 
 
 async def test_the_digest_realm_is_made_once_per_installation_and_kept(store: FakeStore) -> None:
-    first = SecurityManager(store, hasher=fast_hasher())
+    first = SecurityManager(store, hasher=fast_hasher(), bus=EventBus())
     await first.load()
     realm = await first.digest_realm()
     assert re.fullmatch(r"thinggate-[0-9a-f]{8}", realm), realm
     assert store.hub_settings[DIGEST_REALM_SETTING] == realm
-    again = SecurityManager(store, hasher=fast_hasher())
+    again = SecurityManager(store, hasher=fast_hasher(), bus=EventBus())
     await again.load()
     assert await again.digest_realm() == realm  # kept, not made anew
-    elsewhere = SecurityManager(FakeStore(), hasher=fast_hasher())
+    elsewhere = SecurityManager(FakeStore(), hasher=fast_hasher(), bus=EventBus())
     assert await elsewhere.digest_realm() != realm  # another installation, another realm
 
 
@@ -972,7 +973,7 @@ async def test_enabling_digest_needs_the_password_and_disabling_drops_the_secret
 
 
 async def test_a_basic_login_makes_no_digest_secrets(store: FakeStore) -> None:
-    manager = SecurityManager(store, hasher=fast_hasher())
+    manager = SecurityManager(store, hasher=fast_hasher(), bus=EventBus())
     await manager.load()
     await manager.create_user("alice", PASSWORD)
     assert await manager.verify_password("alice", PASSWORD) is not None
@@ -981,10 +982,10 @@ async def test_a_basic_login_makes_no_digest_secrets(store: FakeStore) -> None:
 
 
 async def test_digest_enabled_by_the_command_line_is_seen_by_the_hub_after_the_reread(store: FakeStore) -> None:
-    hub_side = SecurityManager(store, hasher=fast_hasher())
+    hub_side = SecurityManager(store, hasher=fast_hasher(), bus=EventBus())
     await hub_side.load()
     await hub_side.create_user("alice", PASSWORD)
-    command_line = SecurityManager(store, hasher=fast_hasher())
+    command_line = SecurityManager(store, hasher=fast_hasher(), bus=EventBus())
     await command_line.load()
     await command_line.enable_digest("alice", PASSWORD)
     hub_side._store_read_at -= STORE_REREAD_SECONDS + 1  # as if the last read was a while ago
@@ -993,11 +994,11 @@ async def test_digest_enabled_by_the_command_line_is_seen_by_the_hub_after_the_r
 
 
 async def test_a_user_removed_through_the_store_stops_verifying_after_the_reread(store: FakeStore) -> None:
-    hub_side = SecurityManager(store, hasher=fast_hasher())
+    hub_side = SecurityManager(store, hasher=fast_hasher(), bus=EventBus())
     await hub_side.load()
     await hub_side.create_user("alice", PASSWORD)
     assert await hub_side.verify_password("alice", PASSWORD) is not None  # remembered now
-    command_line = SecurityManager(store, hasher=fast_hasher())
+    command_line = SecurityManager(store, hasher=fast_hasher(), bus=EventBus())
     await command_line.load()
     await command_line.remove_user("alice")
     hub_side._store_read_at -= STORE_REREAD_SECONDS + 1  # as if the last read was a while ago
@@ -1006,7 +1007,7 @@ async def test_a_user_removed_through_the_store_stops_verifying_after_the_reread
 
 
 async def test_a_password_changed_while_argon2_checks_the_old_one_is_not_accepted(store: FakeStore) -> None:
-    manager = SecurityManager(store, hasher=fast_hasher())
+    manager = SecurityManager(store, hasher=fast_hasher(), bus=EventBus())
     await manager.load()
     await manager.create_user("alice", PASSWORD)
     checking = asyncio.Event()
@@ -1035,7 +1036,7 @@ async def test_a_password_changed_while_argon2_checks_the_old_one_is_not_accepte
 async def test_a_load_announces_what_another_process_changed(store: FakeStore) -> None:
     from thinggate.core import events as ev
 
-    hub_side = SecurityManager(store, hasher=fast_hasher())
+    hub_side = SecurityManager(store, hasher=fast_hasher(), bus=EventBus())
     await hub_side.load()
     await hub_side.create_user("alice", PASSWORD)
     await hub_side.create_user("bob", PASSWORD)
@@ -1048,7 +1049,7 @@ async def test_a_load_announces_what_another_process_changed(store: FakeStore) -
     heard: list[ev.HubEvent] = []
     hub_side.bus.listen(heard.append)
 
-    command_line = SecurityManager(store, hasher=fast_hasher())
+    command_line = SecurityManager(store, hasher=fast_hasher(), bus=EventBus())
     await command_line.load()
     await command_line.remove_user("bob")
     await command_line.remove_token(revoked_info.id)
@@ -1073,10 +1074,10 @@ async def test_a_load_announces_what_another_process_changed(store: FakeStore) -
 
 
 async def test_the_first_load_announces_nothing(store: FakeStore) -> None:
-    writer = SecurityManager(store, hasher=fast_hasher())
+    writer = SecurityManager(store, hasher=fast_hasher(), bus=EventBus())
     await writer.load()
     await writer.create_user("alice", PASSWORD)
-    fresh = SecurityManager(store, hasher=fast_hasher())
+    fresh = SecurityManager(store, hasher=fast_hasher(), bus=EventBus())
     heard: list[object] = []
     fresh.bus.listen(heard.append)
     await fresh.load()

@@ -22,6 +22,7 @@ from thinggate.api.thinknx.guids import guid_of
 from thinggate.api.thinknx.hooks import REFUSED_TARGET, SETTING, HookRegistry, RetryPolicy
 from thinggate.api.thinknx.key import IntegrationKey, KeyState, save_key
 from thinggate.config import load_config
+from thinggate.core.events import EventBus
 from thinggate.core.hub import Hub
 from thinggate.core.security import SYSTEM, LoginLimiter, Scope, SecurityManager
 from thinggate.core.store import Store
@@ -82,7 +83,7 @@ async def guarded(tmp_path: Path) -> AsyncIterator[Setup]:
 async def hook_rig(tmp_path: Path, *, allow_loopback: bool) -> AsyncIterator[Setup]:
     """A hub, the Thinknx door with hooks on a free port, and a receiver on 127.0.0.1."""
     store = await open_store(None, tmp_path)
-    security = SecurityManager(store, hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    security = SecurityManager(store, hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), bus=EventBus())
     await security.load()
     await security.create_user("admin", PASSWORD)
     await security.create_user("viewer", PASSWORD, scopes=Scope.ACCESS_ALL_THINGS)

@@ -25,7 +25,7 @@ from thinggate.api.thinknx import Authenticator, ThinknxDoor, ThinknxServer, Thi
 from thinggate.api.thinknx.digest import DigestAuthority
 from thinggate.api.thinknx.guids import guid_of
 from thinggate.api.thinknx.key import IntegrationKey
-from thinggate.core.events import StateChanged
+from thinggate.core.events import EventBus, StateChanged
 from thinggate.core.hub import Hub
 from thinggate.core.security import LoginLimiter, SecurityManager
 from thinggate.integrations.knx import KnxIntegration, KnxSettings
@@ -54,7 +54,7 @@ class Door:
 async def knx_door(server: KnxdServer) -> AsyncIterator[Door]:
     """A hub with the KNX integration tunnelling to `server`, served by the Thinknx door."""
     store = MemoryStore()
-    security = SecurityManager(store, hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    security = SecurityManager(store, hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), bus=EventBus())
     await security.load()
     await security.create_user("admin", PASSWORD)
     hub = Hub(store=store)

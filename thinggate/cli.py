@@ -17,6 +17,7 @@ from rich.table import Table
 
 from thinggate.config import Config, ConfigError, load_config
 from thinggate.core.errors import UserFailure
+from thinggate.core.events import EventBus
 from thinggate.core.hub import Hub
 from thinggate.core.model import Thing
 from thinggate.core.security import SecurityManager, scopes_to_names
@@ -92,7 +93,7 @@ async def _with_security(config: Config, work: Any) -> Any:
     private_dir(config.data_dir)
     store = await open_store(config.database, config.data_dir)
     try:
-        security = SecurityManager(store)
+        security = SecurityManager(store, bus=EventBus())
         await security.load()
         return await work(security)
     finally:

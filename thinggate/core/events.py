@@ -7,12 +7,10 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from thinggate.core.model import EventRecord, IOConnection, ParamValues, Thing
-
-if TYPE_CHECKING:
-    from thinggate.core.security import UserInfo
+from thinggate.core.users import UserInfo
 
 _LOG = logging.getLogger(__name__)
 

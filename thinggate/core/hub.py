@@ -452,6 +452,28 @@ class Hub:
         """A configured thing by id (no permission check: for integrations and the core)."""
         return self.things.get(thing_id)
 
+    def visible_things(self, principal: Principal) -> list[Thing]:
+        """Every thing the principal may see: where doors list things, visibility is decided here."""
+        if principal.sees_every_thing():
+            return list(self.things.values())
+        return [thing for thing in self.things.values() if principal.may_see(thing)]
+
+    def visible_thing(self, principal: Principal, thing_id: uuid.UUID | None) -> Thing | None:
+        """The thing with this id if the principal may see it; None when it is unknown or hidden alike."""
+        thing = self.things.get(thing_id) if thing_id is not None else None
+        return thing if thing is not None and principal.may_see(thing) else None
+
+    @staticmethod
+    def saw_removed(principal: Principal, event: ev.ThingRemoved) -> bool:
+        """Whether the principal could see the thing that `event` removed (it is no longer there to ask)."""
+        return event.thing_id in principal.allowed_thing_ids or (
+            principal.has_scope(Scope.ACCESS_ALL_THINGS) and principal.covers_domain(event.domain)
+        )
+
+    def all_thing_classes(self) -> list[ThingClass]:
+        """Every thing class (every principal may read them: nymea checks no scope for them)."""
+        return list(self.thing_classes.values())
+
     def things_of_class(self, thing_class_id: uuid.UUID) -> list[Thing]:
         """Every configured thing of a class."""
         return [thing for thing in self.things.values() if thing.thing_class.id == thing_class_id]

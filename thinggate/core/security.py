@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import enum
 import hashlib
 import logging
 import re
@@ -30,24 +29,60 @@ from thinggate.core import events as ev
 from thinggate.core.errors import UserError, UserFailure
 from thinggate.core.events import EventBus
 from thinggate.core.model import Thing
+
+# The vocabulary of rights and the user and token records live in their own modules (events
+# carries user records and must not depend on this one); they are re-exported here so that
+# `from thinggate.core.security import Scope, UserInfo, ...` keeps working.
+from thinggate.core.scopes import (
+    OPERATIONS,
+    ROLE_ADMIN,
+    ROLE_READ,
+    ROLE_READ_WRITE,
+    ROLE_SCOPES,
+    ROOT_DOMAIN,
+    THING_OBJECTS,
+    Privilege,
+    Scope,
+    scopes_consistent,
+    scopes_from_names,
+    scopes_to_names,
+)
 from thinggate.core.store import DomainRecord, SecurityStore, TokenRecord, UserRecord
+from thinggate.core.users import TokenInfo, UserInfo
+
+__all__ = [
+    "DIGEST_ALGORITHMS",
+    "DIGEST_REALM_SETTING",
+    "OPERATIONS",
+    "ROLE_ADMIN",
+    "ROLE_READ",
+    "ROLE_READ_WRITE",
+    "ROLE_SCOPES",
+    "ROOT_DOMAIN",
+    "STORE_REREAD_SECONDS",
+    "SYSTEM",
+    "THING_OBJECTS",
+    "VERIFIED_CACHE_SECONDS",
+    "DomainTree",
+    "LoginAttempt",
+    "LoginLimiter",
+    "LoginThrottled",
+    "Principal",
+    "Privilege",
+    "Scope",
+    "SecurityManager",
+    "TokenInfo",
+    "UserInfo",
+    "digest_ha1",
+    "hash_token",
+    "new_digest_realm",
+    "scopes_consistent",
+    "scopes_from_names",
+    "scopes_to_names",
+]
 
 _LOG = logging.getLogger(__name__)
 _T = TypeVar("_T")
-
-ROOT_DOMAIN = "root"
-
-
-class Scope(enum.IntFlag):
-    """nymea's permission scopes; higher scopes include the bits of the ones they imply."""
-
-    NONE = 0x0000
-    CONTROL_THINGS = 0x0001
-    CONFIGURE_THINGS = 0x0003
-    ACCESS_ALL_THINGS = 0x0004
-    EXECUTE_RULES = 0x0010
-    CONFIGURE_RULES = 0x0030
-    ADMIN = 0xFFFF
 
 
 class DomainTree:
@@ -102,115 +137,6 @@ class DomainTree:
         return False
 
 
-# nymea's wire names in its declaration order (scopesToStringList lists them in this order).
-_SCOPE_NAMES: dict[Scope, str] = {
-    Scope.NONE: "PermissionScopeNone",
-    Scope.CONTROL_THINGS: "PermissionScopeControlThings",
-    Scope.CONFIGURE_THINGS: "PermissionScopeConfigureThings",
-    Scope.ACCESS_ALL_THINGS: "PermissionScopeAccessAllThings",
-    Scope.EXECUTE_RULES: "PermissionScopeExecuteRules",
-    Scope.CONFIGURE_RULES: "PermissionScopeConfigureRules",
-    Scope.ADMIN: "PermissionScopeAdmin",
-}
-_SCOPES_BY_NAME: dict[str, Scope] = {name: scope for scope, name in _SCOPE_NAMES.items()}
-
-
-def _holds(scopes: Scope, flag: Scope) -> bool:
-    """Qt's testFlag for a non-zero flag: every bit of `flag` is set."""
-    return (scopes & flag) == flag
-
-
-def scopes_to_names(scopes: Scope) -> list[str]:
-    """nymea wire names of a scope set: every flag it holds, as nymea's scopesToStringList does."""
-    if scopes == Scope.NONE:
-        return [_SCOPE_NAMES[Scope.NONE]]
-    return [name for flag, name in _SCOPE_NAMES.items() if flag != Scope.NONE and _holds(scopes, flag)]
-
-
-def scopes_from_names(names: Iterable[str]) -> Scope:
-    """The scope set named by nymea wire names (ValueError naming an unknown name)."""
-    scopes = Scope.NONE
-    for name in names:
-        try:
-            scopes |= _SCOPES_BY_NAME[name]
-        except KeyError:
-            raise ValueError(f"unknown permission scope {name!r}") from None
-    return scopes
-
-
-def scopes_consistent(scopes: Scope) -> bool:
-    """Whether a scope set is one nymea accepts (UserManager::validateScopes)."""
-    if _holds(scopes, Scope.ADMIN) or scopes in (Scope.NONE, Scope.CONTROL_THINGS):
-        return True
-    # Anything that acts on things or rules without AccessAllThings would act on things the
-    # user cannot see; only a bare ControlThings (handled above) restricts to allowed things.
-    # nymea's separate rule "ConfigureThings needs ControlThings and AccessAllThings" is
-    # covered here: ConfigureThings carries the ControlThings bit.
-    return _holds(scopes, Scope.ACCESS_ALL_THINGS) or not (
-        _holds(scopes, Scope.CONTROL_THINGS)
-        or _holds(scopes, Scope.EXECUTE_RULES)
-        or _holds(scopes, Scope.CONFIGURE_RULES)
-    )
-
-
-ROLE_READ = "Read"
-ROLE_READ_WRITE = "ReadWrite"
-ROLE_ADMIN = "Admin"
-
-ROLE_SCOPES: Mapping[str, Scope] = {
-    ROLE_READ: Scope.ACCESS_ALL_THINGS,
-    ROLE_READ_WRITE: Scope.CONTROL_THINGS | Scope.CONFIGURE_THINGS | Scope.ACCESS_ALL_THINGS,
-    ROLE_ADMIN: Scope.ADMIN,
-}
-"""The registry roles and the scopes each one stands for."""
-
-OPERATIONS = frozenset({"C", "R", "U", "D"})
-"""Create, read, update, delete: the operations privileges and `Principal.may` speak of."""
-
-_OPERATION_ORDER = "CRUD"
-
-THING_OBJECTS = frozenset({"thing", "thingtype"})
-"""Objects the ReadWrite role may create, update and delete."""
-
-
-@dataclass(frozen=True, slots=True)
-class Privilege:
-    """A custom grant of some of C/R/U/D on one kind of object within a domain subtree."""
-
-    object: str
-    domain: str
-    operations: frozenset[str]
-
-    def __post_init__(self) -> None:
-        # Accept any iterable of letters (e.g. "CR") but keep a frozenset so equality and
-        # hashing do not depend on how the operations were spelled.
-        operations = frozenset(self.operations)
-        unknown = operations - OPERATIONS
-        if unknown or not operations:
-            raise ValueError(
-                f"privilege operations must be a non-empty subset of C, R, U, D; got {sorted(map(str, operations))!r}"
-            )
-        if not self.object:
-            raise ValueError("privilege object must not be empty")
-        object.__setattr__(self, "operations", operations)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The stored form: {"object", "domain", "operations": ["C", "R", ...]}."""
-        return {
-            "object": self.object,
-            "domain": self.domain,
-            "operations": [op for op in _OPERATION_ORDER if op in self.operations],
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Privilege:
-        """Read the stored form back (ValueError if it is malformed)."""
-        try:
-            return cls(str(data["object"]), str(data["domain"]), frozenset(data["operations"]))
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"malformed privilege {dict(data)!r}") from exc
-
-
 @dataclass(frozen=True, slots=True)
 class Principal:
     """Who is asking: a user (or system part) with scopes, a home domain and allowed things."""
@@ -247,6 +173,10 @@ class Principal:
         if not self.covers_domain(thing.domain):
             return False
         return self.has_scope(Scope.ACCESS_ALL_THINGS) or thing.id in self.allowed_thing_ids
+
+    def sees_every_thing(self) -> bool:
+        """Whether every thing is visible to the principal (AccessAllThings from the root domain)."""
+        return self.has_scope(Scope.ACCESS_ALL_THINGS) and self.home_domain == ROOT_DOMAIN
 
     def may_reach_every_device(self) -> bool:
         """Whether the principal may act on any device, seen as a thing or not (raw bus telegrams).
@@ -289,38 +219,6 @@ SYSTEM = Principal(name="system", scopes=Scope.ADMIN)
 _USERNAME = re.compile(r"[a-zA-Z0-9_\.+-@]{3,}")
 _DOMAIN_NAME = re.compile(r"[a-z0-9_-]+")
 _MIN_PASSWORD_LENGTH = 8
-
-
-@dataclass(frozen=True, slots=True)
-class UserInfo:
-    """A user as the doors see it (never the password hash)."""
-
-    username: str
-    email: str = ""
-    display_name: str = ""
-    scopes: Scope = Scope.NONE
-    allowed_thing_ids: frozenset[uuid.UUID] = frozenset()
-    home_domain: str = ROOT_DOMAIN
-    roles: tuple[str, ...] = ()
-    privileges: tuple[Privilege, ...] = ()
-
-    @property
-    def effective_scopes(self) -> Scope:
-        """The user's own scopes together with those its roles stand for."""
-        scopes = self.scopes
-        for role in self.roles:
-            scopes |= ROLE_SCOPES.get(role, Scope.NONE)
-        return scopes
-
-
-@dataclass(frozen=True, slots=True)
-class TokenInfo:
-    """A login token as the doors list it (never the token or its hash)."""
-
-    id: uuid.UUID
-    username: str
-    device_name: str
-    created: datetime
 
 
 @dataclass(slots=True)
@@ -379,15 +277,16 @@ class SecurityManager:
         store: SecurityStore,
         *,
         hasher: PasswordHasher | None = None,
-        bus: EventBus | None = None,
+        bus: EventBus,
         password_checks: int = 1,
     ) -> None:
         self._store = store
         # argon2 takes 64 MiB and a core for a moment: a flood of logins queues here instead of
         # running a hundred at once (which took the process from 135 to 529 MB).
         self._password_checks = asyncio.Semaphore(password_checks)
-        # Doors listen here to refresh or revoke open connections when users and tokens change.
-        self.bus = bus if bus is not None else EventBus()
+        # The hub's bus: doors already listen there, and refresh or revoke open connections when
+        # users and tokens change. Required, so that no door has to follow a second bus.
+        self.bus = bus
         # Injectable so tests can use cheap argon2 parameters.
         self._hasher = hasher if hasher is not None else PasswordHasher()
         self._users: dict[str, _Account] = {}  # by lower-case username

@@ -8,52 +8,31 @@ Handlers (in `handlers/`) translate to core calls; this module owns who may call
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
 from thinggate.api.ezlo import errors, ids
 from thinggate.api.ezlo.errors import EzloError
+from thinggate.api.ezlo.handlers import METHODS
 from thinggate.api.ezlo.items import Item, ItemIndex, formatted, now_ms
+from thinggate.api.ezlo.session import ANONYMOUS, Access, EzloSession, Method
 from thinggate.api.websocket import FrameOutbox
 from thinggate.core import eager
 from thinggate.core import events as ev
 from thinggate.core.hub import Hub
 from thinggate.core.modes import HouseModes
-from thinggate.core.security import ROOT_DOMAIN, Principal, Scope, SecurityManager
+from thinggate.core.security import SYSTEM, Scope, SecurityManager
 
 _LOG = logging.getLogger(__name__)
 
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder().decode
-
-ANONYMOUS = Principal(name="", scopes=Scope.ADMIN)
-"""Who a connection is with anonymous access on: the hub's owner on the local network."""
-
-
-class Access(enum.Enum):
-    """What a method needs: nothing (before login), EZLO READ/VIEW, or WRITE/EDIT."""
-
-    OPEN = "open"
-    READ = "read"
-    WRITE = "write"
-
-
-Handler = Callable[["EzloDoor", "EzloSession", dict[str, Any]], Awaitable[Any]]
-
-
-@dataclass(frozen=True, slots=True)
-class Method:
-    """One entry of the method table."""
-
-    handler: Handler
-    access: Access
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,45 +44,6 @@ class EzloSettings:
     insecure_access: bool = False
     firmware: str = "0.1.0"
     model: str = "thinggate"
-
-
-@dataclass(slots=True)
-class EzloSession:
-    """One WebSocket client: who it is logged in as, and its outbox."""
-
-    id: int
-    peer: str
-    outbox: FrameOutbox
-    principal: Principal | None = None
-    username: str = ""
-    token_id: uuid.UUID | None = None
-    logged_in: bool = False
-    sees_all: bool = False
-    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
-    on_authenticated: Callable[[], None] | None = None
-    """Called once, when the client first acts as someone (the listener lifts its login deadline)."""
-    shutdown: Callable[[str], None] | None = None
-    """Closes the connection, telling the client why (the transport's part)."""
-
-    def set_principal(self, principal: Principal | None) -> None:
-        """Act as `principal` from now on (None: not logged in)."""
-        self.principal = principal
-        if principal is not None and self.on_authenticated is not None:
-            on_authenticated, self.on_authenticated = self.on_authenticated, None
-            on_authenticated()
-        self.sees_all = principal is not None and (
-            principal.has_scope(Scope.ACCESS_ALL_THINGS) and principal.home_domain == ROOT_DOMAIN
-        )
-
-    def may_see(self, thing: Any) -> bool:
-        """Whether the session's user sees this thing."""
-        if self.sees_all:
-            return True
-        return self.principal is not None and self.principal.may_see(thing)
-
-    def send(self, payload: bytes) -> bool:
-        """Queue a message for the client."""
-        return self.outbox.send(payload)
 
 
 _MAX_IN_FLIGHT = 256
@@ -122,8 +62,6 @@ class EzloDoor:
         server_uuid: uuid.UUID,
         settings: EzloSettings,
     ) -> None:
-        from thinggate.api.ezlo.handlers import METHODS
-
         self.hub = hub
         self.security = security
         self.modes = modes
@@ -137,7 +75,8 @@ class EzloDoor:
         self._broadcast_id = 0
         # Dictionary values as last broadcast: a change is announced element by element.
         self._dictionaries: dict[str, dict[str, Any]] = {}
-        for thing in hub.things.values():
+        # Every thing is indexed; what a session is shown is decided when it is served.
+        for thing in hub.visible_things(SYSTEM):
             self._index(thing)
         self._event_table: dict[type, Callable[[Any], None]] = {
             ev.StateChanged: self._state_changed,
@@ -149,9 +88,8 @@ class EzloDoor:
             ev.UserChanged: self._user_changed,
             ev.UserRemoved: self._user_removed,
         }
+        # Users and tokens change on the hub's bus too: SecurityManager publishes there.
         self._unlisten = [hub.bus.listen(self._on_event)]
-        if security.bus is not hub.bus:
-            self._unlisten.append(security.bus.listen(self._on_event))
 
     def close(self) -> None:
         """Stop following the hub."""
@@ -297,7 +235,8 @@ class EzloDoor:
     def visible_item(self, session: EzloSession, item_id: Any) -> Item:
         """The item with this id that the session may see; `rpc.unknown.error` otherwise."""
         item = self.index.items.get(item_id) if isinstance(item_id, str) else None
-        if item is None or not session.may_see(item.thing) or item.thing.id not in self.hub.things:
+        principal = session.principal
+        if item is None or principal is None or self.hub.visible_thing(principal, item.thing.id) is None:
             raise errors.item_not_found(str(item_id))
         return item
 
@@ -359,7 +298,7 @@ class EzloDoor:
     def _state_changed(self, event: ev.StateChanged) -> None:
         item = self.index.by_state.get((event.thing_id, event.state_type_id))
         if item is None:
-            thing = self.hub.things.get(event.thing_id)
+            thing = self.hub.thing(event.thing_id)
             state_type = thing.thing_class.state_type(event.state_type_id) if thing is not None else None
             if thing is not None and state_type is not None and state_type.name == "connected":
                 self.broadcast(
@@ -443,10 +382,7 @@ class EzloDoor:
             principal = session.principal
             if session.sees_all:
                 return True
-            return principal is not None and (
-                event.thing_id in principal.allowed_thing_ids
-                or (principal.has_scope(Scope.ACCESS_ALL_THINGS) and principal.covers_domain(event.domain))
-            )
+            return principal is not None and self.hub.saw_removed(principal, event)
 
         self._broadcast("hub.device.removed", {"_id": ids.device_id(event.thing_id)}, saw)
 

@@ -95,7 +95,19 @@ class JsonRpcDoor:
         self._lockdown: dict[str, float] = {}
         self._scopes: dict[str, Scope] = {}
         handlers: list[NamespaceHandler] = [
-            JsonRpcHandler(self),
+            JsonRpcHandler(
+                hub=hub,
+                security=security,
+                settings=self.settings,
+                server_uuid=server_uuid,
+                limiter=self.limiter,
+                push_button=self.push_button,
+                push_button_available=push_button_available,
+                introspection=self.introspection,
+                auth_failed=self.auth_failed,
+                adopt_token=self.adopt_token,
+                set_notifications=self.set_notifications,
+            ),
             IntegrationsHandler(hub, {n: m.returns for n, m in self.schema.methods.items()}),
             UsersHandler(security),
         ]
@@ -104,9 +116,8 @@ class JsonRpcDoor:
         self._event_table = self._build_event_table()
         # Per namespace, the clients that asked for its notifications: fan-out never walks the rest.
         self._subscribers: dict[str, dict[int, Session]] = {}
+        # Users and tokens change on the hub's bus too: SecurityManager publishes there.
         self._unlisten: list[Callable[[], None]] = [hub.bus.listen(self._on_event)]
-        if security.bus is not hub.bus:
-            self._unlisten.append(security.bus.listen(self._on_event))
 
     def _check_complete(self) -> None:
         # Every declared method of an implemented namespace has a handler, and nothing else does.
@@ -373,8 +384,8 @@ class JsonRpcDoor:
         def visible(session: Session) -> bool:
             if session.sees_all:
                 return True
-            thing = self.hub.thing(thing_id)
-            return thing is not None and session.principal is not None and session.principal.may_see(thing)
+            principal = session.principal
+            return principal is not None and self.hub.visible_thing(principal, thing_id) is not None
 
         return visible
 
@@ -466,17 +477,12 @@ class JsonRpcDoor:
             lambda: {"pluginId": event.plugin_id, "configuration": packing.param_list(event.configuration)},
         )
 
-    @staticmethod
-    def _saw_removed(event: ev.ThingRemoved) -> Callable[[Session], bool]:
+    def _saw_removed(self, event: ev.ThingRemoved) -> Callable[[Session], bool]:
         def visible(session: Session) -> bool:
             principal = session.principal
             if session.sees_all:
                 return True
-            if principal is None:
-                return False
-            return event.thing_id in principal.allowed_thing_ids or (
-                principal.has_scope(Scope.ACCESS_ALL_THINGS) and principal.covers_domain(event.domain)
-            )
+            return principal is not None and self.hub.saw_removed(principal, event)
 
         return visible
 
@@ -517,17 +523,17 @@ class JsonRpcDoor:
         asyncio.get_running_loop().call_soon(session.close, reason)
 
     def _refresh(self, session: Session) -> None:
-        before = {t.id for t in self.hub.things.values() if session.principal and session.principal.may_see(t)}
+        before = {t.id for t in self.hub.visible_things(session.principal)} if session.principal else set()
         principal, token_id = self._principal_for(session.token)
         session.set_principal(principal, token_id)
         if principal is None or "Integrations" not in session.notifications:
             return
         # Granting or withdrawing things is announced to that user as things coming and going.
-        after = {t.id for t in self.hub.things.values() if principal.may_see(t)}
-        for thing_id in sorted(after - before, key=str):
-            thing = packing.thing(self.hub.things[thing_id])
+        after = {t.id: t for t in self.hub.visible_things(principal)}
+        for thing_id in sorted(after.keys() - before, key=str):
+            thing = packing.thing(after[thing_id])
             session.send(self._notification("Integrations.ThingAdded", {"thing": thing}))
-        for thing_id in sorted(before - after, key=str):
+        for thing_id in sorted(before - after.keys(), key=str):
             session.send(self._notification("Integrations.ThingRemoved", {"thingId": thing_id}))
 
     # -- push button ---------------------------------------------------------------------------

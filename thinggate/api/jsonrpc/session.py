@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from thinggate.api.jsonrpc.translations import translator
-from thinggate.core.security import ROOT_DOMAIN, Principal, Scope
+from thinggate.core.security import Principal
 
 _LOG = logging.getLogger(__name__)
 
@@ -64,9 +64,7 @@ class Session:
             on_authenticated, self.on_authenticated = self.on_authenticated, None
             on_authenticated()
         # Precomputed so that fan-out to an unrestricted client costs no per-thing check.
-        self.sees_all = principal is not None and (
-            principal.has_scope(Scope.ACCESS_ALL_THINGS) and principal.home_domain == ROOT_DOMAIN
-        )
+        self.sees_all = principal is not None and principal.sees_every_thing()
 
     def send(self, data: bytes) -> bool:
         """Queue one message for the client; drops the client when it has stopped reading."""

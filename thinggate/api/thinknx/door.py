@@ -80,8 +80,8 @@ class ThinknxDoor:
         if not guid:
             raise errors.params_errors("guid is missing")
         thing_id = thing_id_of(guid)
-        thing = self.hub.things.get(thing_id) if thing_id is not None else None
-        if thing is None or not principal.may_see(thing):
+        thing = self.hub.visible_thing(principal, thing_id)
+        if thing is None:
             raise errors.device_not_found(f"no device with guid {guid!r}")
         return thing
 

@@ -296,8 +296,7 @@ class HookRegistry:
         guid = (params.get("guid") or "").strip()
         if guid:
             thing_id = thing_id_of(guid)
-            thing = self.hub.things.get(thing_id) if thing_id else None
-            if thing is None or not principal.may_see(thing):
+            if self.hub.visible_thing(principal, thing_id) is None:
                 raise errors.device_not_found(f"no device with guid {guid!r}")
         controller = (params.get("controller") or "").strip().lower()
         if controller:
@@ -341,7 +340,7 @@ class HookRegistry:
     def _on_event(self, event: HubEvent) -> None:
         if not self.hooks or not isinstance(event, ev.StateChanged):
             return
-        thing = self.hub.things.get(event.thing_id)
+        thing = self.hub.thing(event.thing_id)
         if thing is None:
             return
         state_type = thing.thing_class.state_type(event.state_type_id)
@@ -392,7 +391,7 @@ class HookRegistry:
                 and state.fingerprint == hook.key_fingerprint
             )
         try:
-            return self.security.principal_for_user(hook.owner).may_see(thing)
+            return self.hub.visible_thing(self.security.principal_for_user(hook.owner), thing.id) is not None
         except UserFailure:
             return False  # its owner is gone: it reports nothing
 

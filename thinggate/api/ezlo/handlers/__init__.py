@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from thinggate.api.ezlo.door import Access, Method
 from thinggate.api.ezlo.handlers import hub, items, modes, scenes
+from thinggate.api.ezlo.session import Access, Method
 
 READ, WRITE, OPEN = Access.READ, Access.WRITE, Access.OPEN
 

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 from thinggate.api.ezlo import errors, ids, network
 
 if TYPE_CHECKING:
-    from thinggate.api.ezlo.door import EzloDoor, EzloSession
+    from thinggate.api.ezlo.session import Door, EzloSession
 
 Params = dict[str, Any]
 
 
-async def offline_login_ui(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+async def offline_login_ui(door: Door, session: EzloSession, params: Params) -> Params:
     """`hub.offline.login.ui {user, token}`: a thinggate user name and one of its tokens."""
     user, token = params.get("user"), params.get("token")
     if not isinstance(user, str) or not isinstance(token, str) or not user or not token:
@@ -26,7 +26,7 @@ async def offline_login_ui(door: EzloDoor, session: EzloSession, params: Params)
     return {}
 
 
-async def info_get(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+async def info_get(door: Door, session: EzloSession, params: Params) -> Params:
     """Serial, firmware, model, uuid, access flags, uptime and location of the hub."""
     now = datetime.datetime.now().astimezone()
     settings = door.settings
@@ -47,34 +47,35 @@ async def info_get(door: EzloDoor, session: EzloSession, params: Params) -> Para
     }
 
 
-async def network_get(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+async def network_get(door: Door, session: EzloSession, params: Params) -> Params:
     """The host's network interfaces."""
     return {"interfaces": network.interfaces()}
 
 
-def _devices(door: EzloDoor, session: EzloSession) -> list[Params]:
-    return [door.index.device_json(thing) for thing in door.hub.things.values() if session.may_see(thing)]
+def _devices(door: Door, session: EzloSession) -> list[Params]:
+    return [door.index.device_json(thing) for thing in door.hub.visible_things(session.require_principal())]
 
 
-async def devices_list(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+async def devices_list(door: Door, session: EzloSession, params: Params) -> Params:
     """Every device the user sees."""
     return {"devices": _devices(door, session)}
 
 
-def rooms(door: EzloDoor, session: EzloSession) -> list[Params]:
+def rooms(door: Door, session: EzloSession) -> list[Params]:
     """The rooms of the things the user sees, by name."""
-    names = sorted({thing.room for thing in door.hub.things.values() if thing.room and session.may_see(thing)})
+    visible = door.hub.visible_things(session.require_principal())
+    names = sorted({thing.room for thing in visible if thing.room})
     return [
         {"_id": ids.room_id(name), "name": name, "imageId": "", "pos": position} for position, name in enumerate(names)
     ]
 
 
-async def room_list(door: EzloDoor, session: EzloSession, params: Params) -> list[Params]:
+async def room_list(door: Door, session: EzloSession, params: Params) -> list[Params]:
     """The rooms, as an array (not an object): clients read the result as the list itself."""
     return rooms(door, session)
 
 
-async def data_list(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+async def data_list(door: Door, session: EzloSession, params: Params) -> Params:
     """Devices, items, rooms and scenes in one answer; each section filtered by `ids` and `fields`."""
     from thinggate.api.ezlo.handlers.scenes import scenes
 
@@ -82,8 +83,7 @@ async def data_list(door: EzloDoor, session: EzloSession, params: Params) -> Par
         "devices": lambda: _devices(door, session),
         "items": lambda: [
             item.json()
-            for thing in door.hub.things.values()
-            if session.may_see(thing)
+            for thing in door.hub.visible_things(session.require_principal())
             for item in door.index.by_thing.get(thing.id, ())
         ],
         "rooms": lambda: rooms(door, session),

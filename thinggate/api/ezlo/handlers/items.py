@@ -19,7 +19,7 @@ from thinggate.core.hub import Result
 from thinggate.core.security import Principal
 
 if TYPE_CHECKING:
-    from thinggate.api.ezlo.door import EzloDoor, EzloSession
+    from thinggate.api.ezlo.session import Door, EzloSession
 
 Params = dict[str, Any]
 
@@ -38,18 +38,21 @@ class Command:
 # -- hub.items.list ----------------------------------------------------------------------------
 
 
-async def items_list(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+async def items_list(door: Door, session: EzloSession, params: Params) -> Params:
     """Items of every device, or of the devices in `deviceIds` (absent or [] means all)."""
     device_ids = params.get("deviceIds")
     if device_ids is not None and (
         not isinstance(device_ids, list) or not all(isinstance(device, str) for device in device_ids)
     ):
         raise errors.wrong_params("deviceIds", "deviceIds must be an array of device id strings")
+    principal = session.require_principal()
     if device_ids:
         things = [door.index.devices.get(device) for device in dict.fromkeys(device_ids)]
-        chosen = [thing for thing in things if thing is not None and session.may_see(thing)]
+        chosen = [
+            thing for thing in things if thing is not None and door.hub.visible_thing(principal, thing.id) is not None
+        ]
     else:
-        chosen = [thing for thing in door.hub.things.values() if session.may_see(thing)]
+        chosen = door.hub.visible_things(principal)
     by_thing = door.index.by_thing
     return {"items": [item.json() for thing in chosen for item in by_thing.get(thing.id, ())]}
 
@@ -140,14 +143,14 @@ def failure(result: Result[Any], item: Item) -> EzloError:
     return EzloError(errors.INVALID_PARAMS, "bus.internal.error", "Bus internal error", result.message)
 
 
-async def execute(door: EzloDoor, principal: Principal, item: Item, command: Command) -> None:
+async def execute(door: Door, principal: Principal, item: Item, command: Command) -> None:
     """Run a command through the core; an Ezlo error if it failed."""
     result = await door.hub.execute_action(principal, command.thing_id, command.action_type_id, command.params)
     if not result.ok:
         raise failure(result, item)
 
 
-async def item_value_set(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+async def item_value_set(door: Door, session: EzloSession, params: Params) -> Params:
     """Set one item (`_id`), several to one value (`ids`), or several to their own values (`items`)."""
     targets: list[tuple[Any, Any, Any]] = []
     if "items" in params:
@@ -174,8 +177,7 @@ async def item_value_set(door: EzloDoor, session: EzloSession, params: Params) -
         if "value" not in params:
             raise errors.missing("value")
         targets = [(item_id, params["value"], params.get("scale"))]
-    principal = session.principal
-    assert principal is not None  # the door lets only logged-in clients this far
+    principal = session.require_principal()
     # Every target is checked before any is changed: a bad one leaves all as they were.
     prepared = []
     for item_id, value, scale in targets:
@@ -201,7 +203,7 @@ def _round_half_away(value: float) -> int:
     return math.floor(abs(value) + 0.5) * (1 if value >= 0 else -1)
 
 
-async def item_value_percent_apply(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+async def item_value_percent_apply(door: Door, session: EzloSession, params: Params) -> Params:
     """newValue = round(current + (max - min) * percent / 100), clamped to [min, max]."""
     item_id = params.get("_id")
     if item_id is None or item_id == "":
@@ -235,8 +237,7 @@ async def item_value_percent_apply(door: EzloDoor, session: EzloSession, params:
     new_value = _round_half_away(current + (high - low) * percent / 100)
     new_value = max(low, min(high, new_value))
     new_value = int(new_value) if float(new_value).is_integer() else new_value
-    principal = session.principal
-    assert principal is not None
+    principal = session.require_principal()
     await execute(door, principal, item, command_for(item, new_value, None))
     result: Params = {"newValue": new_value}
     if item.spec.scale is not None and value_type == "temperature":
@@ -247,7 +248,7 @@ async def item_value_percent_apply(door: EzloDoor, session: EzloSession, params:
 # -- hub.item.dictionary.value.add / set / remove ----------------------------------------------
 
 
-def _dictionary_item(door: EzloDoor, session: EzloSession, params: Params) -> Item:
+def _dictionary_item(door: Door, session: EzloSession, params: Params) -> Item:
     item_id = params.get("_id")
     if item_id is None or item_id == "":
         raise errors.missing("_id")
@@ -294,7 +295,7 @@ def _dictionary_command(item: Item, action: str, **values: Any) -> Command:
     return Command(thing.id, action_type.id, tuple((by_name[name], value) for name, value in values.items()))
 
 
-async def dictionary_value_add(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+async def dictionary_value_add(door: Door, session: EzloSession, params: Params) -> Params:
     """Add an element under the first free key."""
     item = _dictionary_item(door, session, params)
     element = _element(item, params)
@@ -305,11 +306,11 @@ async def dictionary_value_add(door: EzloDoor, session: EzloSession, params: Par
         raise errors.out_of_range("elementsMaxNumber", f"the dictionary holds {dictionary.max_elements} elements")
     key = next(slot for slot in range(1, dictionary.max_elements + 1) if str(slot) not in taken)
     command = _dictionary_command(item, dictionary.set_action, **{dictionary.key_param: key}, **element)
-    await execute(door, _principal(session), item, command)
+    await execute(door, session.require_principal(), item, command)
     return {}
 
 
-async def dictionary_value_set(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+async def dictionary_value_set(door: Door, session: EzloSession, params: Params) -> Params:
     """Replace the element under an existing key."""
     item = _dictionary_item(door, session, params)
     key = _existing_key(item, params)
@@ -317,18 +318,18 @@ async def dictionary_value_set(door: EzloDoor, session: EzloSession, params: Par
     dictionary = item.spec.dictionary
     assert dictionary is not None
     command = _dictionary_command(item, dictionary.set_action, **{dictionary.key_param: int(key)}, **element)
-    await execute(door, _principal(session), item, command)
+    await execute(door, session.require_principal(), item, command)
     return {}
 
 
-async def dictionary_value_remove(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+async def dictionary_value_remove(door: Door, session: EzloSession, params: Params) -> Params:
     """Remove the element under an existing key."""
     item = _dictionary_item(door, session, params)
     key = _existing_key(item, params)
     dictionary = item.spec.dictionary
     assert dictionary is not None
     command = _dictionary_command(item, dictionary.remove_action, **{dictionary.key_param: int(key)})
-    await execute(door, _principal(session), item, command)
+    await execute(door, session.require_principal(), item, command)
     return {}
 
 
@@ -341,8 +342,3 @@ def _existing_key(item: Item, params: Params) -> str:
     if key not in item.value():
         raise EzloError(errors.INVALID_REQUEST, "rpc.params.notfound.key", "Bad params", f"no element with key {key!r}")
     return key
-
-
-def _principal(session: EzloSession) -> Principal:
-    assert session.principal is not None  # the door lets only logged-in clients this far
-    return session.principal

@@ -10,12 +10,12 @@ from thinggate.core.errors import PermissionDenied
 from thinggate.core.modes import UnknownHouseMode
 
 if TYPE_CHECKING:
-    from thinggate.api.ezlo.door import EzloDoor, EzloSession
+    from thinggate.api.ezlo.session import Door, EzloSession
 
 Params = dict[str, Any]
 
 
-async def modes_get(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+async def modes_get(door: Door, session: EzloSession, params: Params) -> Params:
     """The modes, the current one and the delays (thinggate switches at once: 0 s)."""
     modes = door.modes
     return {
@@ -42,7 +42,7 @@ async def modes_get(door: EzloDoor, session: EzloSession, params: Params) -> Par
     }
 
 
-async def modes_switch(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+async def modes_switch(door: Door, session: EzloSession, params: Params) -> Params:
     """Switch to the mode given by `modeId` (or `name`)."""
     mode_id, name = params.get("modeId"), params.get("name")
     if mode_id is None and name is None:
@@ -55,9 +55,8 @@ async def modes_switch(door: EzloDoor, session: EzloSession, params: Params) -> 
         raise EzloError(
             errors.APPLICATION_ERROR, "ezlo.house_mode.not.exist", "House mode does not exist", str(exc)
         ) from None
-    assert session.principal is not None
     try:
-        await door.modes.switch(session.principal, mode)
+        await door.modes.switch(session.require_principal(), mode)
     except PermissionDenied as exc:
         raise errors.no_permission(str(exc)) from None
     return {"switchToDelay": 0}

@@ -10,20 +10,17 @@ from thinggate.core.interfaces import expand
 from thinggate.core.model import Thing
 
 if TYPE_CHECKING:
-    from thinggate.api.ezlo.door import EzloDoor, EzloSession
+    from thinggate.api.ezlo.session import Door, EzloSession
 
 Params = dict[str, Any]
 
 
-def _scene_things(door: EzloDoor, session: EzloSession) -> list[Thing]:
-    return [
-        thing
-        for thing in door.hub.things.values()
-        if "scene" in expand(thing.thing_class.interfaces) and session.may_see(thing)
-    ]
+def _scene_things(door: Door, session: EzloSession) -> list[Thing]:
+    visible = door.hub.visible_things(session.require_principal())
+    return [thing for thing in visible if "scene" in expand(thing.thing_class.interfaces)]
 
 
-def scenes(door: EzloDoor, session: EzloSession) -> list[Params]:
+def scenes(door: Door, session: EzloSession) -> list[Params]:
     """The scene objects of the scenes the user sees."""
     return [
         {
@@ -43,12 +40,12 @@ def scenes(door: EzloDoor, session: EzloSession) -> list[Params]:
     ]
 
 
-async def scenes_list(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+async def scenes_list(door: Door, session: EzloSession, params: Params) -> Params:
     """Every scene."""
     return {"scenes": scenes(door, session)}
 
 
-async def scenes_run(door: EzloDoor, session: EzloSession, params: Params) -> Params:
+async def scenes_run(door: Door, session: EzloSession, params: Params) -> Params:
     """Launch a scene: `hub.scene.run.progress` started, then finished (or failed)."""
     scene_id = params.get("sceneId")
     if scene_id is None or scene_id == "":
@@ -73,9 +70,8 @@ async def scenes_run(door: EzloDoor, session: EzloSession, params: Params) -> Pa
             thing=thing,
         )
 
-    assert session.principal is not None
     progress("started")
-    result = await door.hub.execute_action(session.principal, thing.id, launch.id)
+    result = await door.hub.execute_action(session.require_principal(), thing.id, launch.id)
     if result.permission_denied:
         progress("failed")
         raise errors.no_permission(result.message)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import platform
-from typing import TYPE_CHECKING, Any
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
@@ -14,10 +16,11 @@ from thinggate.api.jsonrpc.handlers import MethodCall
 from thinggate.api.jsonrpc.schema import IMPLEMENTED_NAMESPACES, PROTOCOL_VERSION
 from thinggate.api.jsonrpc.session import Session
 from thinggate.core.errors import UserError, UserFailure
-from thinggate.core.security import LoginThrottled, scopes_to_names
+from thinggate.core.hub import Hub
+from thinggate.core.security import LoginLimiter, LoginThrottled, SecurityManager, scopes_to_names
 
 if TYPE_CHECKING:
-    from thinggate.api.jsonrpc.door import JsonRpcDoor
+    from thinggate.api.jsonrpc.pushbutton import PushButtonAuth
 
 Args = dict[str, Any]
 
@@ -32,13 +35,47 @@ def _md5(value: Any) -> str:
     return hashlib.md5(msgspec.json.encode(value), usedforsecurity=False).hexdigest()
 
 
+class HandshakeSettings(Protocol):
+    """The door settings this namespace reads."""
+
+    @property
+    def server_name(self) -> str: ...
+    @property
+    def logins_waiting(self) -> int: ...
+
+
 class JsonRpcHandler:
     """Answers JSONRPC.*; these calls change the session itself, so the door runs them in order."""
 
     namespace = "JSONRPC"
 
-    def __init__(self, door: JsonRpcDoor) -> None:
-        self.door = door
+    def __init__(
+        self,
+        *,
+        hub: Hub,
+        security: SecurityManager,
+        settings: HandshakeSettings,
+        server_uuid: uuid.UUID,
+        limiter: LoginLimiter,
+        push_button: PushButtonAuth,
+        push_button_available: bool,
+        introspection: dict[str, Any],
+        auth_failed: Callable[[Session], None],
+        adopt_token: Callable[[Session, str], None],
+        set_notifications: Callable[[Session, list[str]], None],
+    ) -> None:
+        """`auth_failed`, `adopt_token` and `set_notifications` are the door's rules for a session."""
+        self.hub = hub
+        self.security = security
+        self.settings = settings
+        self.server_uuid = server_uuid
+        self.limiter = limiter
+        self.push_button = push_button
+        self.push_button_available = push_button_available
+        self.introspection = introspection
+        self._auth_failed = auth_failed
+        self._adopt_token = adopt_token
+        self._set_notifications = set_notifications
         self._hashes: dict[tuple[str, int, int, int], list[dict[str, str]]] = {}
         self.methods: dict[str, MethodCall] = {
             "Hello": self.hello,
@@ -55,18 +92,18 @@ class JsonRpcHandler:
         """JSONRPC.Hello: the door has already taken the token; this reports what it means."""
         if args.get("locale"):
             session.locale = args["locale"]
-        security = self.door.security
+        security = self.security
         reply: dict[str, Any] = {
             "server": SERVER,
-            "name": self.door.settings.server_name,
+            "name": self.settings.server_name,
             "version": __version__,
-            "uuid": packing.braced(self.door.server_uuid),
+            "uuid": packing.braced(self.server_uuid),
             "language": session.locale,
             "locale": session.locale,
             "protocol version": PROTOCOL_VERSION,
             "initialSetupRequired": session.authentication_required and not security.has_users,
             "authenticationRequired": session.authentication_required,
-            "pushButtonAuthAvailable": self.door.push_button_available,
+            "pushButtonAuthAvailable": self.push_button_available,
             "cacheHashes": self._cache_hashes(session),
         }
         if session.token:
@@ -78,16 +115,17 @@ class JsonRpcHandler:
         return reply
 
     def _cache_hashes(self, session: Session) -> list[dict[str, str]]:
-        hub = self.door.hub
-        key = (session.locale, len(hub.thing_classes), len(hub.vendors), len(hub.integrations))
+        hub = self.hub
+        classes, vendors, plugins = hub.all_thing_classes(), hub.get_vendors(), hub.get_plugins()
+        key = (session.locale, len(classes), len(vendors), len(plugins))
         cached = self._hashes.get(key)
         if cached is None:
             translate = session.translate
-            by_id = sorted(hub.thing_classes.values(), key=lambda c: str(c.id))
-            vendors = sorted(hub.get_vendors(), key=lambda v: str(v.id))
-            plugins = sorted(hub.get_plugins(), key=lambda p: str(p.id))
+            classes.sort(key=lambda c: str(c.id))
+            vendors.sort(key=lambda v: str(v.id))
+            plugins.sort(key=lambda p: str(p.id))
             lists = {
-                "Integrations.GetThingClasses": [packing.thing_class(c, translate) for c in by_id],
+                "Integrations.GetThingClasses": [packing.thing_class(c, translate) for c in classes],
                 "Integrations.GetVendors": [packing.vendor(v, translate) for v in vendors],
                 "Integrations.GetPlugins": [packing.plugin(p, translate) for p in plugins],
             }
@@ -99,21 +137,20 @@ class JsonRpcHandler:
 
     async def authenticate(self, session: Session, args: Args) -> dict[str, Any]:
         """JSONRPC.Authenticate: a token for a username (any case) and password."""
-        door = self.door
         token: str | None = None
         try:
             # One password check at a time per address, counted before it runs: concurrent guesses
             # cannot slip past the lockout, and argon2 work stays bounded.
-            async with door.limiter.attempt(session.peer, max_waiting=door.settings.logins_waiting) as attempt:
-                token = await door.security.authenticate(args["username"], args["password"], args["deviceName"])
+            async with self.limiter.attempt(session.peer, max_waiting=self.settings.logins_waiting) as attempt:
+                token = await self.security.authenticate(args["username"], args["password"], args["deviceName"])
                 if token is not None:
                     attempt.succeeded()  # takes back this attempt's count only: earlier failures stay
         except LoginThrottled:
             token = None
         if token is None:
-            door.auth_failed(session)
+            self._auth_failed(session)
             return {"success": False}
-        door.adopt_token(session, token)
+        self._adopt_token(session, token)
         principal = session.principal
         assert principal is not None
         return {
@@ -126,7 +163,7 @@ class JsonRpcHandler:
     async def create_user(self, session: Session, args: Args) -> dict[str, Any]:
         """JSONRPC.CreateUser: the first (admin) user at initial setup; later, an admin's call."""
         try:
-            await self.door.security.create_user(
+            await self.security.create_user(
                 args["username"],
                 args["password"],
                 email=args.get("email", ""),
@@ -142,7 +179,7 @@ class JsonRpcHandler:
         `success: false` (and no transaction) when the client's address asked moments ago or too
         many requests are waiting; the requests already waiting are not disturbed.
         """
-        transaction_id = self.door.push_button.request(session, args["deviceName"])
+        transaction_id = self.push_button.request(session, args["deviceName"])
         if transaction_id is None:
             return {"success": False, "transactionId": NO_TRANSACTION}
         return {"success": True, "transactionId": transaction_id}
@@ -155,12 +192,12 @@ class JsonRpcHandler:
             wanted = list(IMPLEMENTED_NAMESPACES) if args["enabled"] else []
         else:
             wanted = [name for name in IMPLEMENTED_NAMESPACES if name in session.notifications]
-        self.door.set_notifications(session, wanted)
+        self._set_notifications(session, wanted)
         return {"namespaces": wanted, "enabled": bool(wanted)}
 
     async def introspect(self, session: Session, args: Args) -> dict[str, Any]:
         """JSONRPC.Introspect: nymea's own declarations of the namespaces thinggate implements."""
-        return self.door.introspection
+        return self.introspection
 
     async def version(self, session: Session, args: Args) -> dict[str, Any]:
         """JSONRPC.Version (no Qt here: the Qt fields carry the Python version)."""
