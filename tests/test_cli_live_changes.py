@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 import thinggate.api.thinknx.key as key_module
-import thinggate.core.security as security_module
+import thinggate.core.security.manager as security_module
 from tests.ezlo_tools import EzloClient
 from tests.jsonrpc_tools import RpcClient
 from tests.test_cli import thinggate

@@ -843,7 +843,7 @@ async def test_a_token_made_by_another_process_is_found_in_the_store(
     store: FakeStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # `thinggate user token` runs in its own process against the same store while the hub serves.
-    import thinggate.core.security as security_module
+    import thinggate.core.security.manager as security_module
 
     hub_side = SecurityManager(store, hasher=fast_hasher(), bus=EventBus())
     await hub_side.load()

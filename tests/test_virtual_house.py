@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -103,6 +105,33 @@ def test_class_names_and_ids_are_unique_and_clear_of_the_test_bed() -> None:
     assert len({c.id for c in CLASSES}) == len(CLASSES)
     for name in names:
         assert not name.startswith(TEST_BED_PREFIXES), name
+
+
+def test_the_house_and_the_demo_do_not_load_the_test_bed() -> None:
+    """Importing the integration and the demo house leaves the test-bed module unloaded (a fresh process)."""
+    script = (
+        "import sys\n"
+        "import thinggate.integrations.virtual.demo\n"
+        "from thinggate.integrations.virtual import VirtualIntegration\n"
+        "VirtualIntegration(testbed=False)\n"
+        "print('thinggate.integrations.virtual.testbed' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False", done.stderr
+
+
+async def test_without_the_test_bed_only_the_house_is_declared_and_no_auto_thing_appears() -> None:
+    """testbed=False: the house's classes alone, and starting the hub adds no test-bed auto thing."""
+    virtual = VirtualIntegration(testbed=False)
+    assert {c.id for c in virtual.thing_classes} == {c.id for c in CLASSES}
+    hub = Hub(store=MemoryStore())
+    hub.register(virtual)
+    await hub.start()
+    try:
+        await hub.wait_until_set_up()
+        assert list(hub.things) == []
+    finally:
+        await hub.stop()
 
 
 def test_units_follow_the_quantities() -> None:

@@ -8,20 +8,20 @@ is published once on the event bus.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
+from typing import Any, TypeVar
 
 from thinggate.core import eager
 from thinggate.core import events as ev
 from thinggate.core.errors import ThingError, ThingFailure
 from thinggate.core.integration import Integration, Pairing
+from thinggate.core.iolinks import IOLinks
 from thinggate.core.model import (
     Action,
     ActionType,
@@ -29,7 +29,6 @@ from thinggate.core.model import (
     CreateMethod,
     EventRecord,
     IOConnection,
-    IOType,
     ParamValues,
     PluginInfo,
     SetupMethod,
@@ -42,43 +41,15 @@ from thinggate.core.model import (
     ThingSetupStatus,
     Vendor,
 )
+from thinggate.core.operations import ParamInput, Result, Timeouts, operation
 from thinggate.core.security import SYSTEM, Principal, Scope
-from thinggate.core.store import HistoryEntry, IOConnectionRecord, Store, ThingRecord
+from thinggate.core.store import HistoryEntry, Store, ThingRecord
 from thinggate.core.values import clamp, convert, parse_uuid, verify_params
+from thinggate.core.writebehind import WriteBehind
 
 _LOG = logging.getLogger(__name__)
 
 T = TypeVar("T")
-P = ParamSpec("P")
-
-ParamInput = Iterable[tuple[Any, Any]]
-"""Params as a door hands them in: (param type id, value) pairs, ids as UUID or string."""
-
-
-@dataclass(slots=True)
-class Result(Generic[T]):
-    """What an operation answers: a ThingError (NoError on success), a value and a message."""
-
-    error: ThingError = ThingError.NO_ERROR
-    value: T | None = None
-    message: str = ""
-    permission_denied: bool = False
-
-    @property
-    def ok(self) -> bool:
-        """Whether the operation succeeded."""
-        return self.error is ThingError.NO_ERROR and not self.permission_denied
-
-
-@dataclass(slots=True)
-class Timeouts:
-    """How long integrations get for each kind of call, in seconds (nymea's values)."""
-
-    action: float = 15.0
-    setup: float = 30.0
-    pairing: float = 30.0
-    discovery: float = 40.0
-    browse: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,45 +61,6 @@ class PairingResult:
     display_message: str = ""
     oauth_url: str = ""
     pin: str = ""
-
-
-@dataclass(slots=True)
-class _FlushState:
-    """Write-behind buffers for the state cache and the history."""
-
-    states: dict[tuple[uuid.UUID, uuid.UUID], Any] = field(default_factory=dict)
-    history: list[HistoryEntry] = field(default_factory=list)
-
-
-def operation(
-    scope: Scope,
-) -> Callable[
-    [Callable[Concatenate[Hub, Principal, P], Coroutine[Any, Any, Result[T]]]],
-    Callable[Concatenate[Hub, Principal, P], Coroutine[Any, Any, Result[T]]],
-]:
-    """Make a hub method check the principal's scope and turn failures into a Result."""
-
-    def decorate(
-        method: Callable[Concatenate[Hub, Principal, P], Coroutine[Any, Any, Result[T]]],
-    ) -> Callable[Concatenate[Hub, Principal, P], Coroutine[Any, Any, Result[T]]]:
-        @functools.wraps(method)
-        async def wrapper(hub: Hub, principal: Principal, /, *args: P.args, **kwargs: P.kwargs) -> Result[T]:
-            if not principal.has_scope(scope):
-                return Result(permission_denied=True, message="Permission denied.")
-            try:
-                return await method(hub, principal, *args, **kwargs)
-            except ThingFailure as failure:
-                return Result(error=failure.error, message=failure.message)
-            except TimeoutError:
-                return Result(error=ThingError.TIMEOUT, message="the device did not answer in time")
-            except Exception as exc:  # an integration bug must not escape to a door
-                _LOG.exception("%s failed", method.__name__)
-                return Result(error=ThingError.HARDWARE_FAILURE, message=f"internal error: {exc}")
-
-        wrapper.required_scope = scope  # type: ignore[attr-defined]
-        return wrapper
-
-    return decorate
 
 
 class Hub:
@@ -146,16 +78,22 @@ class Hub:
         self.vendors: dict[uuid.UUID, Vendor] = {}
         self.thing_classes: dict[uuid.UUID, ThingClass] = {}
         self.things: dict[uuid.UUID, Thing] = {}
-        self.io_connections: dict[uuid.UUID, IOConnection] = {}
+        self.io_links = IOLinks(
+            store=store,
+            bus=self.bus,
+            things=self.things,
+            integrations=self.integrations,
+            timeouts=self.timeouts,
+            spawn=lambda coroutine, name: self._spawn(coroutine, name=name),
+        )
+        self.io_connections: dict[uuid.UUID, IOConnection] = self.io_links.connections
         self.plugin_configurations: dict[uuid.UUID, ParamValues] = {}
         self._descriptors: OrderedDict[uuid.UUID, ThingDescriptor] = OrderedDict()
         self._pairings: dict[uuid.UUID, Pairing] = {}
         self._in_setup: dict[uuid.UUID, Thing] = {}
         self._state_watchers: dict[tuple[uuid.UUID, uuid.UUID], list[Callable[[Any], None]]] = {}
-        self._pending = _FlushState()
-        self._flush_wakeup = asyncio.Event()
+        self._write_behind = WriteBehind(store)
         self._background: set[asyncio.Task[Any]] = set()
-        self._flusher: asyncio.Task[None] | None = None
         self._started = False
         self.setup_finished = asyncio.Event()
         self.started_at = 0.0
@@ -224,18 +162,10 @@ class Hub:
             thing.setup_status = ThingSetupStatus.IN_PROGRESS
             self.things[thing.id] = thing
             restored.append(thing)
-        for io_record in await self.store.load_io_connections():
-            self.io_connections[io_record.id] = IOConnection(
-                id=io_record.id,
-                input_thing_id=io_record.input_thing_id,
-                input_state_type_id=io_record.input_state_type_id,
-                output_thing_id=io_record.output_thing_id,
-                output_state_type_id=io_record.output_state_type_id,
-                inverted=io_record.inverted,
-            )
+        await self.io_links.load()
         for integration in self.integrations.values():
             await integration.start()
-        self._flusher = asyncio.create_task(self._flush_loop(), name="thinggate-state-writer")
+        self._write_behind.start(self.FLUSH_INTERVAL)
         self._spawn(self._setup_restored(restored), name="thinggate-restore-setup")
         _LOG.info("hub started: %d things restored, %d integrations", len(restored), len(self.integrations))
 
@@ -253,28 +183,12 @@ class Hub:
                 await integration.stop()
             except Exception:
                 _LOG.exception("integration %s failed to stop", integration.plugin.name)
-        if self._flusher is not None:
-            self._flusher.cancel()
-            await asyncio.gather(self._flusher, return_exceptions=True)
-            self._flusher = None
-        await self.flush()
+        await self._write_behind.stop()
         self._started = False
 
     async def flush(self) -> None:
         """Write pending state-cache values and history entries now."""
-        pending, self._pending = self._pending, _FlushState()
-        if pending.states:
-            await self.store.save_states([(thing, state, value) for (thing, state), value in pending.states.items()])
-        if pending.history:
-            await self.store.append_history(pending.history)
-
-    async def _flush_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.FLUSH_INTERVAL)
-            try:
-                await self.flush()
-            except Exception:
-                _LOG.exception("writing the state cache failed; will retry")
+        await self._write_behind.flush()
 
     def _spawn(self, coroutine: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
         task = asyncio.create_task(coroutine, name=name)
@@ -318,8 +232,7 @@ class Hub:
             await asyncio.gather(*(worker() for _ in range(max(1, min(self.SETUP_CONCURRENCY, len(restored))))))
             for integration in self.integrations.values():
                 await integration.start_monitoring_auto_things()
-            for connection in list(self.io_connections.values()):
-                self._sync_io(connection)
+            self.io_links.sync_all()
         finally:
             self.setup_finished.set()
             _LOG.info("set up %d things in %.2f s", len(restored), time.monotonic() - self.started_at)
@@ -875,14 +788,9 @@ class Hub:
         doomed_ids = [t.id for t in doomed]
         await self.store.delete_things(doomed_ids)
         for victim in doomed:
-            for connection in [
-                c for c in self.io_connections.values() if victim.id in (c.input_thing_id, c.output_thing_id)
-            ]:
-                del self.io_connections[connection.id]
-                self.bus.publish(ev.IOConnectionRemoved(connection.id))
+            self.io_links.forget_thing(victim.id)
             self.things.pop(victim.id, None)
-            for key in [key for key in self._pending.states if key[0] == victim.id]:
-                del self._pending.states[key]
+            self._write_behind.forget_thing(victim.id)
             try:
                 await self.integrations[victim.plugin_id].thing_removed(victim)
             except Exception:
@@ -1016,7 +924,7 @@ class Hub:
 
     def _action_done(self, thing: Thing, action: Action, error: ThingError) -> None:
         if action.action_type_id in thing.logged_action_type_ids:
-            self._pending.history.append(
+            self._write_behind.add_history(
                 HistoryEntry(
                     _now(),
                     thing.id,
@@ -1094,44 +1002,7 @@ class Hub:
         output_type = output_thing.thing_class.state_type(parse_uuid(output_state_type_id) or uuid.UUID(int=0))
         if input_type is None or output_type is None:
             raise ThingFailure(ThingError.STATE_TYPE_NOT_FOUND, "no such input or output state type")
-        compatible = {
-            (IOType.DIGITAL_INPUT, IOType.DIGITAL_OUTPUT),
-            (IOType.ANALOG_INPUT, IOType.ANALOG_OUTPUT),
-        }
-        if (input_type.io_type, output_type.io_type) not in compatible:
-            raise ThingFailure(
-                ThingError.INVALID_PARAMETER,
-                f"cannot connect {input_type.name!r} ({input_type.io_type}) "
-                f"to {output_type.name!r} ({output_type.io_type})",
-            )
-        for existing in list(self.io_connections.values()):
-            same_input = (existing.input_thing_id, existing.input_state_type_id) == (input_thing.id, input_type.id)
-            same_output = (existing.output_thing_id, existing.output_state_type_id) == (output_thing.id, output_type.id)
-            if same_input or same_output:
-                await self.store.delete_io_connection(existing.id)
-                del self.io_connections[existing.id]
-                self.bus.publish(ev.IOConnectionRemoved(existing.id))
-        connection = IOConnection(
-            id=uuid.uuid4(),
-            input_thing_id=input_thing.id,
-            input_state_type_id=input_type.id,
-            output_thing_id=output_thing.id,
-            output_state_type_id=output_type.id,
-            inverted=bool(inverted),
-        )
-        await self.store.save_io_connection(
-            IOConnectionRecord(
-                id=connection.id,
-                input_thing_id=connection.input_thing_id,
-                input_state_type_id=connection.input_state_type_id,
-                output_thing_id=connection.output_thing_id,
-                output_state_type_id=connection.output_state_type_id,
-                inverted=connection.inverted,
-            )
-        )
-        self.io_connections[connection.id] = connection
-        self.bus.publish(ev.IOConnectionAdded(connection))
-        self._sync_io(connection)
+        connection = await self.io_links.connect(input_thing, input_type, output_thing, output_type, inverted)
         return Result(value=connection.id)
 
     @operation(Scope.CONFIGURE_THINGS)
@@ -1143,43 +1014,8 @@ class Hub:
             self._sees(principal, connection.input_thing_id) and self._sees(principal, connection.output_thing_id)
         ):
             raise ThingFailure(ThingError.ITEM_NOT_FOUND, f"no IO connection {io_connection_id}")
-        await self.store.delete_io_connection(connection.id)
-        del self.io_connections[connection.id]
-        self.bus.publish(ev.IOConnectionRemoved(connection.id))
+        await self.io_links.disconnect(connection)
         return Result()
-
-    def _sync_io(self, connection: IOConnection) -> None:
-        """Write the input's value to the output: inverted for digital, scaled for analog."""
-        source = self.things.get(connection.input_thing_id)
-        target = self.things.get(connection.output_thing_id)
-        if source is None or target is None or not target.setup_complete:
-            return
-        source_state = source.states.get(connection.input_state_type_id)
-        output_type = target.thing_class.state_type(connection.output_state_type_id)
-        if source_state is None or output_type is None:
-            return
-        value: Any
-        if output_type.io_type is IOType.DIGITAL_OUTPUT:
-            value = bool(source_state.value) != connection.inverted
-        else:
-            in_low, in_high = _float_or(source_state.min_value, 0.0), _float_or(source_state.max_value, 1.0)
-            target_state = target.states[output_type.id]
-            out_low, out_high = _float_or(target_state.min_value, 0.0), _float_or(target_state.max_value, 1.0)
-            fraction = 0.0 if in_high == in_low else (float(source_state.value) - in_low) / (in_high - in_low)
-            if connection.inverted:
-                fraction = 1.0 - fraction
-            value = out_low + fraction * (out_high - out_low)
-        if target.states[output_type.id].value == value:
-            return
-        action = Action(thing_id=target.id, action_type_id=output_type.id, params={output_type.id: value})
-        integration = self.integrations[target.plugin_id]
-        self._spawn(self._run_io_action(integration, target, action), name="thinggate-io-sync")
-
-    async def _run_io_action(self, integration: Integration, thing: Thing, action: Action) -> None:
-        try:
-            await eager.within(integration.execute_action(thing, action), self.timeouts.action)
-        except Exception as exc:
-            _LOG.warning("IO sync to %s failed: %s", thing.name, exc)
 
     # ------------------------------------------------------------------ IntegrationHost
 
@@ -1231,20 +1067,19 @@ class Hub:
             return  # still being set up: the first snapshot is taken when it is added
         self._queue_state(thing, state_type.id, state.value)
         if state_type.id in thing.logged_state_type_ids:
-            self._pending.history.append(HistoryEntry(_now(), thing.id, "state", state_type.id, state.value))
+            self._write_behind.add_history(HistoryEntry(_now(), thing.id, "state", state_type.id, state.value))
         self.bus.publish(
             ev.StateChanged(
                 thing.id, state_type.id, state.value, state.min_value, state.max_value, state.possible_values
             )
         )
-        for connection in self.io_connections.values():
-            if connection.input_thing_id == thing.id and connection.input_state_type_id == state_type.id:
-                self._sync_io(connection)
+        if self.io_connections:  # most hubs have none: spare the call on every state change
+            self.io_links.input_changed(thing.id, state_type.id)
 
     def _queue_state(self, thing: Thing, state_type_id: uuid.UUID, value: Any) -> None:
         state_type = thing.thing_class.state_type(state_type_id)
         if state_type is not None and state_type.cached:
-            self._pending.states[(thing.id, state_type_id)] = value
+            self._write_behind.queue_state(thing.id, state_type_id, value)
 
     def _known(self, thing_id: uuid.UUID) -> Thing | None:
         # Integrations report states while a thing is still being set up, before it is added.
@@ -1279,7 +1114,9 @@ class Hub:
         verified = verify_params(event_type.param_types, (params or {}).items(), require_all=False)
         record = EventRecord(thing_id=thing.id, event_type_id=event_type.id, params=verified)
         if event_type.id in thing.logged_event_type_ids:
-            self._pending.history.append(HistoryEntry(_now(), thing.id, "event", event_type.id, _json_params(verified)))
+            self._write_behind.add_history(
+                HistoryEntry(_now(), thing.id, "event", event_type.id, _json_params(verified))
+            )
         self.bus.publish(ev.EventTriggered(record))
 
     async def auto_things_appeared(self, descriptors: list[ThingDescriptor]) -> list[uuid.UUID]:
@@ -1332,13 +1169,6 @@ class Hub:
         return Result(value=entries)
 
 
-def _float_or(value: Any, default: float) -> float:
-    try:
-        return float(value) if value is not None else default
-    except (TypeError, ValueError):
-        return default
-
-
 def _json_params(params: ParamValues) -> dict[str, Any]:
     return {str(key): value for key, value in params.items()}
 
@@ -1347,4 +1177,4 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-__all__ = ["SYSTEM", "Hub", "PairingResult", "Result", "Timeouts", "operation"]
+__all__ = ["SYSTEM", "Hub", "PairingResult", "ParamInput", "Result", "Timeouts", "operation"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from thinggate.core.errors import ThingError, ThingFailure
 from thinggate.core.integration import Integration, Pairing
@@ -23,7 +23,9 @@ from thinggate.integrations.virtual.behaviour import DeviceBehaviour
 from thinggate.integrations.virtual.builder import PLUGIN_ID, VENDOR_ID, param
 from thinggate.integrations.virtual.control import TestControl
 from thinggate.integrations.virtual.house import HOUSE_BEHAVIOURS
-from thinggate.integrations.virtual.testbed import TESTBED_BEHAVIOURS, AutoMockBehaviour
+
+if TYPE_CHECKING:
+    from thinggate.integrations.virtual.testbed import AutoMockBehaviour
 
 PLUGIN = PluginInfo(
     id=PLUGIN_ID,
@@ -53,14 +55,27 @@ class VirtualIntegration(Integration):
         test_control_port: int | None = None,
         auto_things: bool = True,
         house: bool = True,
+        testbed: bool = True,
     ) -> None:
         super().__init__()
         if time_scale <= 0:
             raise ValueError(f"time_scale must be positive, not {time_scale!r}")
         self.time_scale = time_scale
         self.auto_things = auto_things
-        kinds = TESTBED_BEHAVIOURS + (HOUSE_BEHAVIOURS if house else ())
+        kinds: tuple[type[DeviceBehaviour], ...] = HOUSE_BEHAVIOURS if house else ()
+        if testbed:
+            # Imported only when asked for, so that a hub without the test bed never loads it.
+            from thinggate.integrations.virtual.testbed import TESTBED_BEHAVIOURS
+
+            kinds = TESTBED_BEHAVIOURS + kinds
         self.behaviours: dict[uuid.UUID, DeviceBehaviour] = {kind.thing_class.id: kind(self) for kind in kinds}
+        self._auto_mock: AutoMockBehaviour | None = None  # the test bed's auto thing, when it is loaded
+        if testbed:
+            from thinggate.integrations.virtual.testbed import AutoMockBehaviour
+
+            auto = self.behaviours[AutoMockBehaviour.thing_class.id]
+            assert isinstance(auto, AutoMockBehaviour)
+            self._auto_mock = auto
         self.thing_classes: tuple[ThingClass, ...] = tuple(kind.thing_class for kind in kinds)
         self.action_history: list[tuple[uuid.UUID, uuid.UUID, ParamValues]] = []
         # Only test_control = true opens the hook: its side port takes unauthenticated commands,
@@ -101,9 +116,8 @@ class VirtualIntegration(Integration):
             await self.control.stop()
 
     async def start_monitoring_auto_things(self) -> None:
-        auto = self.behaviours[AutoMockBehaviour.thing_class.id]
-        assert isinstance(auto, AutoMockBehaviour)
-        if self.auto_things and not self.host.things_of_class(auto.thing_class.id):
+        auto = self._auto_mock
+        if auto is not None and self.auto_things and not self.host.things_of_class(auto.thing_class.id):
             await self.host.auto_things_appeared([auto.descriptor()])
 
     async def setup_thing(self, thing: Thing) -> None:

@@ -1,23 +1,16 @@
-"""Who may do what: principals, permission scopes, the domain tree, users, tokens and login limits.
-
-One model for every door: nymea scopes, Ezlo READ/WRITE, Thinknx users, registry roles and
-sensor-data token scopes are all expressed as a Principal with scopes, a home domain and
-(optionally) a list of allowed things. `SecurityManager` owns users, tokens and domains and
-writes every change through the store before it returns.
-"""
+"""Users (argon2 passwords), hashed login tokens and the domain tree, written through the store."""
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import hashlib
 import logging
 import re
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -28,191 +21,22 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from thinggate.core import events as ev
 from thinggate.core.errors import UserError, UserFailure
 from thinggate.core.events import EventBus
-from thinggate.core.model import Thing
-
-# The vocabulary of rights and the user and token records live in their own modules (events
-# carries user records and must not depend on this one); they are re-exported here so that
-# `from thinggate.core.security import Scope, UserInfo, ...` keeps working.
 from thinggate.core.scopes import (
-    OPERATIONS,
-    ROLE_ADMIN,
-    ROLE_READ,
-    ROLE_READ_WRITE,
     ROLE_SCOPES,
     ROOT_DOMAIN,
-    THING_OBJECTS,
     Privilege,
     Scope,
     scopes_consistent,
     scopes_from_names,
     scopes_to_names,
 )
+from thinggate.core.security.domains import DomainTree
+from thinggate.core.security.principals import Principal
 from thinggate.core.store import DomainRecord, SecurityStore, TokenRecord, UserRecord
 from thinggate.core.users import TokenInfo, UserInfo
 
-__all__ = [
-    "DIGEST_ALGORITHMS",
-    "DIGEST_REALM_SETTING",
-    "OPERATIONS",
-    "ROLE_ADMIN",
-    "ROLE_READ",
-    "ROLE_READ_WRITE",
-    "ROLE_SCOPES",
-    "ROOT_DOMAIN",
-    "STORE_REREAD_SECONDS",
-    "SYSTEM",
-    "THING_OBJECTS",
-    "VERIFIED_CACHE_SECONDS",
-    "DomainTree",
-    "LoginAttempt",
-    "LoginLimiter",
-    "LoginThrottled",
-    "Principal",
-    "Privilege",
-    "Scope",
-    "SecurityManager",
-    "TokenInfo",
-    "UserInfo",
-    "digest_ha1",
-    "hash_token",
-    "new_digest_realm",
-    "scopes_consistent",
-    "scopes_from_names",
-    "scopes_to_names",
-]
-
 _LOG = logging.getLogger(__name__)
 _T = TypeVar("_T")
-
-
-class DomainTree:
-    """The tree of domains (tenants, sites, floors); `root` is at the top."""
-
-    def __init__(self) -> None:
-        self._parents: dict[str, str | None] = {ROOT_DOMAIN: None}
-
-    def add(self, name: str, parent: str = ROOT_DOMAIN) -> None:
-        """Add a domain under an existing parent (KeyError if the parent is unknown)."""
-        if parent not in self._parents:
-            raise KeyError(f"unknown parent domain {parent!r}")
-        self._parents[name] = parent
-
-    def remove(self, name: str) -> None:
-        """Remove a leaf domain (ValueError for root or a domain with children)."""
-        if name == ROOT_DOMAIN:
-            raise ValueError("the root domain cannot be removed")
-        if any(parent == name for parent in self._parents.values()):
-            raise ValueError(f"domain {name!r} has child domains")
-        self._parents.pop(name, None)
-
-    def clear(self) -> None:
-        """Remove every domain but root (to reload the tree in place, keeping references to it valid)."""
-        self._parents = {ROOT_DOMAIN: None}
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._parents
-
-    def parent(self, name: str) -> str | None:
-        """The parent of a domain (None for root or an unknown domain)."""
-        return self._parents.get(name)
-
-    def children(self, name: str) -> list[str]:
-        """The direct children of a domain."""
-        return [child for child, parent in self._parents.items() if parent == name]
-
-    def names(self) -> list[str]:
-        """Every domain name."""
-        return list(self._parents)
-
-    def covers(self, home: str, domain: str) -> bool:
-        """Whether `domain` is `home` or below it (never upward or sideways)."""
-        current: str | None = domain
-        # Bounded walk: a tree deeper than its size would mean a cycle.
-        for _ in range(len(self._parents) + 1):
-            if current is None:
-                return False
-            if current == home:
-                return True
-            current = self._parents.get(current)
-        return False
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is asking: a user (or system part) with scopes, a home domain and allowed things."""
-
-    name: str
-    scopes: Scope = Scope.NONE
-    home_domain: str = ROOT_DOMAIN
-    allowed_thing_ids: frozenset[uuid.UUID] = frozenset()
-    domains: DomainTree | None = field(default=None, compare=False, repr=False)
-    privileges: tuple[Privilege, ...] = ()
-    roles: tuple[str, ...] = ()
-
-    def has_scope(self, scope: Scope) -> bool:
-        """Whether the principal holds every bit of `scope` (Admin holds all)."""
-        # On plain ints: IntFlag arithmetic is slow, and this runs on every request.
-        held: int = self.scopes._value_
-        wanted: int = scope._value_
-        return (held & 0xFFFF) == 0xFFFF or (held & wanted) == wanted
-
-    def _covers(self, home: str, domain: str) -> bool:
-        """Whether `domain` is `home` or below it, using the live tree when there is one."""
-        if home == ROOT_DOMAIN:
-            return True
-        if self.domains is None:
-            return domain == home
-        return self.domains.covers(home, domain)
-
-    def covers_domain(self, domain: str) -> bool:
-        """Whether the principal's home domain covers `domain`."""
-        return self._covers(self.home_domain, domain)
-
-    def may_see(self, thing: Thing) -> bool:
-        """Whether the thing exists for this principal at all."""
-        if not self.covers_domain(thing.domain):
-            return False
-        return self.has_scope(Scope.ACCESS_ALL_THINGS) or thing.id in self.allowed_thing_ids
-
-    def sees_every_thing(self) -> bool:
-        """Whether every thing is visible to the principal (AccessAllThings from the root domain)."""
-        return self.has_scope(Scope.ACCESS_ALL_THINGS) and self.home_domain == ROOT_DOMAIN
-
-    def may_reach_every_device(self) -> bool:
-        """Whether the principal may act on any device, seen as a thing or not (raw bus telegrams).
-
-        A raw telegram reaches whatever listens on its address, in any domain: that needs
-        ControlThings and AccessAllThings in the root domain.
-        """
-        return self.has_scope(Scope.CONTROL_THINGS | Scope.ACCESS_ALL_THINGS) and self.home_domain == ROOT_DOMAIN
-
-    def may(self, operation: str, object: str, domain: str) -> bool:
-        """Whether a role (via scopes) or a privilege grants C/R/U/D on `object` in `domain`."""
-        if operation not in OPERATIONS:
-            # A misspelt operation would otherwise just deny, hiding the bug; fail loudly instead.
-            raise ValueError(f"unknown operation {operation!r}; expected one of C, R, U, D")
-        # Roles are expressed as scopes, so a nymea user with the same scopes gets the same
-        # rights as a registry user with the matching role.
-        if self.covers_domain(domain):
-            if self.has_scope(Scope.ADMIN):
-                return True
-            if self.has_scope(Scope.ACCESS_ALL_THINGS):
-                if operation == "R":
-                    return True
-                if object in THING_OBJECTS and self.has_scope(Scope.CONFIGURE_THINGS):
-                    return True
-        # Privileges are additive and independent of the home domain.
-        return any(
-            privilege.object == object and operation in privilege.operations and self._covers(privilege.domain, domain)
-            for privilege in self.privileges
-        )
-
-
-SYSTEM = Principal(name="system", scopes=Scope.ADMIN)
-"""The hub itself and its command line: may do everything."""
-
-
-# --- users, tokens and domains ------------------------------------------------------------
 
 # nymea's pattern, kept verbatim for compatibility: note that "+-@" is a range, so
 # , / : ; < = > ? are accepted too (as nymea accepts them).
@@ -955,175 +779,3 @@ def _changes(
 
 def _token_info(record: TokenRecord) -> TokenInfo:
     return TokenInfo(id=record.id, username=record.username, device_name=record.device_name, created=record.created)
-
-
-# --- failed-login rate limiting -----------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _PeerFailures:
-    times: collections.deque[float] = field(default_factory=collections.deque)
-    locked_until: float = 0.0
-    lockouts: int = 0
-    last_failure: float = 0.0
-
-
-class LoginThrottled(Exception):
-    """A peer may not try to log in now: locked out, or too many of its logins already waiting."""
-
-    def __init__(self, peer: str, wait: float, reason: str) -> None:
-        super().__init__(f"{peer}: {reason}; try again in {wait:.0f} s")
-        self.peer = peer
-        self.wait = wait
-        self.reason = reason
-
-
-class LoginAttempt:
-    """One password login of a peer, counted as a failure from its start until it `succeeded`."""
-
-    __slots__ = ("_counted_at", "_done", "_limiter", "peer")
-
-    def __init__(self, limiter: LoginLimiter, peer: str, counted_at: float) -> None:
-        self._limiter = limiter
-        self.peer = peer
-        self._counted_at = counted_at
-        self._done = False
-
-    def succeeded(self) -> None:
-        """The password was right: this attempt's count is taken back (earlier failures stay)."""
-        if not self._done:
-            self._done = True
-            self._limiter._take_back(self.peer, self._counted_at)
-
-    def failed(self) -> float:
-        """The password was wrong (the count stays); answers the wait now in force for the peer."""
-        self._done = True
-        return self._limiter._settle(self.peer)
-
-
-class LoginLimiter:
-    """Failed-login throttle per peer: too many failures in a window lock it out for a growing delay."""
-
-    def __init__(
-        self,
-        *,
-        max_failures: int = 5,
-        window: float = 60.0,
-        base_delay: float = 10.0,
-        max_delay: float = 300.0,
-        forget_after: float = 3600.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._max_failures = max_failures
-        self._window = window
-        self._base_delay = base_delay
-        self._max_delay = max_delay
-        self._forget_after = forget_after
-        self._clock = clock
-        self._peers: dict[str, _PeerFailures] = {}
-        self._last_prune = clock()
-        self._turns: dict[str, asyncio.Lock] = {}  # one login in progress per peer
-        self._waiting: collections.Counter[str] = collections.Counter()
-
-    @contextlib.asynccontextmanager
-    async def attempt(self, peer: str, *, max_waiting: int = 8) -> AsyncIterator[LoginAttempt]:
-        """Run one password login of `peer`: its turn (one at a time per peer), counted before it runs.
-
-        Raises LoginThrottled when the peer is locked out, or when `max_waiting` of its logins already
-        wait. Counting first is what makes concurrent guesses count: checked before and counted after
-        the password check, a hundred guesses at once all passed the check. An attempt that ends
-        without `succeeded` (wrong, cancelled, crashed) stays counted as a failure.
-        """
-        wait = self.check(peer)
-        if wait > 0:
-            raise LoginThrottled(peer, wait, "too many failed logins")
-        if self._waiting[peer] > max_waiting:
-            raise LoginThrottled(peer, 1.0, "too many logins waiting")
-        turn = self._turns.get(peer)
-        if turn is None:
-            turn = self._turns[peer] = asyncio.Lock()
-        self._waiting[peer] += 1
-        try:
-            async with turn:
-                wait = self.check(peer)  # the ones before may have locked the peer out meanwhile
-                if wait > 0:
-                    raise LoginThrottled(peer, wait, "too many failed logins")
-                now = self._clock()
-                self._count(peer, now)
-                attempt = LoginAttempt(self, peer, now)
-                try:
-                    yield attempt
-                finally:
-                    if not attempt._done:
-                        attempt.failed()
-        finally:
-            self._waiting[peer] -= 1
-            if not self._waiting[peer]:
-                del self._waiting[peer]
-                self._turns.pop(peer, None)
-
-    def _count(self, peer: str, now: float) -> _PeerFailures:
-        self._prune(now)
-        entry = self._peers.setdefault(peer, _PeerFailures())
-        if entry.lockouts and now - entry.last_failure > self._forget_after and entry.locked_until <= now:
-            entry.lockouts = 0  # well-behaved for long enough: start the escalation afresh
-        entry.last_failure = now
-        while entry.times and now - entry.times[0] > self._window:
-            entry.times.popleft()
-        entry.times.append(now)
-        return entry
-
-    def _settle(self, peer: str) -> float:
-        now = self._clock()
-        entry = self._peers.get(peer)
-        if entry is None:
-            return 0.0
-        if len(entry.times) >= self._max_failures:
-            entry.lockouts += 1
-            # Doubling delay: a few mistakes cost seconds, a guessing campaign costs minutes.
-            delay = min(self._max_delay, self._base_delay * 2 ** (entry.lockouts - 1))
-            entry.locked_until = max(entry.locked_until, now + delay)
-            entry.times.clear()
-        return max(0.0, entry.locked_until - now)
-
-    def _take_back(self, peer: str, counted_at: float) -> None:
-        entry = self._peers.get(peer)
-        if entry is None:
-            return
-        with contextlib.suppress(ValueError):
-            entry.times.remove(counted_at)
-        if not entry.times and not entry.lockouts and entry.locked_until <= self._clock():
-            del self._peers[peer]
-
-    def check(self, peer: str) -> float:
-        """Seconds the peer must wait before it may try to log in (0 when it may now)."""
-        entry = self._peers.get(peer)
-        if entry is None:
-            return 0.0
-        return max(0.0, entry.locked_until - self._clock())
-
-    def failed(self, peer: str) -> float:
-        """Count a failed login that was not an `attempt` (a wrong key or digest); answers the wait in force."""
-        self._count(peer, self._clock())
-        return self._settle(peer)
-
-    def forget(self, peer: str) -> None:
-        """Forget a peer's failures and lockout (an administrator lifting it)."""
-        self._peers.pop(peer, None)
-
-    def _prune(self, now: float) -> None:
-        # Bound memory against peers that fail once and never return (e.g. many addresses),
-        # at most once per window so that a flood of failures does not cost O(peers) each.
-        if now - self._last_prune < self._window:
-            return
-        self._last_prune = now
-        for peer in [
-            peer
-            for peer, entry in self._peers.items()
-            if entry.locked_until <= now
-            and (
-                now - entry.last_failure > self._forget_after
-                or (entry.lockouts == 0 and now - entry.last_failure > self._window)
-            )
-        ]:
-            del self._peers[peer]
