@@ -10,7 +10,7 @@ import uuid
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from thinggate.core.interfaces import required_states
+from thinggate.core.interfaces import required_state
 from thinggate.core.model import (
     ActionType,
     BasicType,
@@ -118,25 +118,19 @@ class Declarations:
             filter=filter_,
         )
 
-    def interface_state(
-        self, owner: str, interface: str, name: str, default: Any, *, display_name: str = "", **extra: Any
-    ) -> StateType:
-        """A state as its interface in the catalogue declares it (type, writability, range, values)."""
-        declared = next((st for st in required_states(interface) if st.name == name), None)
-        if declared is None:
-            raise KeyError(f"interface {interface!r} has no state {name!r}")
-        return self.state(
-            owner,
-            name,
-            BasicType(declared.type),
-            default,
-            writable=declared.writable,
-            display_name=display_name,
-            min_value=declared.min_value,
-            max_value=declared.max_value,
-            possible_values=declared.possible_values,
-            **extra,
-        )
+    def interface_state(self, owner: str, interface: str, name: str, default: Any, **overrides: Any) -> StateType:
+        """A state as its interface in the catalogue declares it; overrides (a device's own range, unit, ...) win."""
+        declared = required_state(interface, name)
+        fields: dict[str, Any] = {
+            "writable": declared.writable,
+            "display_name": declared.display_name,
+            "unit": Unit(declared.unit) if declared.unit is not None else None,
+            "min_value": declared.min_value,
+            "max_value": declared.max_value,
+            "possible_values": declared.possible_values,
+        }
+        fields.update(overrides)
+        return self.state(owner, name, BasicType(declared.type), default, **fields)
 
     def event(self, owner: str, name: str, *params: ParamType, display_name: str = "", index: int = 0) -> EventType:
         """An event type whose id is derived from its owner and name."""

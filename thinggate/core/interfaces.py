@@ -10,18 +10,26 @@ the name is ours and is documented on its entry below.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from thinggate.core.model import ThingClass
 
 
 @dataclass(frozen=True, slots=True)
 class InterfaceState:
-    """A state an interface requires: its name, basic type name, writability and range."""
+    """A state an interface requires: name, display name, basic type, writability, unit and range."""
 
+    # Type and unit are nymea's wire names (BasicType and Unit values): model.py imports this
+    # module, so the enums cannot be imported here.
     name: str
+    display_name: str
     type: str
     writable: bool = False
     min_value: float | None = None
     max_value: float | None = None
     possible_values: tuple[str, ...] | None = None
+    unit: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,37 +67,85 @@ CATALOGUE: dict[str, Interface] = {
     for i in (
         # nymea's own interfaces
         _iface("system", description="the thing is the hub itself or a part of it"),
-        _iface("power", states=(S("power", "Bool", writable=True),)),
+        _iface("power", states=(S("power", "Power", "Bool", writable=True),)),
         _iface("light", parents=("power",)),
-        _iface("dimmablelight", parents=("light",), states=(S("brightness", "Int", True, 0, 100),)),
-        _iface("colortemperaturelight", parents=("dimmablelight",), states=(S("colorTemperature", "Int", True),)),
-        _iface("colorlight", parents=("colortemperaturelight",), states=(S("color", "Color", True),)),
+        _iface(
+            "dimmablelight",
+            parents=("light",),
+            states=(S("brightness", "Brightness", "Int", True, 0, 100, unit="Percentage"),),
+        ),
+        _iface(
+            "colortemperaturelight",
+            parents=("dimmablelight",),
+            states=(S("colorTemperature", "Color temperature", "Int", True),),
+        ),
+        _iface("colorlight", parents=("colortemperaturelight",), states=(S("color", "Color", "Color", True),)),
         _iface("simpleclosable", actions=("open", "close")),
         _iface("closable", parents=("simpleclosable",), actions=("stop",)),
         _iface(
             "extendedclosable",
             parents=("closable",),
-            states=(S("moving", "Bool"), S("percentage", "Int", True, 0, 100)),
+            states=(S("moving", "Moving", "Bool"), S("percentage", "Position", "Int", True, 0, 100, unit="Percentage")),
         ),
         _iface("blind", parents=("closable",)),
         _iface("extendedblind", parents=("blind", "extendedclosable")),
-        _iface("venetianblind", parents=("extendedblind",), states=(S("angle", "Int", True, -90, 90),)),
+        _iface(
+            "venetianblind",
+            parents=("extendedblind",),
+            states=(S("angle", "Lamella angle", "Int", True, -90, 90, unit="Degree"),),
+        ),
         _iface("sensor"),
-        _iface("temperaturesensor", parents=("sensor",), states=(S("temperature", "Double"),)),
-        _iface("humiditysensor", parents=("sensor",), states=(S("humidity", "Double", False, 0, 100),)),
-        _iface("moisturesensor", parents=("sensor",), states=(S("moisture", "Double", False, 0, 100),)),
-        _iface("lightsensor", parents=("sensor",), states=(S("lightIntensity", "Double"),)),
-        _iface("thermostat", states=(S("targetTemperature", "Double", writable=True),)),
-        _iface("battery", states=(S("batteryCritical", "Bool"),)),
-        _iface("batterylevel", parents=("battery",), states=(S("batteryLevel", "Int", False, 0, 100),)),
-        _iface("connectable", states=(S("connected", "Bool"),)),
-        _iface("wirelessconnectable", parents=("connectable",), states=(S("signalStrength", "Uint", False, 0, 100),)),
-        _iface("energymeter", states=(S("currentPower", "Double"), S("totalEnergyConsumed", "Double"))),
+        _iface(
+            "temperaturesensor",
+            parents=("sensor",),
+            states=(S("temperature", "Temperature", "Double", unit="DegreeCelsius"),),
+        ),
+        _iface(
+            "humiditysensor",
+            parents=("sensor",),
+            states=(S("humidity", "Humidity", "Double", False, 0.0, 100.0, unit="Percentage"),),
+        ),
+        _iface(
+            "moisturesensor",
+            parents=("sensor",),
+            states=(S("moisture", "Soil moisture", "Double", False, 0.0, 100.0, unit="Percentage"),),
+        ),
+        _iface(
+            "lightsensor",
+            parents=("sensor",),
+            states=(S("lightIntensity", "Light intensity", "Double", min_value=0.0, unit="Lux"),),
+        ),
+        _iface(
+            "thermostat", states=(S("targetTemperature", "Target temperature", "Double", True, unit="DegreeCelsius"),)
+        ),
+        _iface("battery", states=(S("batteryCritical", "Battery critical", "Bool"),)),
+        _iface(
+            "batterylevel",
+            parents=("battery",),
+            states=(S("batteryLevel", "Battery level", "Int", False, 0, 100, unit="Percentage"),),
+        ),
+        _iface("connectable", states=(S("connected", "Connected", "Bool"),)),
+        _iface(
+            "wirelessconnectable",
+            parents=("connectable",),
+            states=(S("signalStrength", "Signal strength", "Uint", False, 0, 100, unit="Percentage"),),
+        ),
+        _iface(
+            "energymeter",
+            states=(
+                S("currentPower", "Current power", "Double", unit="Watt"),
+                S("totalEnergyConsumed", "Total energy consumed", "Double", min_value=0.0, unit="KiloWattHour"),
+            ),
+        ),
         _iface("button", events=("pressed",)),
         _iface("multibutton", parents=("button",)),
         _iface(
             "update",
-            states=(S("updateStatus", "String"), S("currentVersion", "String"), S("availableVersion", "String")),
+            states=(
+                S("updateStatus", "Update status", "String"),
+                S("currentVersion", "Current version", "String"),
+                S("availableVersion", "Available version", "String"),
+            ),
             actions=("performUpdate",),
         ),
         _iface("gateway", description="a device that connects others (a KNX/IP interface, a bridge)"),
@@ -97,27 +153,27 @@ CATALOGUE: dict[str, Interface] = {
         _iface(
             "thermostatmode",
             parents=("thermostat",),
-            states=(S("operatingMode", "String", True, possible_values=THERMOSTAT_MODES),),
+            states=(S("operatingMode", "Operating mode", "String", True, possible_values=THERMOSTAT_MODES),),
             description="thermostat with operating modes standby/comfort/night/frost (KNX HVAC mode)",
         ),
         _iface(
             "chronothermostat",
             parents=("thermostat",),
-            states=(S("chronoEnabled", "Bool", writable=True),),
+            states=(S("chronoEnabled", "Week schedule enabled", "Bool", writable=True),),
             description="thermostat whose week schedule (chrono) can be switched on and off",
         ),
         _iface(
             "hvac",
             parents=("power", "thermostat"),
             states=(
-                S("hvacMode", "String", True, possible_values=HVAC_MODES),
-                S("fanSpeed", "String", True, possible_values=FAN_SPEEDS),
+                S("hvacMode", "Mode", "String", True, possible_values=HVAC_MODES),
+                S("fanSpeed", "Fan speed", "String", True, possible_values=FAN_SPEEDS),
             ),
             description="air conditioning or fan-coil unit: power, set point, mode and fan speed",
         ),
         _iface(
             "analogvalue",
-            states=(S("value", "Double", writable=True),),
+            states=(S("value", "Value", "Double", writable=True),),
             description="a bare analog value with min/max (a KNX 2-byte float object, a set point)",
         ),
         _iface(
@@ -129,7 +185,7 @@ CATALOGUE: dict[str, Interface] = {
         _iface("scene", actions=("launch", "stop"), description="a scene that can be launched and stopped"),
         _iface(
             "doorlock",
-            states=(S("locked", "Bool", writable=True), S("userCodes", "Object")),
+            states=(S("locked", "Locked", "Bool", writable=True), S("userCodes", "User codes", "Object")),
             description="a door lock with user codes (a dictionary of slot -> {name, code})",
         ),
     )
@@ -162,3 +218,53 @@ def required_states(interface_name: str) -> tuple[InterfaceState, ...]:
         if interface:
             states.extend(interface.states)
     return tuple(states)
+
+
+def required_state(interface_name: str, state_name: str) -> InterfaceState:
+    """The catalogue's entry for one state of an interface (its parents' included); KeyError if it has none."""
+    for state in required_states(interface_name):
+        if state.name == state_name:
+            return state
+    raise KeyError(f"interface {interface_name!r} has no state {state_name!r}")
+
+
+class InterfaceMismatch(ValueError):
+    """A thing class claims an interface it does not implement."""
+
+
+def check_interfaces(thing_class: ThingClass) -> None:
+    """Refuse a class that claims an interface but lacks one of its states, actions or events (as nymea does at load).
+
+    A required state must exist with the interface's type, be writable when the interface writes
+    it, and offer exactly the interface's possible values; ranges and units may differ (a KNX
+    lamella angle is 0..100 %, the catalogue's -90..90 degrees).
+    """
+    problems: list[str] = []
+    action_names = {action_type.name for action_type in thing_class.action_types}
+    event_names = {event_type.name for event_type in thing_class.event_types}
+    for interface_name in thing_class.interfaces:
+        interface = CATALOGUE.get(interface_name)
+        if interface is None:
+            problems.append(f"unknown interface {interface_name!r}")
+            continue
+        for required in interface.states:
+            state_type = thing_class.state_type_named(required.name)
+            if state_type is None:
+                problems.append(f"{interface_name!r} needs state {required.name!r}")
+                continue
+            if state_type.type.value != required.type:
+                problems.append(f"{interface_name!r} needs state {required.name!r} of type {required.type}")
+            if required.writable and not state_type.writable:
+                problems.append(f"{interface_name!r} needs state {required.name!r} writable")
+            if required.possible_values is not None and state_type.possible_values != required.possible_values:
+                problems.append(
+                    f"{interface_name!r} needs state {required.name!r} with values {required.possible_values}"
+                )
+        problems.extend(
+            f"{interface_name!r} needs action {name!r}" for name in interface.actions if name not in action_names
+        )
+        problems.extend(
+            f"{interface_name!r} needs event {name!r}" for name in interface.events if name not in event_names
+        )
+    if problems:
+        raise InterfaceMismatch(f"thing class {thing_class.name!r} ({thing_class.id}): " + "; ".join(problems))

@@ -25,7 +25,7 @@ interface_state = _DECLARATIONS.interface_state
 def connected_state(owner: str) -> StateType:
     """The `connected` state every KNX thing has: whether the hub reaches the bus right now."""
     # Not cached: after a restart nothing is connected until the gateway answers.
-    return state(owner, "connected", BasicType.BOOL, False, display_name="Connected", cached=False)
+    return interface_state(owner, "connectable", "connected", False, cached=False)
 
 
 def event(owner: str, name: str, display_name: str) -> EventType:

@@ -24,15 +24,23 @@ from thinggate.core.model import (
     MediaBrowserIcon,
     ParamValues,
     SetupMethod,
+    StateType,
     StateValueFilter,
     Thing,
     ThingDescriptor,
     Unit,
 )
 from thinggate.integrations.virtual.behaviour import DeviceBehaviour
-from thinggate.integrations.virtual.builder import action, event, param, state, thing_class
+from thinggate.integrations.virtual.builder import action, event, interface_state, param, state, thing_class
 
 B = BasicType
+
+
+def bare_state(owner: str, interface: str, name: str, default: Any, **overrides: Any) -> StateType:
+    """A state as the catalogue declares it, shown under its bare name (as the test bed always has)."""
+    # Clients' tests compare the test bed's JSON exactly, display names included.
+    return interface_state(owner, interface, name, default, display_name=name, **overrides)
+
 
 # ---------------------------------------------------------------- mock: the all-rounder
 
@@ -63,26 +71,18 @@ MOCK = thing_class(
         state("mock", "intWithLimits", B.INT, 0, writable=True, min_value=0, max_value=50),
         state("mock", "bool", B.BOOL, False, cached=False),
         state("mock", "double", B.DOUBLE, 2.7, min_value=0.0, max_value=100.0),
-        state("mock", "batteryLevel", B.INT, 0, writable=True, unit=Unit.PERCENTAGE, min_value=0, max_value=100),
-        state("mock", "batteryCritical", B.BOOL, False),
-        state("mock", "power", B.BOOL, False, writable=True),
-        state("mock", "connected", B.BOOL, True),
-        state(
-            "mock",
-            "signalStrength",
-            B.UINT,
-            0,
-            writable=True,
-            unit=Unit.PERCENTAGE,
-            min_value=0,
-            max_value=100,
-            filter_=StateValueFilter.ADAPTIVE,
+        bare_state("mock", "batterylevel", "batteryLevel", 0, writable=True),
+        bare_state("mock", "battery", "batteryCritical", False),
+        bare_state("mock", "power", "power", False),
+        bare_state("mock", "connectable", "connected", True),
+        bare_state(
+            "mock", "wirelessconnectable", "signalStrength", 0, writable=True, filter_=StateValueFilter.ADAPTIVE
         ),
-        state(
-            "mock", "updateStatus", B.STRING, "idle", writable=True, possible_values=("idle", "available", "updating")
+        bare_state(
+            "mock", "update", "updateStatus", "idle", writable=True, possible_values=("idle", "available", "updating")
         ),
-        state("mock", "currentVersion", B.STRING, "1.0.0"),
-        state("mock", "availableVersion", B.STRING, "1.0.0"),
+        bare_state("mock", "update", "currentVersion", "1.0.0"),
+        bare_state("mock", "update", "availableVersion", "1.0.0"),
     ),
     actions=(
         action(
@@ -258,7 +258,7 @@ VIRTUAL_IO_LIGHT_MOCK = thing_class(
     "virtualIoLightMock",
     "Virtual IO light",
     interfaces=("light",),
-    states=(state("virtualIoLightMock", "power", B.BOOL, False, writable=True, io_type=IOType.DIGITAL_INPUT),),
+    states=(bare_state("virtualIoLightMock", "power", "power", False, io_type=IOType.DIGITAL_INPUT),),
 )
 
 INPUT_TYPE_MOCK = thing_class(

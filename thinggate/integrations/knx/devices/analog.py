@@ -11,7 +11,7 @@ from thinggate.integrations.knx.codecs import Codec, NumericCodec
 from thinggate.integrations.knx.devices.base import Bus, Datapoint, KnxDevice
 
 _ANALOG = "knxAnalogValue"
-_ANALOG_VALUE = builder.state(_ANALOG, "value", BasicType.DOUBLE, 0.0, writable=True, display_name="Value")
+_ANALOG_VALUE = builder.interface_state(_ANALOG, "analogvalue", "value", 0.0)
 
 
 @functools.lru_cache(maxsize=64)

@@ -8,7 +8,7 @@ from typing import Any
 
 from xknx.dpt import DPTBinary
 
-from thinggate.core.model import Action, BasicType, Thing, Unit
+from thinggate.core.model import Action, Thing, Unit
 from thinggate.integrations.knx import builder
 from thinggate.integrations.knx.codecs import DECODE_ERRORS, PERCENT, SWITCH, Payload
 from thinggate.integrations.knx.devices.base import Bus, Datapoint, KnxDevice, Origin, fixed, unsupported
@@ -46,30 +46,12 @@ class KnxBlind(KnxDevice):
             builder.address_param(_BLIND, "angleStateAddress", "Lamella angle status group address"),
         ),
         states=(
-            builder.state(
-                _BLIND,
-                "percentage",
-                BasicType.INT,
-                0,
-                writable=True,
-                display_name="Position",
-                unit=Unit.PERCENTAGE,
-                min_value=0,
-                max_value=100,
-            ),
+            builder.interface_state(_BLIND, "extendedclosable", "percentage", 0),
             # Not cached: after a restart nothing is known to be moving.
-            builder.state(_BLIND, "moving", BasicType.BOOL, False, display_name="Moving", cached=False),
+            builder.interface_state(_BLIND, "extendedclosable", "moving", False, cached=False),
             # KNX lamella objects are DPT 5.001 percent, so the angle is one too.
-            builder.state(
-                _BLIND,
-                "angle",
-                BasicType.INT,
-                0,
-                writable=True,
-                display_name="Lamella angle",
-                unit=Unit.PERCENTAGE,
-                min_value=0,
-                max_value=100,
+            builder.interface_state(
+                _BLIND, "venetianblind", "angle", 0, unit=Unit.PERCENTAGE, min_value=0, max_value=100
             ),
             builder.connected_state(_BLIND),
         ),

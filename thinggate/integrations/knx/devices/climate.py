@@ -4,30 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from thinggate.core.model import BasicType, Unit
 from thinggate.integrations.knx import builder
 from thinggate.integrations.knx.codecs import HVAC_MODE_CODEC, SWITCH, TEMPERATURE, THERMOSTAT_MODE_CODEC, FanSpeedCodec
 from thinggate.integrations.knx.devices.base import Datapoint, KnxDevice, fixed
 
 
 def _target_temperature(owner: str) -> Any:
-    return builder.state(
-        owner,
-        "targetTemperature",
-        BasicType.DOUBLE,
-        21.0,
-        writable=True,
-        display_name="Target temperature",
-        unit=Unit.DEGREE_CELSIUS,
-        min_value=5.0,
-        max_value=35.0,
-    )
+    return builder.interface_state(owner, "thermostat", "targetTemperature", 21.0, min_value=5.0, max_value=35.0)
 
 
 def _room_temperature(owner: str) -> Any:
-    return builder.state(
-        owner, "temperature", BasicType.DOUBLE, 0.0, display_name="Room temperature", unit=Unit.DEGREE_CELSIUS
-    )
+    return builder.interface_state(owner, "temperaturesensor", "temperature", 0.0, display_name="Room temperature")
 
 
 _THERMOSTAT = "knxThermostat"
@@ -52,12 +39,8 @@ class KnxThermostat(KnxDevice):
         states=(
             _room_temperature(_THERMOSTAT),
             _target_temperature(_THERMOSTAT),
-            builder.interface_state(
-                _THERMOSTAT, "thermostatmode", "operatingMode", "comfort", display_name="Operating mode"
-            ),
-            builder.state(
-                _THERMOSTAT, "chronoEnabled", BasicType.BOOL, False, writable=True, display_name="Week schedule enabled"
-            ),
+            builder.interface_state(_THERMOSTAT, "thermostatmode", "operatingMode", "comfort"),
+            builder.interface_state(_THERMOSTAT, "chronothermostat", "chronoEnabled", False),
             builder.connected_state(_THERMOSTAT),
         ),
     )
@@ -92,10 +75,10 @@ class KnxHvac(KnxDevice):
             builder.address_param(_HVAC, "temperatureAddress", "Room temperature group address (DPT 9.001)"),
         ),
         states=(
-            builder.state(_HVAC, "power", BasicType.BOOL, False, writable=True, display_name="Power"),
+            builder.interface_state(_HVAC, "power", "power", False),
             _target_temperature(_HVAC),
-            builder.interface_state(_HVAC, "hvac", "hvacMode", "auto", display_name="Mode"),
-            builder.interface_state(_HVAC, "hvac", "fanSpeed", "auto", display_name="Fan speed"),
+            builder.interface_state(_HVAC, "hvac", "hvacMode", "auto"),
+            builder.interface_state(_HVAC, "hvac", "fanSpeed", "auto"),
             _room_temperature(_HVAC),
             builder.connected_state(_HVAC),
         ),

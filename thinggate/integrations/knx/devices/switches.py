@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from thinggate.core.model import BasicType, Thing, ThingClass, Unit
+from thinggate.core.model import BasicType, Thing, ThingClass
 from thinggate.integrations.knx import builder
 from thinggate.integrations.knx.codecs import PERCENT, SWITCH, BoolCodec, Codec
 from thinggate.integrations.knx.devices.base import Bus, Datapoint, KnxDevice, fixed
@@ -21,7 +21,7 @@ def _switch_class(name: str, display_name: str, interface: str) -> ThingClass:
             builder.param(name, "invert", BasicType.BOOL, False, display_name="Invert (1 = off)"),
         ),
         states=(
-            builder.state(name, "power", BasicType.BOOL, False, writable=True, display_name="Power"),
+            builder.interface_state(name, "power", "power", False),
             builder.connected_state(name),
         ),
     )
@@ -62,18 +62,8 @@ class KnxDimmer(KnxDevice):
             builder.address_param(_DIMMER, "brightnessStateAddress", "Brightness status group address"),
         ),
         states=(
-            builder.state(_DIMMER, "power", BasicType.BOOL, False, writable=True, display_name="Power"),
-            builder.state(
-                _DIMMER,
-                "brightness",
-                BasicType.INT,
-                0,
-                writable=True,
-                display_name="Brightness",
-                unit=Unit.PERCENTAGE,
-                min_value=0,
-                max_value=100,
-            ),
+            builder.interface_state(_DIMMER, "power", "power", False),
+            builder.interface_state(_DIMMER, "dimmablelight", "brightness", 0),
             builder.connected_state(_DIMMER),
         ),
     )

@@ -8,7 +8,7 @@ from thinggate.integrations.virtual import builder
 from thinggate.integrations.virtual.house.base import HouseBehaviour
 
 _ANALOG = "analogValue"
-_ANALOG_VALUE = builder.state(_ANALOG, "value", BasicType.DOUBLE, 0.0, writable=True, display_name="Value")
+_ANALOG_VALUE = builder.interface_state(_ANALOG, "analogvalue", "value", 0.0)
 
 
 class AnalogValueBehaviour(HouseBehaviour):

@@ -9,30 +9,10 @@ from thinggate.integrations.virtual import builder
 from thinggate.integrations.virtual.house.base import HouseBehaviour, written_value
 
 _BLIND = "venetianBlind"
-_BLIND_PERCENTAGE = builder.state(
-    _BLIND,
-    "percentage",
-    BasicType.INT,
-    0,
-    writable=True,
-    display_name="Position",
-    unit=Unit.PERCENTAGE,
-    min_value=0,
-    max_value=100,
-)
+_BLIND_PERCENTAGE = builder.interface_state(_BLIND, "extendedclosable", "percentage", 0)
 # Not cached: after a restart the blind stands still, whatever was reported last.
-_BLIND_MOVING = builder.state(_BLIND, "moving", BasicType.BOOL, False, display_name="Moving", cached=False)
-_BLIND_ANGLE = builder.state(
-    _BLIND,
-    "angle",
-    BasicType.INT,
-    0,
-    writable=True,
-    display_name="Lamella angle",
-    unit=Unit.DEGREE,
-    min_value=-90,
-    max_value=90,
-)
+_BLIND_MOVING = builder.interface_state(_BLIND, "extendedclosable", "moving", False, cached=False)
+_BLIND_ANGLE = builder.interface_state(_BLIND, "venetianblind", "angle", 0)
 _BLIND_OPEN = builder.action(_BLIND, "open", display_name="Open")
 _BLIND_CLOSE = builder.action(_BLIND, "close", display_name="Close")
 _BLIND_STOP = builder.action(_BLIND, "stop", display_name="Stop")

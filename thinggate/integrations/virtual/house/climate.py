@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from thinggate.core.model import Action, BasicType, Thing, ThingClass, Unit
+from thinggate.core.model import Action, Thing, ThingClass
 from thinggate.integrations.virtual import builder
 from thinggate.integrations.virtual.house.base import HouseBehaviour, drift, written_value
 
@@ -17,21 +17,10 @@ MODE_TARGETS: dict[str, float] = {"comfort": 21.0, "night": 18.0, "standby": 16.
 """The set point each thermostat operating mode selects."""
 
 _THERMOSTAT = "thermostat"
-_THERMOSTAT_TARGET = builder.state(
-    _THERMOSTAT,
-    "targetTemperature",
-    BasicType.DOUBLE,
-    21.0,
-    writable=True,
-    display_name="Target temperature",
-    unit=Unit.DEGREE_CELSIUS,
-    min_value=5.0,
-    max_value=35.0,
-    step_size=0.5,
+_THERMOSTAT_TARGET = builder.interface_state(
+    _THERMOSTAT, "thermostat", "targetTemperature", 21.0, min_value=5.0, max_value=35.0, step_size=0.5
 )
-_THERMOSTAT_MODE = builder.interface_state(
-    _THERMOSTAT, "thermostatmode", "operatingMode", "comfort", display_name="Operating mode"
-)
+_THERMOSTAT_MODE = builder.interface_state(_THERMOSTAT, "thermostatmode", "operatingMode", "comfort")
 
 
 class ThermostatBehaviour(HouseBehaviour):
@@ -44,16 +33,9 @@ class ThermostatBehaviour(HouseBehaviour):
         states=(
             _THERMOSTAT_TARGET,
             _THERMOSTAT_MODE,
-            builder.state(
-                _THERMOSTAT, "chronoEnabled", BasicType.BOOL, False, writable=True, display_name="Week schedule enabled"
-            ),
-            builder.state(
-                _THERMOSTAT,
-                "temperature",
-                BasicType.DOUBLE,
-                20.0,
-                display_name="Room temperature",
-                unit=Unit.DEGREE_CELSIUS,
+            builder.interface_state(_THERMOSTAT, "chronothermostat", "chronoEnabled", False),
+            builder.interface_state(
+                _THERMOSTAT, "temperaturesensor", "temperature", 20.0, display_name="Room temperature"
             ),
         ),
     )
@@ -93,24 +75,13 @@ class HvacBehaviour(HouseBehaviour):
         "HVAC unit",
         interfaces=("hvac", "temperaturesensor"),
         states=(
-            builder.state(_HVAC, "power", BasicType.BOOL, False, writable=True, display_name="Power"),
-            builder.state(
-                _HVAC,
-                "targetTemperature",
-                BasicType.DOUBLE,
-                22.0,
-                writable=True,
-                display_name="Target temperature",
-                unit=Unit.DEGREE_CELSIUS,
-                min_value=16.0,
-                max_value=30.0,
-                step_size=0.5,
+            builder.interface_state(_HVAC, "power", "power", False),
+            builder.interface_state(
+                _HVAC, "thermostat", "targetTemperature", 22.0, min_value=16.0, max_value=30.0, step_size=0.5
             ),
-            builder.interface_state(_HVAC, "hvac", "hvacMode", "auto", display_name="Mode"),
-            builder.interface_state(_HVAC, "hvac", "fanSpeed", "auto", display_name="Fan speed"),
-            builder.state(
-                _HVAC, "temperature", BasicType.DOUBLE, 25.0, display_name="Room temperature", unit=Unit.DEGREE_CELSIUS
-            ),
+            builder.interface_state(_HVAC, "hvac", "hvacMode", "auto"),
+            builder.interface_state(_HVAC, "hvac", "fanSpeed", "auto"),
+            builder.interface_state(_HVAC, "temperaturesensor", "temperature", 25.0, display_name="Room temperature"),
         ),
     )
 

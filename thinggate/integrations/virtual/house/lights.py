@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from thinggate.core.model import Action, BasicType, Thing, ThingClass, Unit
+from thinggate.core.model import Action, Thing, ThingClass
 from thinggate.integrations.virtual import builder
 from thinggate.integrations.virtual.house.base import HouseBehaviour, written_value
 
@@ -16,23 +16,13 @@ class LightBehaviour(HouseBehaviour):
         _LIGHT,
         "On/off light",
         interfaces=("light",),
-        states=(builder.state(_LIGHT, "power", BasicType.BOOL, False, writable=True, display_name="Power"),),
+        states=(builder.interface_state(_LIGHT, "power", "power", False),),
     )
 
 
 _DIMMER = "dimmableLight"
-_DIMMER_POWER = builder.state(_DIMMER, "power", BasicType.BOOL, False, writable=True, display_name="Power")
-_DIMMER_BRIGHTNESS = builder.state(
-    _DIMMER,
-    "brightness",
-    BasicType.INT,
-    100,
-    writable=True,
-    display_name="Brightness",
-    unit=Unit.PERCENTAGE,
-    min_value=0,
-    max_value=100,
-)
+_DIMMER_POWER = builder.interface_state(_DIMMER, "power", "power", False)
+_DIMMER_BRIGHTNESS = builder.interface_state(_DIMMER, "dimmablelight", "brightness", 100)
 
 
 class DimmableLightBehaviour(HouseBehaviour):

@@ -37,8 +37,8 @@ class DoorLockBehaviour(HouseBehaviour):
         "Door lock",
         interfaces=("doorlock",),
         states=(
-            builder.state(_LOCK, "locked", BasicType.BOOL, True, writable=True, display_name="Locked"),
-            builder.state(_LOCK, "userCodes", BasicType.OBJECT, {}, display_name="User codes"),
+            builder.interface_state(_LOCK, "doorlock", "locked", True),
+            builder.interface_state(_LOCK, "doorlock", "userCodes", {}),
         ),
         events=(builder.event(_LOCK, "unlockedByCode", _LOCK_EVENT_SLOT, display_name="Unlocked by code"),),
         actions=(_LOCK_SET_USER_CODE, _LOCK_REMOVE_USER_CODE, _LOCK_ENTER),

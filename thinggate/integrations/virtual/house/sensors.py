@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from thinggate.core.model import BasicType, StateType, Thing, ThingClass, Unit
+from thinggate.core.model import StateType, Thing, ThingClass
 from thinggate.integrations.virtual import builder
 from thinggate.integrations.virtual.house.base import HouseBehaviour, wander
 
@@ -23,28 +23,10 @@ BATTERY_CRITICAL_BELOW = 10
 def _wireless_states(owner: str) -> tuple[StateType, ...]:
     """The battery and radio states every wireless sensor has."""
     return (
-        builder.state(
-            owner,
-            "batteryLevel",
-            BasicType.INT,
-            100,
-            display_name="Battery level",
-            unit=Unit.PERCENTAGE,
-            min_value=0,
-            max_value=100,
-        ),
-        builder.state(owner, "batteryCritical", BasicType.BOOL, False, display_name="Battery critical"),
-        builder.state(
-            owner,
-            "signalStrength",
-            BasicType.UINT,
-            80,
-            display_name="Signal strength",
-            unit=Unit.PERCENTAGE,
-            min_value=0,
-            max_value=100,
-        ),
-        builder.state(owner, "connected", BasicType.BOOL, True, display_name="Connected", cached=False),
+        builder.interface_state(owner, "batterylevel", "batteryLevel", 100),
+        builder.interface_state(owner, "battery", "batteryCritical", False),
+        builder.interface_state(owner, "wirelessconnectable", "signalStrength", 80),
+        builder.interface_state(owner, "connectable", "connected", True, cached=False),
     )
 
 
@@ -105,14 +87,7 @@ class TemperatureSensorBehaviour(WirelessSensorBehaviour):
         "Temperature sensor",
         interfaces=("temperaturesensor", *_SENSOR_EXTRAS),
         states=(
-            builder.state(
-                _TEMPERATURE_SENSOR,
-                "temperature",
-                BasicType.DOUBLE,
-                21.0,
-                display_name="Temperature",
-                unit=Unit.DEGREE_CELSIUS,
-            ),
+            builder.interface_state(_TEMPERATURE_SENSOR, "temperaturesensor", "temperature", 21.0),
             *_wireless_states(_TEMPERATURE_SENSOR),
         ),
     )
@@ -131,16 +106,7 @@ class HumiditySensorBehaviour(WirelessSensorBehaviour):
         "Humidity sensor",
         interfaces=("humiditysensor", *_SENSOR_EXTRAS),
         states=(
-            builder.state(
-                _HUMIDITY_SENSOR,
-                "humidity",
-                BasicType.DOUBLE,
-                45.0,
-                display_name="Humidity",
-                unit=Unit.PERCENTAGE,
-                min_value=0.0,
-                max_value=100.0,
-            ),
+            builder.interface_state(_HUMIDITY_SENSOR, "humiditysensor", "humidity", 45.0),
             *_wireless_states(_HUMIDITY_SENSOR),
         ),
     )
@@ -159,16 +125,7 @@ class MoistureSensorBehaviour(WirelessSensorBehaviour):
         "Moisture sensor",
         interfaces=("moisturesensor", *_SENSOR_EXTRAS),
         states=(
-            builder.state(
-                _MOISTURE_SENSOR,
-                "moisture",
-                BasicType.DOUBLE,
-                35.0,
-                display_name="Soil moisture",
-                unit=Unit.PERCENTAGE,
-                min_value=0.0,
-                max_value=100.0,
-            ),
+            builder.interface_state(_MOISTURE_SENSOR, "moisturesensor", "moisture", 35.0),
             *_wireless_states(_MOISTURE_SENSOR),
         ),
     )
@@ -187,15 +144,7 @@ class LightSensorBehaviour(WirelessSensorBehaviour):
         "Light sensor",
         interfaces=("lightsensor", *_SENSOR_EXTRAS),
         states=(
-            builder.state(
-                _LIGHT_SENSOR,
-                "lightIntensity",
-                BasicType.DOUBLE,
-                300.0,
-                display_name="Light intensity",
-                unit=Unit.LUX,
-                min_value=0.0,
-            ),
+            builder.interface_state(_LIGHT_SENSOR, "lightsensor", "lightIntensity", 300.0),
             *_wireless_states(_LIGHT_SENSOR),
         ),
     )
@@ -215,18 +164,8 @@ class EnergyMeterBehaviour(HouseBehaviour):
         "Energy meter",
         interfaces=("energymeter",),
         states=(
-            builder.state(
-                _ENERGY_METER, "currentPower", BasicType.DOUBLE, 150.0, display_name="Current power", unit=Unit.WATT
-            ),
-            builder.state(
-                _ENERGY_METER,
-                "totalEnergyConsumed",
-                BasicType.DOUBLE,
-                0.0,
-                display_name="Total energy consumed",
-                unit=Unit.KILO_WATT_HOUR,
-                min_value=0.0,
-            ),
+            builder.interface_state(_ENERGY_METER, "energymeter", "currentPower", 150.0),
+            builder.interface_state(_ENERGY_METER, "energymeter", "totalEnergyConsumed", 0.0),
         ),
     )
 
