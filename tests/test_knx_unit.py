@@ -29,7 +29,6 @@ from xknx.telegram.apci import GroupValueRead, GroupValueResponse, GroupValueWri
 from tests.hubtools import drain, next_event
 from tests.knx_tools import add, add_result, run, small, type_id, wire
 from tests.knxproj import Ga, Main, Middle, Room, write_knxproj
-from thinggate.core import interfaces
 from thinggate.core.errors import ThingError
 from thinggate.core.events import EventTriggered, StateChanged
 from thinggate.core.hub import Hub
@@ -194,24 +193,8 @@ def test_the_classes_are_the_ones_other_doors_name() -> None:
 
 
 @pytest.mark.parametrize("thing_class", THING_CLASSES, ids=[c.name for c in THING_CLASSES])
-def test_class_carries_every_state_action_and_event_its_interfaces_require(thing_class: ThingClass) -> None:
-    """Types, writability and possible values follow the catalogue (the lamella angle is 0..100 %)."""
-    for interface_name in thing_class.declared_interfaces:
-        for required in interfaces.required_states(interface_name):
-            state_type = thing_class.state_type_named(required.name)
-            assert state_type is not None, f"{thing_class.name} lacks {required.name}"
-            assert state_type.type is BasicType(required.type), f"{thing_class.name}.{required.name}"
-            assert state_type.writable or not required.writable, f"{thing_class.name}.{required.name} writable"
-            if required.possible_values is not None:
-                assert state_type.possible_values == required.possible_values
-            if required.min_value is not None and required.name != "angle":
-                assert (state_type.min_value, state_type.max_value) == (required.min_value, required.max_value)
-    action_names = {a.name for a in thing_class.action_types}
-    event_names = {e.name for e in thing_class.event_types}
-    for interface_name in thing_class.interfaces:
-        interface = interfaces.CATALOGUE[interface_name]
-        assert set(interface.actions) <= action_names, thing_class.name
-        assert set(interface.events) <= event_names, thing_class.name
+def test_connected_is_not_cached(thing_class: ThingClass) -> None:
+    """After a restart no KNX thing is connected until the gateway answers (interfaces: tests/test_catalogue.py)."""
     connected = thing_class.state_type_named("connected")
     assert connected is not None and not connected.cached
 

@@ -21,6 +21,7 @@ from thinggate.core import eager
 from thinggate.core import events as ev
 from thinggate.core.errors import ThingError, ThingFailure
 from thinggate.core.integration import Integration, Pairing
+from thinggate.core.interfaces import check_interfaces
 from thinggate.core.iolinks import IOLinks
 from thinggate.core.model import (
     Action,
@@ -105,6 +106,8 @@ class Hub:
         plugin = integration.plugin
         if plugin.id in self.integrations:
             raise ValueError(f"integration {plugin.name!r} ({plugin.id}) is registered already")
+        for thing_class in integration.thing_classes:
+            check_interfaces(thing_class)  # before anything is kept: a refused integration leaves no trace
         self.integrations[plugin.id] = integration
         for vendor in integration.vendors:
             self.vendors[vendor.id] = vendor

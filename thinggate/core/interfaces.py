@@ -9,11 +9,11 @@ the name is ours and is documented on its entry below.
 
 from __future__ import annotations
 
+import enum
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from thinggate.core.model import ThingClass
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,13 +232,43 @@ class InterfaceMismatch(ValueError):
     """A thing class claims an interface it does not implement."""
 
 
-def check_interfaces(thing_class: ThingClass) -> None:
-    """Refuse a class that claims an interface but lacks one of its states, actions or events (as nymea does at load).
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
 
-    A required state must exist with the interface's type, be writable when the interface writes
-    it, and offer exactly the interface's possible values; ranges and units may differ (a KNX
-    lamella angle is 0..100 %, the catalogue's -90..90 degrees).
-    """
+
+class _DeclaredState(Protocol):
+    @property
+    def type(self) -> enum.Enum: ...
+    @property
+    def writable(self) -> bool: ...
+    @property
+    def possible_values(self) -> tuple[Any, ...] | None: ...
+
+
+class ClaimingClass(Protocol):
+    """What the interface check reads of a thing class (model.ThingClass, which imports this module)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def interfaces(self) -> tuple[str, ...]: ...
+    @property
+    def action_types(self) -> Sequence[_Named]: ...
+    @property
+    def event_types(self) -> Sequence[_Named]: ...
+
+    def state_type_named(self, name: str) -> _DeclaredState | None:
+        """The state type with this name, or None."""
+        ...
+
+
+def check_interfaces(thing_class: ClaimingClass) -> None:
+    """Refuse a class claiming an interface without all its states, actions and events (nymea refuses at load)."""
+    # A client that knows the interface reads and writes the state by name, type and values;
+    # range and unit are the device's own (a KNX lamella angle is 0..100 %, the catalogue's -90..90 degrees).
     problems: list[str] = []
     action_names = {action_type.name for action_type in thing_class.action_types}
     event_names = {event_type.name for event_type in thing_class.event_types}
