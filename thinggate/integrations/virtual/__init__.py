@@ -51,7 +51,7 @@ class VirtualIntegration(Integration):
         time_scale: float = 1.0,
         test_control: bool = False,
         test_control_port: int | None = None,
-        auto_things: bool = True,
+        auto_things: bool = False,
         house: bool = True,
     ) -> None:
         super().__init__()
