@@ -51,6 +51,9 @@ jsonrpc_ws = 0
 [jsonrpc]
 tcp_tls = false
 zeroconf = false
+
+[ezlo]
+zeroconf = false
 """
 
 

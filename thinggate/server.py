@@ -14,20 +14,22 @@ from pathlib import Path
 from typing import Any
 
 from thinggate import __version__
+from thinggate.api.ezlo.discovery import ezlo_service
 from thinggate.api.ezlo.door import EzloDoor, EzloSettings
 from thinggate.api.ezlo.ids import hub_serial
 from thinggate.api.ezlo.transport import CIPHERS as EZLO_CIPHERS
 from thinggate.api.ezlo.transport import EzloServer
 from thinggate.api.guard import ConnectionGuard
 from thinggate.api.jsonrpc import JsonRpcDoor, JsonRpcServer, JsonRpcSettings, Listener
+from thinggate.api.jsonrpc.discovery import jsonrpc_services
 from thinggate.api.jsonrpc.pushbutton import PushButtonAuth, WaitingRequest
-from thinggate.api.jsonrpc.zeroconf import Announcement, announce
 from thinggate.api.thinknx import Authenticator, ThinknxDoor, ThinknxServer, ThinknxSettings
 from thinggate.api.thinknx.digest import DigestAuthority
 from thinggate.api.thinknx.hooks import HookRegistry
 from thinggate.api.thinknx.key import IntegrationKey
 from thinggate.api.thinknx.system import RawBus
 from thinggate.api.tls import CertificateFiles, ensure_self_signed, server_context
+from thinggate.api.zeroconf import Announcer, interfaces_for
 from thinggate.config import Config, ConfigError, ThinknxConfig
 from thinggate.control import Command, CommandError, ControlSocket, socket_path
 from thinggate.core.events import EventBus
@@ -59,12 +61,12 @@ class Server:
     thinknx: ThinknxServer | None = None
     raw_bus: RawBus | None = None
     control: ControlSocket | None = None
-    announcement: Announcement | None = None
+    announcer: Announcer | None = None
 
     async def stop(self) -> None:
         """Close the doors, stop the hub (flushing state values) and close storage."""
-        if self.announcement is not None:
-            await self.announcement.close()
+        if self.announcer is not None:
+            await self.announcer.close()
         if self.control is not None:
             await self.control.stop()
         if self.jsonrpc is not None:
@@ -136,9 +138,16 @@ async def _start_jsonrpc(server: Server) -> None:
             listeners.append(("tcp", server.jsonrpc.tcp_port, settings.tcp_tls))
         if server.jsonrpc.ws_port is not None:
             listeners.append(("ws", server.jsonrpc.ws_port, settings.ws_tls))
-        server.announcement = await announce(
-            name=settings.server_name, server_uuid=server.server_uuid, listeners=listeners
+        await _announcer(server).add(
+            jsonrpc_services(name=settings.server_name, server_uuid=server.server_uuid, listeners=listeners)
         )
+
+
+def _announcer(server: Server) -> Announcer:
+    """The one mDNS responder of every door (made by the first door that announces itself)."""
+    if server.announcer is None:
+        server.announcer = Announcer(interfaces_for(server.config.bind))
+    return server.announcer
 
 
 async def _reload(server: Server) -> str:
@@ -218,6 +227,8 @@ async def _start_ezlo(server: Server) -> None:
         guard=server.guard,
     )
     await server.ezlo.start()
+    if settings.zeroconf:
+        await _announcer(server).add([ezlo_service(serial=serial, port=server.ezlo.port)])
 
 
 async def _start_thinknx(server: Server) -> None:
