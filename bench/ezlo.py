@@ -242,6 +242,9 @@ async def main(quick: bool) -> None:
             goal + "  (baseline: the bare server builds and sends a same-size list)",
         )
 
+        # A known value first: the rounds then change it every time (a set to the value it already
+        # has broadcasts nothing, and the round would wait for ever).
+        await client.call("hub.item.value.set", {"_id": switches[1], "value": False})
         listeners = [await connect(session, hub_port, token) for _ in range(FANOUT_CLIENTS)]
         latencies: list[float] = []
         for round_ in range(20 if quick else 200):
