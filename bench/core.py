@@ -2,7 +2,7 @@
 
 Every figure is printed next to a baseline measured in the same run on the same machine, doing the
 same I/O without the hub (bare SQLAlchemy inserts, a bare asyncio queue, a bare SELECT), and the
-ratio between the two. Run: `python bench/core.py [--things 100000]`.
+ratio between the two. Run: `.venv/bin/python bench/core.py [--things 100000]`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import _common  # noqa: F401  (puts this checkout first on sys.path, before thinggate is imported)
 import sqlalchemy as sa
 
 from thinggate.core.events import StateChanged

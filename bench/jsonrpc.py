@@ -14,7 +14,7 @@ The door runs with authentication on (one login, then the token in every request
 do), TLS off, SQLite storage and 100 simulated on/off lights. Idle memory is that of a real
 `thinggate serve --demo` process.
 
-Run: `PYTHONPATH=. python bench/jsonrpc.py [--quick] [--only get-64,fanout] [--profile hub.prof]`.
+Run: `.venv/bin/python bench/jsonrpc.py [--quick] [--only get-64,fanout] [--profile hub.prof]`.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import msgspec
+from _common import CHILDREN, ROOT, watched
 
-ROOT = Path(__file__).resolve().parents[1]
 USER = "bench"
 PASSWORD = "BenchPW1!"
 LIGHTS = 100
@@ -313,14 +313,19 @@ class Child:
     pids: ClassVar[list[int]] = []
 
     def __init__(self, *arguments: str, cpu: int | None = None) -> None:
+        # Its stderr goes to a file, read back if it dies: the bench then stops with the traceback.
+        self.stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--serve", *arguments],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=self.stderr,
             env=child_env(),
         )
         self.info: dict[str, Any] = {}
+        self.stopping = False
         Child.pids.append(self.process.pid)
+        CHILDREN.append(self)
         if cpu is not None:
             os.sched_setaffinity(self.process.pid, {cpu})
 
@@ -334,13 +339,25 @@ class Child:
         assert self.process.stdout is not None
         line = await asyncio.wait_for(asyncio.to_thread(self.process.stdout.readline), within)
         if not line:
-            raise RuntimeError(f"server child {self.process.args} exited with {self.process.wait()}")
+            self.process.wait()
+            raise SystemExit(self.death())
         self.info = json.loads(line)
         return self.info
+
+    def death(self) -> str | None:
+        """None while it runs (or was stopped on purpose); else its exit code and what it wrote to stderr."""
+        if self.stopping or self.process.poll() is None:
+            return None
+        self.stderr.seek(0)
+        said = self.stderr.read().decode(errors="replace")[-8000:]
+        return f"server child {' '.join(self.process.args[2:4])} died (exit {self.process.returncode}):\n{said}"
 
     async def stop(self) -> None:
         """Close its stdin (it stops cleanly) and wait; kill it if it hangs."""
         assert self.process.stdin is not None
+        self.stopping = True
+        if self in CHILDREN:
+            CHILDREN.remove(self)
         with contextlib.suppress(OSError):
             self.process.stdin.close()
         try:
@@ -755,6 +772,9 @@ http = 0
 tcp_tls = false
 ws_tls = false
 zeroconf = false
+
+[ezlo]
+zeroconf = false
 """
 
 
@@ -783,14 +803,17 @@ async def idle_rss(workdir: Path, settle: float) -> tuple[float, str]:
     )
     assert process.stderr is not None
     said = ""
+    log: list[bytes] = []
     try:
         async with asyncio.timeout(120):
             while line := await process.stderr.readline():
+                log.append(line)
                 if b"thinggate is up" in line:
                     said = line.decode().split("thinggate is up", 1)[1].strip(": \n")
                     break
         if not said:
-            return float("nan"), f"exited with {await process.wait()} before it was up"
+            code = await process.wait()
+            raise SystemExit(f"`thinggate serve --demo` exited with {code} before it was up:\n{b''.join(log).decode()}")
 
         async def drain() -> None:
             assert process.stderr is not None
@@ -1123,4 +1146,4 @@ if __name__ == "__main__":
     elif args.serve and args.serve[0] == "echo":
         run(serve_echo(*args.serve[1:4]))
     else:
-        run(main(args))
+        run(watched(main(args)))

@@ -11,7 +11,7 @@
 Arrangement: each server runs in a child process of its own; this process is the load
 generator, with one minimal asyncio HTTP/1.1 keep-alive client used against both.
 
-Run: `PYTHONPATH=. .venv/bin/python bench/thinknx.py [--quick] [--no-knx]`.
+Run: `.venv/bin/python bench/thinknx.py [--quick] [--no-knx]`.
 """
 
 from __future__ import annotations
@@ -29,26 +29,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _common import ServerChild, fast_hasher, new_loop, watched
 from aiohttp import web
 
 CLIENTS = 50
 USER, PASSWORD = "bench", "BenchPW1!"
 
 
-def _loop() -> asyncio.AbstractEventLoop:
-    try:
-        import uvloop
-
-        return uvloop.new_event_loop()
-    except ImportError:
-        return asyncio.new_event_loop()
-
-
 # -- servers (child processes) -----------------------------------------------------------------
 
 
 async def _door_server(data_dir: Path, knx_gateway: tuple[str, int] | None, ready: Any) -> None:
-    from tests.jsonrpc_tools import fast_hasher
     from thinggate.api.guard import ConnectionGuard, ListenerLimits
     from thinggate.api.thinknx import Authenticator, ThinknxDoor, ThinknxServer, ThinknxSettings
     from thinggate.api.thinknx.digest import DigestAuthority
@@ -121,19 +112,11 @@ async def _bare_server(body: bytes, ready: Any) -> None:
     await asyncio.Event().wait()
 
 
-def _run_child(target: Any, *args: Any) -> None:
-    _loop().run_until_complete(target(*args))
-
-
-def start(target: Any, *args: Any) -> tuple[multiprocessing.Process, int, dict[str, str]]:
-    """A server in a child process: the process, its port and what it reports (GUIDs)."""
-    parent, child = multiprocessing.Pipe()
-    process = multiprocessing.Process(target=_run_child, args=(target, *args, child), daemon=True)
-    process.start()
-    if not parent.poll(120):
-        raise RuntimeError("server did not start")
-    port, extra = parent.recv()
-    return process, port, extra
+def start(target: Any, *args: Any) -> tuple[ServerChild, int, dict[str, str]]:
+    """A server in a child process: the child, its port and what it reports (GUIDs); ends the bench if it dies."""
+    child = ServerChild(target, *args)
+    port, extra = child.ready(120)
+    return child, port, extra
 
 
 # -- a minimal HTTP/1.1 keep-alive client --------------------------------------------------------
@@ -284,7 +267,7 @@ async def main(quick: bool, with_knx: bool) -> None:
                 bare, bare_body = await requests_per_second(bare_port, "/api/V1/powerstatus", seconds)
                 assert bare_body == body
             finally:
-                bare_process.terminate()
+                bare_process.stop()
             rows.append(
                 (
                     f"powerstatus, {CLIENTS} keep-alive clients",
@@ -307,7 +290,7 @@ async def main(quick: bool, with_knx: bool) -> None:
                         )
                     )
         finally:
-            door.terminate()
+            door.stop()
             if knxd is not None:
                 knxd.terminate()
                 knxd.wait(5)
@@ -326,5 +309,4 @@ if __name__ == "__main__":
     if want_knx and not _in_namespace():
         _reexec_in_namespace()
     multiprocessing.set_start_method("fork")
-    loop = _loop()
-    loop.run_until_complete(main(arguments.quick, want_knx))
+    new_loop().run_until_complete(watched(main(arguments.quick, want_knx)))

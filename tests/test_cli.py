@@ -51,6 +51,9 @@ jsonrpc_ws = 0
 [jsonrpc]
 tcp_tls = false
 zeroconf = false
+
+[ezlo]
+zeroconf = false
 """
 
 
@@ -86,6 +89,8 @@ def test_serve_demo_then_things(tmp_path: Path) -> None:
     assert table.returncode == 0, table.stderr
     for expected in ("Living room", "Ceiling light", "Dimmable light", "Front door"):
         assert expected in table.stdout
+    # The demo is the house alone: the test bed's auto thing appears only when configured.
+    assert "Virtual auto thing" not in table.stdout
 
 
 def _read_until(stream: IO[str], marker: str, within: float = 60) -> list[str]:

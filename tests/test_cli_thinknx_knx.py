@@ -180,6 +180,9 @@ thinknx = {port}
 tcp_tls = false
 zeroconf = false
 
+[ezlo]
+zeroconf = false
+
 [knx]
 gateway_ip = "127.0.0.1"
 gateway_port = {free_port()}
@@ -236,6 +239,7 @@ def test_serve_with_bad_thinknx_settings_is_a_configuration_error(tmp_path: Path
     ):
         (tmp_path / "thinggate.toml").write_text(
             f"[ports]\njsonrpc_tcp = 0\njsonrpc_ws = 0\nezlo = 0\nthinknx = 0\n[jsonrpc]\nzeroconf = false\n"
+            "[ezlo]\nzeroconf = false\n"
             f"[thinknx]\n{setting}\n"
         )
         result = thinggate("serve", data_dir=tmp_path)

@@ -49,6 +49,7 @@ zeroconf = false
 [ezlo]
 tls = false
 insecure_access = true
+zeroconf = false
 
 [thinknx]
 tls = false

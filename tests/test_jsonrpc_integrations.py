@@ -248,7 +248,7 @@ async def slow_setup_rig(data_dir: Path, time_scale: float) -> AsyncIterator[Rig
     bus = EventBus()
     security = SecurityManager(store, hasher=fast_hasher(), bus=bus)
     await security.load()
-    virtual = VirtualIntegration(time_scale=time_scale, test_control=True)
+    virtual = VirtualIntegration(time_scale=time_scale, test_control=True, auto_things=True)
     hub = Hub(store=store, bus=bus)
     hub.register(virtual)
     door = JsonRpcDoor(

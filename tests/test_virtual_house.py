@@ -257,7 +257,7 @@ async def make_house() -> AsyncIterator[HouseFactory]:
     started: list[House] = []
 
     async def make(time_scale: float = 50.0, store: MemoryStore | None = None) -> House:
-        virtual = VirtualIntegration(time_scale=time_scale)
+        virtual = VirtualIntegration(time_scale=time_scale, auto_things=True)
         hub = Hub(store=store or MemoryStore())
         hub.register(virtual)
         await hub.start()

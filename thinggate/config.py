@@ -40,7 +40,7 @@ class VirtualConfig:
     time_scale: float = 1.0
     test_control: bool = False
     test_control_port: int | None = None
-    auto_things: bool = True
+    auto_things: bool = False  # the test bed's auto thing: tests ask for it, a house does not want it
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from thinggate.api.door import DoorContext, FrontDoor
 from thinggate.api.guard import ConnectionGuard
 from thinggate.api.http import HttpSite
 from thinggate.api.tls import CertificateFiles, ensure_self_signed
+from thinggate.api.zeroconf import Announcer, interfaces_for
 from thinggate.config import Config, ConfigError
 from thinggate.control import ControlSocket, socket_path
 from thinggate.core.events import EventBus
@@ -52,6 +53,8 @@ class Server:
 
     async def stop(self) -> None:
         """Close the doors, stop the hub (flushing state values) and close storage."""
+        # Goodbyes first: clients stop looking for the hub before its doors close.
+        await self.context.announcer.close()
         if self.control is not None:
             await self.control.stop()
         if self.http is not None:
@@ -191,6 +194,7 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
         version=__version__,
         hub_certificate=_hub_certificate(config),
         raw_bus=knx,
+        announcer=Announcer(interfaces_for(config.bind)),
     )
     server = Server(
         config=config,

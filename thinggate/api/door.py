@@ -19,6 +19,7 @@ from aiohttp import web
 
 from thinggate.api.guard import ConnectionGuard
 from thinggate.api.tls import CertificateFiles
+from thinggate.api.zeroconf import Announcer
 from thinggate.core.hub import Hub
 from thinggate.core.modes import HouseModes
 from thinggate.core.security import SecurityManager
@@ -66,6 +67,8 @@ class DoorContext:
     """Commands doors add to the hub's local control socket (`thinggate pushbutton`, say)."""
     reloaders: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     """What the control socket's `reload` runs besides users and modes (a door's own stored settings)."""
+    announcer: Announcer = field(default_factory=Announcer)
+    """The one mDNS responder: doors add the services clients discover them by; withdrawn at stop."""
     doors: dict[str, FrontDoor] = field(default_factory=dict)
     """The doors started so far, by name (a door's status page may count every door's clients)."""
 

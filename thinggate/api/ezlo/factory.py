@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from thinggate.api.door import DoorContext
+from thinggate.api.ezlo.discovery import ezlo_service
 from thinggate.api.ezlo.door import EzloDoor, EzloSettings
 from thinggate.api.ezlo.ids import hub_serial
 from thinggate.api.ezlo.settings import EzloConfig
@@ -45,4 +46,6 @@ async def build(context: DoorContext, settings: EzloConfig) -> EzloServer | None
         guard=context.guard,
     )
     await server.start()
+    if settings.zeroconf:  # as Ezlo hubs are found: _ezlo._tcp with the serial
+        await context.announcer.add([ezlo_service(serial=serial, port=server.port)])
     return server

@@ -14,6 +14,7 @@ class EzloConfig:
     anonymous_access: bool = False  # no hub.offline.login.ui needed
     certificate: str | None = None  # PEM file; replaces the self-signed one (CN = hub serial)
     private_key: str | None = None
+    zeroconf: bool = True  # announce _ezlo._tcp (TXT serial) as Ezlo hubs do
 
     def check(self) -> None:
         """Raise ValueError naming the first value the door cannot work with."""

@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 from thinggate.api.door import ControlCommand, DoorContext
+from thinggate.api.jsonrpc.discovery import jsonrpc_services
 from thinggate.api.jsonrpc.door import JsonRpcDoor, JsonRpcSettings
 from thinggate.api.jsonrpc.pushbutton import PushButtonAuth, WaitingRequest
 from thinggate.api.jsonrpc.settings import JsonRpcConfig
 from thinggate.api.jsonrpc.transports import JsonRpcServer, Listener
-from thinggate.api.jsonrpc.zeroconf import announce
 from thinggate.api.tls import server_context
 
 
@@ -46,8 +46,8 @@ async def build(context: DoorContext, settings: JsonRpcConfig) -> JsonRpcServer 
             listeners.append(("tcp", server.tcp_port, settings.tcp_tls))
         if server.ws_port is not None:
             listeners.append(("ws", server.ws_port, settings.ws_tls))
-        server.announcement = await announce(
-            name=settings.server_name, server_uuid=context.server_uuid, listeners=listeners
+        await context.announcer.add(
+            jsonrpc_services(name=settings.server_name, server_uuid=context.server_uuid, listeners=listeners)
         )
     return server
 

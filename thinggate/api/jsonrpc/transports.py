@@ -18,7 +18,6 @@ from thinggate.api.guard import ConnectionGuard
 from thinggate.api.http import GuardedServer
 from thinggate.api.jsonrpc.door import JsonRpcDoor
 from thinggate.api.jsonrpc.framing import MAX_BUFFER, PRE_LOGIN_BUFFER, BufferOverflow, MessageSplitter
-from thinggate.api.jsonrpc.zeroconf import Announcement
 from thinggate.api.listener import SniffingListener
 from thinggate.api.websocket import text_frame
 
@@ -64,8 +63,6 @@ class JsonRpcServer:
         self._ws_listener: SniffingListener | None = None
         self._ws_server: GuardedServer | None = None
         self._connections: set[asyncio.Task[None]] = set()
-        self.announcement: Announcement | None = None
-        """The zeroconf announcement of the listeners, withdrawn at stop."""
 
     @property
     def connection_count(self) -> int:
@@ -108,9 +105,6 @@ class JsonRpcServer:
 
     async def stop(self) -> None:
         """Close the listeners and every client."""
-        if self.announcement is not None:
-            await self.announcement.close()
-            self.announcement = None
         self.door.close()
         if self._tcp_listener is not None:
             await self._tcp_listener.stop()

@@ -53,7 +53,7 @@ class VirtualIntegration(Integration):
         time_scale: float = 1.0,
         test_control: bool = False,
         test_control_port: int | None = None,
-        auto_things: bool = True,
+        auto_things: bool = False,
         house: bool = True,
         testbed: bool = True,
     ) -> None:
