@@ -26,7 +26,7 @@ from thinggate.api.jsonrpc.handlers.jsonrpc import JsonRpcHandler
 from thinggate.api.jsonrpc.handlers.users import UsersHandler
 from thinggate.api.jsonrpc.pushbutton import INTERVAL_SECONDS, MAX_WAITING, PushButtonAuth
 from thinggate.api.jsonrpc.schema import IMPLEMENTED_NAMESPACES, MethodSpec, Schema, ValidationError
-from thinggate.api.jsonrpc.session import Session
+from thinggate.api.jsonrpc.session import FlushQueue, Session
 from thinggate.core import eager
 from thinggate.core import events as ev
 from thinggate.core.errors import UserFailure
@@ -90,6 +90,7 @@ class JsonRpcDoor:
             max_waiting=self.settings.push_button_max_waiting,
         )
         self.sessions: dict[int, Session] = {}
+        self._flushes = FlushQueue()
         self._next_session_id = 1
         self._notification_id = 0
         self._lockdown: dict[str, float] = {}
@@ -172,6 +173,7 @@ class JsonRpcDoor:
             buffered=buffered,
             shutdown=shutdown,
             on_authenticated=on_authenticated,
+            flushes=self._flushes,
         )
         self._next_session_id += 1
         if not authentication_required:
