@@ -77,3 +77,30 @@ async def test_every_state_change_is_published_exactly_once() -> None:
         virtual.control.set_state(added.value, "int", 6)
         changes = [e for e in drain(subscription) if isinstance(e, StateChanged)]
         assert [c.value for c in changes] == [5, 6]
+
+
+async def test_a_listener_for_some_kinds_hears_only_those() -> None:
+    bus = EventBus()
+    everything: list[object] = []
+    states: list[object] = []
+    bus.listen(everything.append)
+    bus.listen(states.append, kinds=(StateChanged,))
+    change = StateChanged(uuid.uuid4(), uuid.uuid4(), True, None, None, None)
+    gone = removed()
+    bus.publish(change)
+    bus.publish(gone)
+    assert everything == [change, gone]
+    assert states == [change]
+
+
+async def test_heard_says_whether_an_event_would_reach_anyone() -> None:
+    bus = EventBus()
+    assert not bus.heard(ThingRemoved)
+    unlisten = bus.listen(lambda event: None, kinds=(StateChanged,))
+    assert bus.heard(StateChanged) and not bus.heard(ThingRemoved)
+    unlisten()
+    assert not bus.heard(StateChanged)
+    subscription = bus.subscribe("reader")  # a queue subscriber takes every kind
+    assert bus.heard(ThingRemoved)
+    subscription.close()
+    assert not bus.heard(ThingRemoved)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,10 @@ from thinggate.core.users import UserInfo
 _LOG = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+_set = object.__setattr__
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class StateChanged:
     """A state of a thing has a new value (or new limits)."""
 
@@ -25,6 +28,24 @@ class StateChanged:
     min_value: Any
     max_value: Any
     possible_values: tuple[Any, ...] | None
+
+    def __init__(
+        self,
+        thing_id: uuid.UUID,
+        state_type_id: uuid.UUID,
+        value: Any,
+        min_value: Any,
+        max_value: Any,
+        possible_values: tuple[Any, ...] | None,
+    ) -> None:
+        # One per state change: the generated frozen __init__ looks object.__setattr__ up once
+        # per field and costs twice as much.
+        _set(self, "thing_id", thing_id)
+        _set(self, "state_type_id", state_type_id)
+        _set(self, "value", value)
+        _set(self, "min_value", min_value)
+        _set(self, "max_value", max_value)
+        _set(self, "possible_values", possible_values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +108,7 @@ class PluginConfigurationChanged:
     configuration: ParamValues
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class ActionExecuted:
     """An action ran on a thing (published for history and dashboards, after the device answered)."""
 
@@ -95,6 +116,13 @@ class ActionExecuted:
     action_type_id: uuid.UUID
     params: ParamValues
     status: str
+
+    def __init__(self, thing_id: uuid.UUID, action_type_id: uuid.UUID, params: ParamValues, status: str) -> None:
+        # One per action: see StateChanged.
+        _set(self, "thing_id", thing_id)
+        _set(self, "action_type_id", action_type_id)
+        _set(self, "params", params)
+        _set(self, "status", status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +226,11 @@ class EventBus:
 
     def __init__(self) -> None:
         self._subscriptions: set[Subscription] = set()
-        self._listeners: list[Callable[[HubEvent], None]] = []
+        # (listener, the event types it wants or None for all); replaced, never changed in place,
+        # so that publishing iterates it without a copy while a listener unlistens.
+        self._listeners: tuple[tuple[Callable[[HubEvent], None], frozenset[type] | None], ...] = ()
+        self._routes: dict[type, tuple[Callable[[HubEvent], None], ...]] = {}
+        """Per event type, the listeners that want it (filled on first publish, reset on (un)listen)."""
 
     def subscribe(self, name: str, maxsize: int = 10_000) -> Subscription:
         """A new subscription with a bounded queue."""
@@ -206,23 +238,46 @@ class EventBus:
         self._subscriptions.add(subscription)
         return subscription
 
-    def listen(self, listener: Callable[[HubEvent], None]) -> Callable[[], None]:
-        """Call a fast synchronous listener for every event (for in-core bookkeeping); returns an unlisten."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+    def listen(self, listener: Callable[[HubEvent], None], kinds: Iterable[type] | None = None) -> Callable[[], None]:
+        """Call a fast synchronous listener for every event (or only those of `kinds`); returns an unlisten."""
+        entry = (listener, frozenset(kinds) if kinds is not None else None)
+        self._listeners = (*self._listeners, entry)
+        self._routes = {}
+
+        def unlisten() -> None:
+            listeners = list(self._listeners)
+            listeners.remove(entry)  # ValueError when unlistened twice, as list.remove always did
+            self._listeners = tuple(listeners)
+            self._routes = {}
+
+        return unlisten
 
     @property
     def subscriber_count(self) -> int:
         """How many queue subscribers are attached."""
         return len(self._subscriptions)
 
+    def _route(self, kind: type) -> tuple[Callable[[HubEvent], None], ...]:
+        route = self._routes.get(kind)
+        if route is None:
+            route = self._routes[kind] = tuple(
+                listener for listener, kinds in self._listeners if kinds is None or kind in kinds
+            )
+        return route
+
+    def heard(self, kind: type) -> bool:
+        """Whether an event of this type would reach anyone (so that nobody's event need not be built)."""
+        return bool(self._subscriptions) or bool(self._route(kind))
+
     def publish(self, event: HubEvent) -> None:
         """Deliver an event to every listener and subscriber without waiting."""
-        for listener in list(self._listeners):
+        for listener in self._route(type(event)):
             try:
                 listener(event)
             except Exception:  # a broken listener must not stop the hub
                 _LOG.exception("event listener %r failed on %s", listener, type(event).__name__)
+        if not self._subscriptions:
+            return
         for subscription in list(self._subscriptions):
             try:
                 subscription.queue.put_nowait(event)

@@ -45,7 +45,7 @@ from thinggate.core.model import (
 from thinggate.core.operations import ParamInput, Result, Timeouts, operation
 from thinggate.core.security import SYSTEM, Principal, Scope
 from thinggate.core.store import HistoryEntry, Store, ThingRecord
-from thinggate.core.values import clamp, convert, parse_uuid, verify_params
+from thinggate.core.values import clamp, convert, parse_uuid, verify_params, verify_value
 from thinggate.core.writebehind import WriteBehind
 
 _LOG = logging.getLogger(__name__)
@@ -907,12 +907,8 @@ class Hub:
             raise ThingFailure(
                 ThingError.ACTION_TYPE_NOT_FOUND, f"{thing.thing_class.name} has no action {action_type_id}"
             )
-        limits = None
-        state = thing.states.get(action_type.id)
-        if state is not None:
-            limits = {action_type.id: (state.min_value, state.max_value)}
-        verified = verify_params(action_type.param_types, params, limits=limits)
-        action = Action(thing_id=thing.id, action_type_id=action_type.id, params=verified)
+        verified = self._verify_action_params(thing, action_type, params)
+        action = Action(thing.id, action_type.id, verified)
         integration = self.integrations[thing.plugin_id]
         try:
             await eager.within(integration.execute_action(thing, action), self.timeouts.action)
@@ -925,6 +921,29 @@ class Hub:
         self._action_done(thing, action, ThingError.NO_ERROR)
         return Result()
 
+    @staticmethod
+    def _verify_action_params(thing: Thing, action_type: ActionType, params: ParamInput) -> ParamValues:
+        """The action's params verified; a state's action is held to the state's dynamic limits."""
+        given = params if isinstance(params, list) else list(params)
+        param_types = action_type.param_types
+        if len(param_types) == 1 and len(given) == 1:
+            # The usual action (a state's, or one with one param) given its one param: the answer
+            # verify_params would give, without building its lookup tables on every call.
+            param_type = param_types[0]
+            raw_id, value = given[0]
+            if parse_uuid(raw_id) == param_type.id:
+                state = thing.states.get(param_type.id) if param_type.id == action_type.id else None
+                if state is None:
+                    return {param_type.id: verify_value(param_type, value)}
+                return {
+                    param_type.id: verify_value(param_type, value, min_value=state.min_value, max_value=state.max_value)
+                }
+        limits = None
+        state = thing.states.get(action_type.id)
+        if state is not None:
+            limits = {action_type.id: (state.min_value, state.max_value)}
+        return verify_params(param_types, given, limits=limits)
+
     def _action_done(self, thing: Thing, action: Action, error: ThingError) -> None:
         if action.action_type_id in thing.logged_action_type_ids:
             self._write_behind.add_history(
@@ -936,7 +955,8 @@ class Hub:
                     {"params": _json_params(action.params), "status": error.value},
                 )
             )
-        self.bus.publish(ev.ActionExecuted(thing.id, action.action_type_id, action.params, error.value))
+        if self.bus.heard(ev.ActionExecuted):  # most doors ignore it: build it only for someone
+            self.bus.publish(ev.ActionExecuted(thing.id, action.action_type_id, action.params, error.value))
 
     def _browsable_thing(self, principal: Principal, thing_id: Any) -> tuple[Thing, Integration]:
         thing = self._usable_thing(principal, thing_id)
@@ -1068,7 +1088,8 @@ class Hub:
     def _state_changed(self, thing: Thing, state_type: StateType, state: State) -> None:
         if thing.id not in self.things:
             return  # still being set up: the first snapshot is taken when it is added
-        self._queue_state(thing, state_type.id, state.value)
+        if state_type.cached:
+            self._write_behind.queue_state(thing.id, state_type.id, state.value)
         if state_type.id in thing.logged_state_type_ids:
             self._write_behind.add_history(HistoryEntry(_now(), thing.id, "state", state_type.id, state.value))
         self.bus.publish(

@@ -26,7 +26,7 @@ from thinggate.api.jsonrpc.handlers.jsonrpc import JsonRpcHandler
 from thinggate.api.jsonrpc.handlers.users import UsersHandler
 from thinggate.api.jsonrpc.pushbutton import INTERVAL_SECONDS, MAX_WAITING, PushButtonAuth
 from thinggate.api.jsonrpc.schema import IMPLEMENTED_NAMESPACES, MethodSpec, Schema, ValidationError
-from thinggate.api.jsonrpc.session import Session
+from thinggate.api.jsonrpc.session import FlushQueue, Session
 from thinggate.core import eager
 from thinggate.core import events as ev
 from thinggate.core.errors import UserFailure
@@ -90,6 +90,7 @@ class JsonRpcDoor:
             max_waiting=self.settings.push_button_max_waiting,
         )
         self.sessions: dict[int, Session] = {}
+        self._flushes = FlushQueue()
         self._next_session_id = 1
         self._notification_id = 0
         self._lockdown: dict[str, float] = {}
@@ -113,11 +114,17 @@ class JsonRpcDoor:
         ]
         self.handlers: dict[str, NamespaceHandler] = {handler.namespace: handler for handler in handlers}
         self._check_complete()
+        # Method name -> (namespace, handler, declaration): one lookup per request, not a split and three.
+        self._dispatch: dict[str, tuple[str, Any, MethodSpec]] = {
+            f"{handler.namespace}.{name}": (handler.namespace, call, self.schema.methods[f"{handler.namespace}.{name}"])
+            for handler in self.handlers.values()
+            for name, call in handler.methods.items()
+        }
         self._event_table = self._build_event_table()
         # Per namespace, the clients that asked for its notifications: fan-out never walks the rest.
         self._subscribers: dict[str, dict[int, Session]] = {}
         # Users and tokens change on the hub's bus too: SecurityManager publishes there.
-        self._unlisten: list[Callable[[], None]] = [hub.bus.listen(self._on_event)]
+        self._unlisten: list[Callable[[], None]] = [hub.bus.listen(self._on_event, self._event_table)]
 
     def _check_complete(self) -> None:
         # Every declared method of an implemented namespace has a handler, and nothing else does.
@@ -166,6 +173,7 @@ class JsonRpcDoor:
             buffered=buffered,
             shutdown=shutdown,
             on_authenticated=on_authenticated,
+            flushes=self._flushes,
         )
         self._next_session_id += 1
         if not authentication_required:
@@ -252,24 +260,22 @@ class JsonRpcDoor:
             session.error(0, "Error parsing command. Missing 'id'")
             return
         method = message.get("method")
-        if not isinstance(method, str) or method.count(".") != 1:
-            shown = method if isinstance(method, str) else ""
-            session.error(request_id, f"Error parsing method. Got: '{shown}'', Expected: 'Namespace.method'")
-            return
+        known = self._dispatch.get(method) if isinstance(method, str) else None
+        if known is None:
+            if not isinstance(method, str) or method.count(".") != 1:
+                shown = method if isinstance(method, str) else ""
+                session.error(request_id, f"Error parsing method. Got: '{shown}'', Expected: 'Namespace.method'")
+                return
         if not session.hello_done and method != "JSONRPC.Hello":
             session.error(request_id, "Handshake required. Call JSONRPC.Hello first.")
             session.close("request before the handshake")
             return
-        namespace, name = method.split(".")
-        handler = self.handlers.get(namespace)
-        if handler is None:
-            session.error(request_id, "No such namespace")
+        if known is None:
+            namespace = method.split(".")[0]
+            error = "No such namespace" if namespace not in self.handlers else "No such method"
+            session.error(request_id, error)
             return
-        call = handler.methods.get(name)
-        if call is None:
-            session.error(request_id, "No such method")
-            return
-        spec = self.schema.methods[method]
+        namespace, call, spec = known
         token = message.get("token") or ""
         if method == "JSONRPC.Hello":
             self._take_hello_token(session, token if isinstance(token, str) else "")
@@ -413,6 +419,8 @@ class JsonRpcDoor:
         }
 
     def _state_changed(self, event: ev.StateChanged) -> None:
+        if not self._subscribers.get("Integrations"):
+            return  # the usual case with nobody listening: spare building the closures below
         self._broadcast(
             "Integrations",
             "StateChanged",

@@ -139,16 +139,24 @@ class Schema:
             if not incoming and "o" not in flags:
                 required.append(key)
 
+        known, needed = frozenset(fields), frozenset(required)
+
         def check(value: Any, path: str) -> Any:
             if not isinstance(value, dict):
                 raise ValidationError(f"Expected object but got {_describe(value)}", path or "params")
-            for key in value:
-                if key not in fields:
-                    raise ValidationError(f"Invalid key: {key}", _join(path, key))
-            for key in required:
-                if key not in value:
-                    raise ValidationError(f"Missing required key: {key}", _join(path, key))
-            return {key: fields[key](item, _join(path, key)) for key, item in value.items()}
+            # Every request passes through here: the set comparisons decide in C that the keys
+            # are fine, and only a bad request is walked key by key to word the error.
+            keys = value.keys()
+            if not (keys <= known and needed <= keys):
+                for key in value:
+                    if key not in fields:
+                        raise ValidationError(f"Invalid key: {key}", _join(path, key))
+                for key in required:
+                    if key not in value:
+                        raise ValidationError(f"Missing required key: {key}", _join(path, key))
+            if path:
+                return {key: fields[key](item, f"{path}.{key}") for key, item in value.items()}
+            return {key: fields[key](item, key) for key, item in value.items()}
 
         return check
 
@@ -199,7 +207,9 @@ def _list_of(item: Checker) -> Checker:
     def check(value: Any, path: str) -> Any:
         if not isinstance(value, list):
             raise ValidationError(f"Expected list but got {_describe(value)}", path)
-        return [item(element, _join(path, index)) for index, element in enumerate(value)]
+        if path:
+            return [item(element, f"{path}.{index}") for index, element in enumerate(value)]
+        return [item(element, str(index)) for index, element in enumerate(value)]
 
     return check
 

@@ -23,6 +23,29 @@ MAX_WRITE_BUFFER = 4 * 1024 * 1024
 _encode = msgspec.json.Encoder().encode
 
 
+class FlushQueue:
+    """Sessions with queued messages, flushed together once per loop turn.
+
+    A notification fanned out to hundreds of clients would otherwise schedule one callback each.
+    """
+
+    __slots__ = ("_pending",)
+
+    def __init__(self) -> None:
+        self._pending: list[Session] = []
+
+    def add(self, session: Session) -> None:
+        """Flush this session with the others in the next turn of the loop."""
+        if not self._pending:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._pending.append(session)
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, []
+        for session in pending:
+            session.flush()
+
+
 @dataclass(slots=True)
 class Session:
     """A connected client of the JSON-RPC door (TCP or WebSocket)."""
@@ -50,6 +73,8 @@ class Session:
     outbox_size: int = 0
     on_authenticated: Callable[[], None] | None = None
     """Called once, when the connection first acts as someone (the listener lifts its login deadline)."""
+    flushes: FlushQueue | None = None
+    """Where the session's queued messages wait for the loop's next turn (None: a callback of its own)."""
 
     @property
     def translate(self) -> Callable[[str], str]:
@@ -77,7 +102,10 @@ class Session:
         if not self.outbox:
             # Everything sent in this turn of the loop leaves in one write (one system call):
             # a client with 64 requests in flight gets its 64 replies together.
-            asyncio.get_running_loop().call_soon(self.flush)
+            if self.flushes is not None:
+                self.flushes.add(self)
+            else:
+                asyncio.get_running_loop().call_soon(self.flush)
         self.outbox.append(data)
         self.outbox_size += len(data)
         return True

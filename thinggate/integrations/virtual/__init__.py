@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from thinggate.core.errors import ThingError, ThingFailure
@@ -141,8 +142,10 @@ class VirtualIntegration(Integration):
     async def confirm_pairing(self, pairing: Pairing, username: str, secret: str) -> None:
         await self.behaviour(pairing.thing_class.id).confirm_pairing(pairing, username, secret)
 
-    async def execute_action(self, thing: Thing, action: Action) -> None:
-        await self.behaviour(thing.thing_class.id).execute(thing, action)
+    def execute_action(self, thing: Thing, action: Action) -> Coroutine[Any, Any, None]:
+        # The behaviour's coroutine itself, not one awaiting it: a frame fewer on every action.
+        # An unknown class raises here rather than when awaited; the hub's call is in its try.
+        return self.behaviour(thing.thing_class.id).execute(thing, action)
 
     async def browse_thing(self, thing: Thing, item_id: str) -> list[BrowserItem]:
         return await self.behaviour(thing.thing_class.id).browse(thing, item_id)
