@@ -45,6 +45,7 @@ NOT_FOR_SERVING = (
     "typer",  # the CLI toolkit: serve parses its options with argparse
     "rich",
     "pydantic",  # typer loads it to parse options
+    "cryptography",  # a self-signed certificate is made by a child process
     "xknx",  # the KNX integration: only with a [knx] table
     "xknxproject",
     "sqlalchemy.dialects.postgresql",  # the store is SQLite here

@@ -6,10 +6,10 @@ import sys
 
 if __name__ == "__main__" and sys.argv[1:2] == ["serve"]:
     # `python -m thinggate.cli serve`: the hub starts without typer, rich and the pydantic typer
-    # loads (~14 MB it would carry for its whole life); thinggate.entry parses serve's options.
-    from thinggate.entry import main
+    # loads (~14 MB it would carry for its whole life); thinggate.serve_command parses its options.
+    from thinggate.serve_command import serve as serve_without_typer
 
-    main()
+    sys.exit(serve_without_typer(sys.argv[2:]))
 
 import asyncio
 import getpass
