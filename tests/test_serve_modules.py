@@ -49,6 +49,7 @@ NOT_FOR_SERVING = (
     "xknx",  # the KNX integration: only with a [knx] table
     "xknxproject",
     "sqlalchemy.dialects.postgresql",  # the store is SQLite here
+    "sqlalchemy.orm",  # the store is SQLAlchemy Core: no ORM, not even through sqlalchemy.ext.asyncio
 )
 
 
@@ -95,3 +96,23 @@ def test_serve_loads_no_migration_cli_or_unconfigured_integration_modules(tmp_pa
     for modules in (fresh, restart):
         assert "thinggate.server" in modules and "sqlalchemy" in modules  # it did serve
         assert [name for name in NOT_FOR_SERVING if loaded(modules, name)] == []
+
+
+def test_the_real_sqlalchemy_ext_asyncio_still_imports_after_the_store() -> None:
+    # The store loads sqlalchemy.ext.asyncio's engine module without the package's __init__ (which
+    # would load the ORM); whoever imports the package afterwards gets all of it, the same engine.
+    check = (
+        "import sys, thinggate.storage.sql as store\n"
+        "assert 'sqlalchemy.orm' not in sys.modules\n"
+        "from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine\n"
+        "assert create_async_engine is store.create_async_engine\n"
+        "print(AsyncSession.__name__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, "AsyncSession"), result.stderr
