@@ -29,7 +29,8 @@ from thinggate.core.store import (
 from thinggate.storage import tables as t
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+    from sqlalchemy.dialects import postgresql, sqlite
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 
 def _async_engine_module() -> Any:
@@ -52,7 +53,8 @@ def _async_engine_module() -> Any:
         del sys.modules[package_name]
 
 
-create_async_engine = _async_engine_module().create_async_engine
+if not TYPE_CHECKING:  # mypy takes the function from the package (same object)
+    create_async_engine = _async_engine_module().create_async_engine
 
 _Row: TypeAlias = Row[*tuple[Any, ...]]
 
@@ -356,11 +358,15 @@ class SqlStore:
         if cached is not None:
             return cached
         # The dialect's module is imported here: the PostgreSQL one costs ~2 MB a SQLite hub never uses.
+        statement: postgresql.Insert | sqlite.Insert
         if self._dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+            statement = postgresql_insert(table)
         else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        statement = dialect_insert(table)
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            statement = sqlite_insert(table)
         updates = {column.name: statement.excluded[column.name] for column in table.columns if column.name not in keys}
         upsert = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
         self._upserts[cache_key] = upsert
