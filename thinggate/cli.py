@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+
+if __name__ == "__main__" and sys.argv[1:2] == ["serve"]:
+    # `python -m thinggate.cli serve`: the hub starts without typer, rich and the pydantic typer
+    # loads (~14 MB it would carry for its whole life); thinggate.serve_command parses its options.
+    from thinggate.serve_command import serve as serve_without_typer
+
+    sys.exit(serve_without_typer(sys.argv[2:]))
+
 import asyncio
 import getpass
 import logging
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any

@@ -5,13 +5,18 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import logging
+import os
 import ssl
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from thinggate.files import narrow_if_present, private_dir, write_private
 
 _LOG = logging.getLogger(__name__)
+
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +39,25 @@ def ensure_self_signed(directory: Path, name: str, *, common_name: str) -> Certi
         narrow_if_present(files.private_key)
         narrow_if_present(files.certificate)
         return files
-    # Loaded only to make a certificate (first start): it costs memory for the process's life.
+    # Made by a child process: cryptography costs ~10 MB that would stay for the hub's whole life.
+    env = dict(os.environ)
+    # The child must import this very thinggate, wherever this process found it.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), env.get("PYTHONPATH")]))
+    made = subprocess.run(
+        [sys.executable, "-m", "thinggate.api.tls", str(directory), name, common_name],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if made.returncode != 0:
+        raise RuntimeError(f"could not make a self-signed certificate in {directory}:\n{made.stderr}")
+    _LOG.info("made a self-signed certificate for %r in %s", common_name, files.certificate)
+    return files
+
+
+def make_self_signed(files: CertificateFiles, common_name: str) -> None:
+    """Write a new self-signed certificate and its key to `files` (loads cryptography)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -71,8 +94,6 @@ def ensure_self_signed(directory: Path, name: str, *, common_name: str) -> Certi
     # Owner-only before they hold anything (the certificate too: every file in the data directory is).
     write_private(files.private_key, key_pem)
     write_private(files.certificate, certificate.public_bytes(serialization.Encoding.PEM))
-    _LOG.info("made a self-signed certificate for %r in %s", common_name, files.certificate)
-    return files
 
 
 def server_context(files: CertificateFiles, *, ciphers: str | None = None) -> ssl.SSLContext:
@@ -85,3 +106,11 @@ def server_context(files: CertificateFiles, *, ciphers: str | None = None) -> ss
         context.set_ciphers(ciphers)
     context.load_cert_chain(str(files.certificate), str(files.private_key))
     return context
+
+
+if __name__ == "__main__":
+    # `python -m thinggate.api.tls DIRECTORY NAME COMMON_NAME`: what ensure_self_signed runs.
+    make_self_signed(
+        CertificateFiles(Path(sys.argv[1]) / f"{sys.argv[2]}.crt", Path(sys.argv[1]) / f"{sys.argv[2]}.key"),
+        sys.argv[3],
+    )

@@ -1,15 +1,20 @@
 """Storage: the hub's `Store` on SQLite (default, one file in the data directory) or PostgreSQL.
 
 `open_store` picks the database from a URL, brings its schema up to date with the Alembic
-migrations in `migrations/` and hands back a `SqlStore`. `MemoryStore` (in `memory`) is the
+migrations in `migrations/` and hands back a `SqlStore`. Alembic (~10 MB once loaded) is loaded
+only when a migration is pending, and then in a child process (`thinggate.storage.migrate`), so a
+running hub never carries it. `MemoryStore` (in `memory`) is the
 same protocol in memory, for tests of other modules.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import pathlib
 import re
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, inspect, text
@@ -23,11 +28,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MIGRATIONS_DIR",
+    "MigrationError",
     "SqlStore",
     "StoreClosedError",
     "alembic_config",
     "database_url",
     "open_store",
+    "upgrade_in_process",
     "upgrade_schema",
 ]
 
@@ -95,9 +102,8 @@ def _current_revision(connection: Connection) -> str | None:
     return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def _upgrade(connection: Connection) -> None:
-    # Alembic costs ~10 MB of memory for the life of the process: load it only when there is
-    # something to migrate, not on every start.
+def upgrade_in_process(connection: Connection) -> None:
+    """Run every pending migration on `connection`, inside its transaction (loads Alembic if one is pending)."""
     if _current_revision(connection) == head_revision():
         return
     from alembic import command
@@ -108,10 +114,49 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(config, "head")
 
 
+class MigrationError(RuntimeError):
+    """The migration child process failed; the message carries what it wrote to stderr."""
+
+
+def _in_memory(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+async def _upgrade_in_child(url: URL) -> None:
+    # The URL goes through stdin, not argv: a PostgreSQL password must not show in `ps`.
+    env = dict(os.environ)
+    # The child must import this very thinggate, wherever the parent found it.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(MIGRATIONS_DIR.parents[2]), env.get("PYTHONPATH")]))
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "thinggate.storage.migrate",
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    _, stderr = await child.communicate(url.render_as_string(hide_password=False).encode())
+    if child.returncode != 0:
+        raise MigrationError(f"schema migration failed (exit {child.returncode}):\n{stderr.decode(errors='replace')}")
+
+
 async def upgrade_schema(store: SqlStore) -> None:
-    """Run every pending migration (Alembic upgrade to head) in one transaction."""
-    async with store.engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+    """Bring the schema to the newest migration (Alembic upgrade to head) in one transaction.
+
+    A current schema is told by one query, without Alembic. A pending migration runs in a child
+    process, so Alembic's modules never stay in this one; an in-memory SQLite database (which no
+    other process can open) is migrated here.
+    """
+    async with store.engine.connect() as connection:
+        current = await connection.run_sync(_current_revision)
+    if current == head_revision():
+        return
+    if _in_memory(store.engine.url):
+        async with store.engine.begin() as connection:
+            await connection.run_sync(upgrade_in_process)
+        return
+    await _upgrade_in_child(store.engine.url)
 
 
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib.util
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -11,9 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import msgspec
 from sqlalchemy import Connection, Row, Table, delete, event, insert, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import Executable
 
@@ -27,6 +27,34 @@ from thinggate.core.store import (
     UserRecord,
 )
 from thinggate.storage import tables as t
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+
+def _async_engine_module() -> Any:
+    """`sqlalchemy.ext.asyncio.engine`, loaded without its package's `__init__`.
+
+    That `__init__` also imports the asyncio ORM session, which loads `sqlalchemy.orm`: 5.6 MB the
+    store (Core only) never uses and a hub would carry for its whole life. The package is put in
+    place un-run only while its engine module loads, then taken out again, so a later
+    `import sqlalchemy.ext.asyncio` runs the real `__init__` (reusing this same engine module).
+    """
+    package_name = "sqlalchemy.ext.asyncio"
+    if package_name in sys.modules:
+        return sys.modules[package_name].engine
+    spec = importlib.util.find_spec(package_name)
+    assert spec is not None
+    sys.modules[package_name] = importlib.util.module_from_spec(spec)
+    try:
+        return importlib.import_module(package_name + ".engine")
+    finally:
+        del sys.modules[package_name]
+
+
+if not TYPE_CHECKING:  # mypy takes the function from the package (same object)
+    create_async_engine = _async_engine_module().create_async_engine
 
 _Row: TypeAlias = Row[*tuple[Any, ...]]
 
@@ -329,8 +357,16 @@ class SqlStore:
         cached = self._upserts.get(cache_key)
         if cached is not None:
             return cached
-        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
-        statement = dialect_insert(table)
+        # The dialect's module is imported here: the PostgreSQL one costs ~2 MB a SQLite hub never uses.
+        statement: postgresql.Insert | sqlite.Insert
+        if self._dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+            statement = postgresql_insert(table)
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            statement = sqlite_insert(table)
         updates = {column.name: statement.excluded[column.name] for column in table.columns if column.name not in keys}
         upsert = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
         self._upserts[cache_key] = upsert
