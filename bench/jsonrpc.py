@@ -1109,7 +1109,7 @@ async def main(arguments: argparse.Namespace) -> None:
                 rss,
                 echo_rss,
                 "MB",
-                f"< 60 MB: {verdict(rss < 60)}",
+                f"<= 64 MB: {verdict(rss <= 64)}",
                 note=f"({said.split(',')[0]}; baseline: the bare echo server process, idle)",
             )
     if arguments.profile:

@@ -41,6 +41,7 @@ class VirtualConfig:
     test_control: bool = False
     test_control_port: int | None = None
     auto_things: bool = False  # the test bed's auto thing: tests ask for it, a house does not want it
+    testbed: bool = False  # the test bed's thing classes (mock devices for tests; on with auto_things)
 
 
 @dataclass(frozen=True, slots=True)

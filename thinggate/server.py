@@ -153,6 +153,8 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
             test_control=config.virtual.test_control,
             test_control_port=config.virtual.test_control_port,
             auto_things=config.virtual.auto_things,
+            # The test bed is for tests: a house loads only the house's classes.
+            testbed=config.virtual.testbed or config.virtual.auto_things,
         )
         hub.register(virtual)
     knx = None

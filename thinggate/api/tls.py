@@ -27,6 +27,13 @@ class CertificateFiles:
     private_key: Path
 
 
+MAKE_IN_CHILD = True
+"""Make self-signed certificates in a child process (a hub then never keeps cryptography loaded).
+
+The test suite turns this off: it makes many certificates in one process (tests/test_serve_modules.py
+runs the child route through a real `serve`)."""
+
+
 def ensure_self_signed(directory: Path, name: str, *, common_name: str) -> CertificateFiles:
     """The certificate `<name>.crt`/`<name>.key` in `directory`, created (RSA 2048, 10 years) if missing.
 
@@ -38,6 +45,10 @@ def ensure_self_signed(directory: Path, name: str, *, common_name: str) -> Certi
     if files.certificate.exists() and files.private_key.exists():
         narrow_if_present(files.private_key)
         narrow_if_present(files.certificate)
+        return files
+    if not MAKE_IN_CHILD:
+        make_self_signed(files, common_name)
+        _LOG.info("made a self-signed certificate for %r in %s", common_name, files.certificate)
         return files
     # Made by a child process: cryptography costs ~10 MB that would stay for the hub's whole life.
     env = dict(os.environ)

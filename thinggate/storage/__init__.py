@@ -118,6 +118,14 @@ class MigrationError(RuntimeError):
     """The migration child process failed; the message carries what it wrote to stderr."""
 
 
+MIGRATE_IN_CHILD = True
+"""Run pending migrations in a child process (a hub then never keeps Alembic's ~10 MB loaded).
+
+The test suite turns this off: it opens hundreds of fresh stores in one process, where a Python
+start-up per store costs minutes and memory does not matter (tests/test_serve_modules.py runs the
+child route through a real `serve`)."""
+
+
 def _in_memory(url: URL) -> bool:
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
@@ -152,7 +160,7 @@ async def upgrade_schema(store: SqlStore) -> None:
         current = await connection.run_sync(_current_revision)
     if current == head_revision():
         return
-    if _in_memory(store.engine.url):
+    if _in_memory(store.engine.url) or not MIGRATE_IN_CHILD:
         async with store.engine.begin() as connection:
             await connection.run_sync(upgrade_in_process)
         return
