@@ -218,6 +218,7 @@ class HookRegistry:
         self.allow_loopback = allow_loopback  # for a receiver on the hub's own machine
         self.hooks: dict[str, Hook] = {}
         self._deliveries: dict[str, _Delivery] = {}
+        self._saving: set[asyncio.Future[None]] = set()  # writes under way, finished even when stopping
         self._session: aiohttp.ClientSession | None = None
         self._resolver: TargetGuardingResolver | None = None
         self._unlisten: Callable[[], None] | None = None
@@ -244,6 +245,8 @@ class HookRegistry:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._saving:
+            await asyncio.gather(*self._saving, return_exceptions=True)
         self._deliveries.clear()
         if self._session is not None:
             await self._session.close()
@@ -333,7 +336,12 @@ class HookRegistry:
         return hook.owner == principal.name or principal.has_scope(Scope.ADMIN)
 
     async def _save(self, hooks: dict[str, Hook]) -> None:
-        await self.store.save_hub_setting(SETTING, [h.stored() for h in hooks.values()])
+        # Shielded: a delivery cancelled at stop must not cut a write short (a transaction cut short
+        # can leave SQLite locked for the hub's own last flush); stop() waits for it instead.
+        saving = asyncio.ensure_future(self.store.save_hub_setting(SETTING, [h.stored() for h in hooks.values()]))
+        self._saving.add(saving)
+        saving.add_done_callback(self._saving.discard)
+        await asyncio.shield(saving)
 
     # -- events ----------------------------------------------------------------------------
 
