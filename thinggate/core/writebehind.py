@@ -28,6 +28,7 @@ class WriteBehind:
         self._store = store
         self._pending = _Pending()
         self._writer: asyncio.Task[None] | None = None
+        self._writing: asyncio.Future[None] | None = None  # the periodic write under way, if any
 
     def queue_state(self, thing_id: uuid.UUID, state_type_id: uuid.UUID, value: Any) -> None:
         """Remember a state's value for the cache (a later value replaces an unwritten one)."""
@@ -60,12 +61,20 @@ class WriteBehind:
             self._writer.cancel()
             await asyncio.gather(self._writer, return_exceptions=True)
             self._writer = None
+        if self._writing is not None:
+            # A periodic write is never cut short: a transaction cancelled mid-statement can keep
+            # SQLite's write lock, and this last flush would then wait out the busy timeout and fail.
+            await asyncio.gather(self._writing, return_exceptions=True)
+            self._writing = None
         await self.flush()
 
     async def _write_loop(self, interval: float) -> None:
         while True:
             await asyncio.sleep(interval)
+            self._writing = asyncio.ensure_future(self.flush())
             try:
-                await self.flush()
+                await asyncio.shield(self._writing)
+            except asyncio.CancelledError:
+                raise  # stop() waits for the write itself
             except Exception:
                 _LOG.exception("writing the state cache failed; will retry")
