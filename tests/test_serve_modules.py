@@ -50,6 +50,7 @@ NOT_FOR_SERVING = (
     "xknxproject",
     "sqlalchemy.dialects.postgresql",  # the store is SQLite here
     "sqlalchemy.orm",  # the store is SQLAlchemy Core: no ORM, not even through sqlalchemy.ext.asyncio
+    "limits",  # the Thinknx rate limiter: loaded by the first Thinknx request
 )
 
 

@@ -705,3 +705,29 @@ async def test_non_ascii_digest_values_are_refused_not_crashed_on(tmp_path: Path
         bad_response = re.sub(r'response="[^"]*"', 'response="ééé"', header)
         response = await rig.get(target, auth=None, headers={"Authorization": bad_response.encode()})
         assert_answer(response, 403, AUTH_FAILED)
+
+
+@pytest.mark.parametrize(
+    ("rate_limit", "accepted"),
+    [
+        ("100/second", True),
+        ("10 per 2 minutes", True),
+        ("5/hours", True),
+        ("", True),
+        ("1/sec", False),
+        ("abc", False),
+        ("100", False),
+    ],
+)
+def test_the_rate_limit_setting_is_checked_in_the_notation_limits_parses(rate_limit: str, accepted: bool) -> None:
+    """The check runs without importing `limits`; what it lets through, the transport's `limits` parses."""
+    from limits import parse
+
+    config = ThinknxConfig(rate_limit=rate_limit)
+    if accepted:
+        config.check()
+        if rate_limit:
+            parse(rate_limit)
+    else:
+        with pytest.raises(ValueError, match="rate_limit = "):
+            config.check()

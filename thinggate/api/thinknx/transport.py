@@ -11,12 +11,10 @@ import logging
 import math
 import ssl
 import time
+from typing import TYPE_CHECKING
 
 import msgspec
 from aiohttp import web
-from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import FixedWindowRateLimiter
 from multidict import CIMultiDict
 
 from thinggate.api.guard import ConnectionGuard
@@ -28,6 +26,10 @@ from thinggate.api.thinknx.door import ThinknxDoor
 from thinggate.api.thinknx.errors import ThinknxError
 from thinggate.api.thinknx.key import key_fingerprint
 from thinggate.api.thinknx.query import MAX_QUERY_LENGTH, parse_query
+
+if TYPE_CHECKING:
+    from limits import RateLimitItem
+    from limits.aio.strategies import FixedWindowRateLimiter
 
 _LOG = logging.getLogger(__name__)
 _encode = msgspec.json.Encoder().encode
@@ -65,8 +67,9 @@ class ThinknxServer:
         )
         self.tls = tls
         self._listener: SniffingListener | None = None
-        self._rate: RateLimitItem | None = parse(rate_limit) if rate_limit else None
-        self._limiter = FixedWindowRateLimiter(MemoryStorage())
+        self._rate_limit_text = rate_limit
+        self._rate: RateLimitItem | None = None
+        self._limiter: FixedWindowRateLimiter | None = None
 
     @property
     def connection_count(self) -> int:
@@ -121,7 +124,7 @@ class ThinknxServer:
                 key, segments = segments[0], segments[1:]  # the cloud form: /<KEY>/api/V1/...
             if len(segments) >= 3 and segments[0].lower() == "api" and segments[1].lower() == "v1":
                 controller = "/".join(segments[2:]).lower()
-        if self._rate is not None:  # before anything else: wrong URLs and wrong keys count as well
+        if self._rate_limit_text:  # before anything else: wrong URLs and wrong keys count as well
             # Per address, whatever path it asks for: a bucket chosen by the client is no limit.
             await self._rate_limit(peer)
         if controller is None:
@@ -149,7 +152,7 @@ class ThinknxServer:
         )
         principal = await self.authenticator.principal(credentials)
         self.guard.authenticated(request.transport)
-        if key is not None and self._rate is not None:
+        if key is not None and self._rate_limit_text:
             # The cloud form also has a budget per key (its requests may all come through one
             # gateway address); counted only once the key is known good, so nobody can invent buckets.
             await self._rate_limit(f"key:{key_fingerprint(key)}")
@@ -157,6 +160,15 @@ class ThinknxServer:
         return web.Response(body=_encode(body_json), content_type=_JSON)
 
     async def _rate_limit(self, client: str) -> None:
+        if self._limiter is None:
+            # `limits` (1.6 MB with its storage backends) is loaded by the first request, not by an
+            # idle hub that no Thinknx client uses (issue 12: idle memory).
+            from limits import parse
+            from limits.aio.storage import MemoryStorage
+            from limits.aio.strategies import FixedWindowRateLimiter
+
+            self._rate = parse(self._rate_limit_text)
+            self._limiter = FixedWindowRateLimiter(MemoryStorage())
         assert self._rate is not None
         if await self._limiter.hit(self._rate, client):
             return
