@@ -43,9 +43,9 @@ async def _door_server(data_dir: Path, knx_gateway: tuple[str, int] | None, read
     from thinggate.api.guard import ConnectionGuard, ListenerLimits
     from thinggate.api.thinknx import Authenticator, ThinknxDoor, ThinknxServer, ThinknxSettings
     from thinggate.api.thinknx.digest import DigestAuthority
-    from thinggate.api.thinknx.guids import guid_of
     from thinggate.api.thinknx.key import IntegrationKey
     from thinggate.core.events import EventBus
+    from thinggate.core.guids import guid_of
     from thinggate.core.hub import Hub
     from thinggate.core.security import SYSTEM, LoginLimiter, Scope, SecurityManager
     from thinggate.integrations.virtual import VirtualIntegration

@@ -25,7 +25,7 @@ from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.jsonrpc.settings import JsonRpcConfig
 from thinggate.api.thinknx.settings import ThinknxConfig
 from thinggate.config import Config, Ports, VirtualConfig
-from thinggate.control import send_command, socket_path
+from thinggate.control_socket import send_command, socket_path
 from thinggate.core.events import EventBus
 from thinggate.core.security import SecurityManager
 from thinggate.server import Server, start_server

@@ -16,8 +16,8 @@ import httpx
 from tests.knxproj import Ga, Main, Middle, Room, write_knxproj
 from tests.peers import free_port
 from tests.test_cli import ROOT, _read_until, thinggate
-from thinggate.api.thinknx.guids import guid_of
 from thinggate.api.thinknx.key import KeyState, load_key
+from thinggate.core.guids import guid_of
 from thinggate.storage import open_store
 
 

@@ -20,8 +20,8 @@ from tests.jsonrpc_tools import RpcClient
 from tests.knxd import free_udp_port
 from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.jsonrpc.settings import JsonRpcConfig
-from thinggate.api.thinknx.guids import guid_of
 from thinggate.config import Config, Ports, VirtualConfig
+from thinggate.core.guids import guid_of
 from thinggate.core.model import Thing
 from thinggate.server import Server, start_server
 

@@ -69,12 +69,12 @@ async def test_a_failing_listener_does_not_stop_delivery() -> None:
 
 async def test_every_state_change_is_published_exactly_once() -> None:
     async with running_hub(MemoryStore()) as (hub, virtual):
-        assert virtual.control is not None
+        assert virtual.test_control is not None
         added = await hub.add_thing(SYSTEM, name="m", thing_class_id=MOCK.id, params=[(param_id(MOCK, "httpport"), 1)])
         subscription = hub.bus.subscribe("test")
-        virtual.control.set_state(added.value, "int", 5)
-        virtual.control.set_state(added.value, "int", 5)  # unchanged: no event
-        virtual.control.set_state(added.value, "int", 6)
+        virtual.test_control.set_state(added.value, "int", 5)
+        virtual.test_control.set_state(added.value, "int", 5)  # unchanged: no event
+        virtual.test_control.set_state(added.value, "int", 6)
         changes = [e for e in drain(subscription) if isinstance(e, StateChanged)]
         assert [c.value for c in changes] == [5, 6]
 

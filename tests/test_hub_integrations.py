@@ -268,9 +268,9 @@ async def test_31_restart_logs_no_unchanged_state(store: MemoryStore) -> None:
 async def test_32_state_cache(store: MemoryStore) -> None:
     async with running_hub(store) as (hub, virtual):
         thing_id = await add_mock(hub, 7002)
-        assert virtual.control is not None
-        virtual.control.set_state(thing_id, "int", 77)
-        virtual.control.set_state(thing_id, "bool", True)
+        assert virtual.test_control is not None
+        virtual.test_control.set_state(thing_id, "int", 77)
+        virtual.test_control.set_state(thing_id, "bool", True)
     async with running_hub(store) as (hub, _):
         assert hub.things[thing_id].state_value("int") == 77
         assert hub.things[thing_id].state_value("bool") is False
@@ -463,16 +463,16 @@ async def test_42_repair_through_display_pin(hub: Hub) -> None:
 
 
 async def test_43_auto_thing_reconfigure_and_disappear(hub: Hub, virtual: VirtualIntegration) -> None:
-    assert virtual.control is not None
+    assert virtual.test_control is not None
     [auto] = things_named(hub, "autoMock")
     port = auto.param("httpport")
-    await virtual.control.reconfigure_auto_thing(auto.id)
+    await virtual.test_control.reconfigure_auto_thing(auto.id)
     [again] = things_named(hub, "autoMock")
     assert again.id == auto.id and again.param("httpport") == port + 1
     user_thing = await add_mock(hub)
-    assert await virtual.control.disappear(user_thing) is False
+    assert await virtual.test_control.disappear(user_thing) is False
     assert user_thing in hub.things
-    assert await virtual.control.disappear(auto.id) is True
+    assert await virtual.test_control.disappear(auto.id) is True
     assert auto.id not in hub.things
 
 
@@ -527,7 +527,7 @@ async def test_47_favorites(hub: Hub) -> None:
 
 
 async def test_48_execute_action(hub: Hub, virtual: VirtualIntegration) -> None:
-    assert virtual.control is not None
+    assert virtual.test_control is not None
     thing_id = await add_mock(hub)
     with_params = action_id(MOCK, "withParams")
     params = [
@@ -535,16 +535,16 @@ async def test_48_execute_action(hub: Hub, virtual: VirtualIntegration) -> None:
         (action_param_id(MOCK, "withParams", "param2"), True),
     ]
     assert (await hub.execute_action(SYSTEM, thing_id, with_params, params)).ok
-    assert virtual.control.action_history(thing_id) == [with_params]
+    assert virtual.test_control.action_history(thing_id) == [with_params]
     assert (await hub.execute_action(SYSTEM, uuid.uuid4(), with_params, params)).error is ThingError.THING_NOT_FOUND
     assert (await hub.execute_action(SYSTEM, thing_id, uuid.uuid4())).error is ThingError.ACTION_TYPE_NOT_FOUND
     assert (await hub.execute_action(SYSTEM, thing_id, with_params)).error is ThingError.MISSING_PARAMETER
     assert (await hub.execute_action(SYSTEM, thing_id, action_id(MOCK, "async"))).ok
-    virtual.control.clear_action_history()
+    virtual.test_control.clear_action_history()
     for failing in ("failing", "asyncFailing"):
         result = await hub.execute_action(SYSTEM, thing_id, action_id(MOCK, failing))
         assert result.error is ThingError.SETUP_FAILED
-    assert virtual.control.action_history(thing_id) == []
+    assert virtual.test_control.action_history(thing_id) == []
 
 
 async def test_action_timeout() -> None:
@@ -559,10 +559,10 @@ async def test_action_timeout() -> None:
 
 
 async def test_49_event(hub: Hub, virtual: VirtualIntegration) -> None:
-    assert virtual.control is not None
+    assert virtual.test_control is not None
     thing_id = await add_mock(hub)
     sub = hub.bus.subscribe("test")
-    virtual.control.generate_event(thing_id, "event1")
+    virtual.test_control.generate_event(thing_id, "event1")
     triggered = [e for e in drain(sub) if isinstance(e, ev.EventTriggered)]
     assert len(triggered) == 1
     assert triggered[0].event.thing_id == thing_id
@@ -570,21 +570,21 @@ async def test_49_event(hub: Hub, virtual: VirtualIntegration) -> None:
 
 
 async def test_14_state_changed(hub: Hub, virtual: VirtualIntegration) -> None:
-    assert virtual.control is not None
+    assert virtual.test_control is not None
     thing_id = await add_mock(hub)
     sub = hub.bus.subscribe("test")
-    virtual.control.set_state(thing_id, "int", 11)
+    virtual.test_control.set_state(thing_id, "int", 11)
     changed = await next_event(sub, ev.StateChanged)
     assert (changed.thing_id, changed.state_type_id, changed.value) == (thing_id, state_id(MOCK, "int"), 11)
     assert (await hub.get_state_value(SYSTEM, thing_id, state_id(MOCK, "int"))).value == 11
 
 
 async def test_50_dynamic_min_max(hub: Hub, virtual: VirtualIntegration) -> None:
-    assert virtual.control is not None
+    assert virtual.test_control is not None
     thing_id = await add_mock(hub)
     limited = state_id(MOCK, "intWithLimits")
     sub = hub.bus.subscribe("test")
-    virtual.control.set_state(thing_id, "intWithLimits", 11)
+    virtual.test_control.set_state(thing_id, "intWithLimits", 11)
     changed = await next_event(sub, ev.StateChanged)
     assert (changed.value, changed.min_value, changed.max_value) == (11, 0, 50)
     max_setting = MOCK.settings_type_named("intStateWithLimitsMaxValue").id  # type: ignore[union-attr]
@@ -655,7 +655,7 @@ async def wait_for_value(hub: Hub, thing_id: uuid.UUID, name: str, expected: obj
 
 @pytest.mark.parametrize("inverted", [False, True])
 async def test_54_digital_io(hub: Hub, virtual: VirtualIntegration, inverted: bool) -> None:
-    assert virtual.control is not None
+    assert virtual.test_control is not None
     light = (await hub.add_thing(SYSTEM, name="light", thing_class_id=VIRTUAL_IO_LIGHT_MOCK.id)).value
     io = (await hub.add_thing(SYSTEM, name="io", thing_class_id=GENERIC_IO_MOCK.id)).value
     assert light and io
@@ -669,18 +669,18 @@ async def test_54_digital_io(hub: Hub, virtual: VirtualIntegration, inverted: bo
     )
     assert connection.ok
     await wait_for_value(hub, io, "digitalOutput1", inverted)  # initial sync
-    virtual.control.set_state(light, "power", True)
+    virtual.test_control.set_state(light, "power", True)
     await wait_for_value(hub, io, "digitalOutput1", not inverted)
-    virtual.control.set_state(light, "power", False)
+    virtual.test_control.set_state(light, "power", False)
     await wait_for_value(hub, io, "digitalOutput1", inverted)
     assert (await hub.disconnect_io(SYSTEM, connection.value)).ok
-    virtual.control.set_state(light, "power", True)
+    virtual.test_control.set_state(light, "power", True)
     await asyncio.sleep(0.1)
     assert hub.things[io].state_value("digitalOutput1") is inverted
 
 
 async def test_54_analog_io_scales(hub: Hub, virtual: VirtualIntegration) -> None:
-    assert virtual.control is not None
+    assert virtual.test_control is not None
     io = (await hub.add_thing(SYSTEM, name="io", thing_class_id=GENERIC_IO_MOCK.id)).value
     assert io
     # analogInput2 is 0..5, analogOutput1 is 0..3.3: 2.5 is half way, so 1.65.
@@ -688,7 +688,7 @@ async def test_54_analog_io_scales(hub: Hub, virtual: VirtualIntegration) -> Non
         SYSTEM, io, state_id(GENERIC_IO_MOCK, "analogInput2"), io, state_id(GENERIC_IO_MOCK, "analogOutput1")
     )
     assert result.ok
-    virtual.control.set_state(io, "analogInput2", 2.5)
+    virtual.test_control.set_state(io, "analogInput2", 2.5)
     for _ in range(200):
         if abs(hub.things[io].state_value("analogOutput1") - 1.65) < 1e-9:
             break
@@ -732,12 +732,12 @@ async def test_logging_flags_and_quirks(hub: Hub) -> None:
 
 
 async def test_logged_state_goes_to_history(hub: Hub, virtual: VirtualIntegration) -> None:
-    assert virtual.control is not None
+    assert virtual.test_control is not None
     thing_id = await add_mock(hub)
     int_state = state_id(MOCK, "int")
     assert (await hub.set_state_logging(SYSTEM, thing_id, int_state, True)).ok
     for value in (1, 2, 3):
-        virtual.control.set_state(thing_id, "int", value)
+        virtual.test_control.set_state(thing_id, "int", value)
     history = (await hub.history(SYSTEM, thing_id, int_state)).value
     assert [entry.value for entry in history or []] == [1, 2, 3]
 

@@ -232,8 +232,8 @@ async def discover(client: RpcClient, thing_class: ThingClass, params: list[dict
 
 def control(rig: Rig) -> Any:
     """The virtual integration's test-control hook."""
-    assert rig.virtual.control is not None
-    return rig.virtual.control
+    assert rig.virtual.test_control is not None
+    return rig.virtual.test_control
 
 
 @asynccontextmanager

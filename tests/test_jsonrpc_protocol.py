@@ -122,8 +122,8 @@ def auto_thing(rig: Rig) -> uuid.UUID:
 
 def control(rig: Rig) -> Any:
     """The virtual integration's test-control hook."""
-    assert rig.virtual.control is not None
-    return rig.virtual.control
+    assert rig.virtual.test_control is not None
+    return rig.virtual.test_control
 
 
 async def wait_lockdown(seconds: float = 0.05) -> None:

@@ -236,7 +236,6 @@ KNOWN_LAZY_CYCLES = [
     [
         "thinggate.integrations.virtual",
         "thinggate.integrations.virtual.behaviour",
-        "thinggate.integrations.virtual.control",
         "thinggate.integrations.virtual.house",
         "thinggate.integrations.virtual.house.analog",
         "thinggate.integrations.virtual.house.base",
@@ -248,6 +247,7 @@ KNOWN_LAZY_CYCLES = [
         "thinggate.integrations.virtual.house.scenes",
         "thinggate.integrations.virtual.house.sensors",
         "thinggate.integrations.virtual.testbed",
+        "thinggate.integrations.virtual.testcontrol",
     ],
 ]
 """Loops closed only by lazy or TYPE_CHECKING imports, still to be broken: the virtual house's and the

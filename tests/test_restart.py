@@ -72,9 +72,9 @@ async def test_things_params_names_settings_survive(database: tuple[Path, str | 
 async def test_state_cache(database: tuple[Path, str | None]) -> None:
     async with restarted(database) as (hub, virtual):
         thing_id = (await hub.add_thing(SYSTEM, name="m", thing_class_id=MOCK.id, params=[(HTTPPORT, 1)])).value
-        assert virtual.control is not None
-        virtual.control.set_state(thing_id, "int", 77)  # cached
-        virtual.control.set_state(thing_id, "bool", True)  # not cached
+        assert virtual.test_control is not None
+        virtual.test_control.set_state(thing_id, "int", 77)  # cached
+        virtual.test_control.set_state(thing_id, "bool", True)  # not cached
     async with restarted(database) as (hub, _):
         assert hub.things[thing_id].state_value("int") == 77  # type: ignore[index]
         assert hub.things[thing_id].state_value("bool") is False  # type: ignore[index]
@@ -97,8 +97,8 @@ async def test_io_connections_survive_and_keep_syncing(database: tuple[Path, str
         assert connection.ok
     async with restarted(database) as (hub, virtual):
         assert [c.id for c in (await hub.get_io_connections(SYSTEM)).value or []] == [connection.value]
-        assert virtual.control is not None
-        virtual.control.set_state(io, "digitalInput1", True)
+        assert virtual.test_control is not None
+        virtual.test_control.set_state(io, "digitalInput1", True)
         for _ in range(200):
             if hub.things[io].state_value("digitalOutput1") is False:  # type: ignore[index]
                 break
@@ -113,9 +113,9 @@ async def test_history_is_appended(database: tuple[Path, str | None]) -> None:
     async with restarted(database) as (hub, virtual):
         thing_id = (await hub.add_thing(SYSTEM, name="m", thing_class_id=MOCK.id, params=[(HTTPPORT, 1)])).value
         assert (await hub.set_state_logging(SYSTEM, thing_id, int_state, True)).ok
-        assert virtual.control is not None
+        assert virtual.test_control is not None
         for value in (1, 2, 3):
-            virtual.control.set_state(thing_id, "int", value)
+            virtual.test_control.set_state(thing_id, "int", value)
     async with restarted(database) as (hub, _):
         history = (await hub.history(SYSTEM, thing_id, int_state)).value
         assert [entry.value for entry in history or []] == [1, 2, 3]

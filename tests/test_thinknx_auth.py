@@ -41,11 +41,11 @@ from tests.thinknx_tools import (
     digest_authorization,
     thinknx_rig,
 )
-from thinggate.api.thinknx.guids import guid_of
 from thinggate.api.thinknx.key import REREAD_SECONDS, KeyState, save_key
 from thinggate.api.thinknx.key import SETTING as KEY_SETTING
 from thinggate.api.thinknx.settings import ThinknxConfig
 from thinggate.core import events as ev
+from thinggate.core.guids import guid_of
 from thinggate.core.security import DIGEST_REALM_SETTING, Scope
 
 AUTH_REQUIRED = {"error": "authentication required"}
@@ -416,8 +416,8 @@ def _queued(subscription: Any) -> list[Any]:
 
 def report_off(rig: ThinknxRig) -> None:
     """Switch the reading lamp off from the device side."""
-    assert rig.virtual.control is not None
-    rig.virtual.control.set_state(rig.thing("Reading lamp").id, "power", False)
+    assert rig.virtual.test_control is not None
+    rig.virtual.test_control.set_state(rig.thing("Reading lamp").id, "power", False)
 
 
 async def test_an_expired_nonce_is_answered_401_stale_true(tmp_path: Path) -> None:

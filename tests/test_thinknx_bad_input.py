@@ -33,9 +33,9 @@ from tests.thinknx_tools import (
     raw_request,
     thinknx_rig,
 )
-from thinggate.api.thinknx.guids import guid_of
 from thinggate.api.thinknx.query import MAX_QUERY_LENGTH
 from thinggate.core import events as ev
+from thinggate.core.guids import guid_of
 from thinggate.core.security import SYSTEM
 
 

@@ -33,9 +33,9 @@ from tests.thinknx_tools import (
     thinknx_rig,
 )
 from thinggate import __version__
-from thinggate.api.thinknx.guids import guid_of
 from thinggate.core import events as ev
 from thinggate.core.errors import ThingError, ThingFailure
+from thinggate.core.guids import guid_of
 from thinggate.core.hub import Timeouts
 from thinggate.core.model import Thing
 from thinggate.core.security import SYSTEM, Scope
@@ -52,8 +52,8 @@ def reply(namespace: str, thing: Thing, comm_obj: Any, status: Any = ...) -> dic
 
 def report(rig: ThinknxRig, thing: Thing, state: str, value: Any) -> None:
     """Make the virtual device report a state value (test-control hook)."""
-    assert rig.virtual.control is not None
-    rig.virtual.control.set_state(thing.id, state, value)
+    assert rig.virtual.test_control is not None
+    rig.virtual.test_control.set_state(thing.id, state, value)
 
 
 # -- setters: every value of every set controller, with and without fb ------------------------------

@@ -18,11 +18,11 @@ from argon2 import PasswordHasher
 from tests.hubtools import running_hub
 from thinggate.api.thinknx import Authenticator, ThinknxDoor, ThinknxServer, ThinknxSettings
 from thinggate.api.thinknx.digest import DigestAuthority
-from thinggate.api.thinknx.guids import guid_of
 from thinggate.api.thinknx.hooks import REFUSED_TARGET, SETTING, HookRegistry, RetryPolicy
 from thinggate.api.thinknx.key import IntegrationKey, KeyState, save_key
 from thinggate.config import load_config
 from thinggate.core.events import EventBus
+from thinggate.core.guids import guid_of
 from thinggate.core.hub import Hub
 from thinggate.core.security import SYSTEM, LoginLimiter, Scope, SecurityManager
 from thinggate.core.store import Store

@@ -23,9 +23,9 @@ from tests.knx_tools import add, changed_to, type_id
 from tests.knxd import KnxdServer, fake_actuator, group_monitor, groupswrite, knxd_server, write_line
 from thinggate.api.thinknx import Authenticator, ThinknxDoor, ThinknxServer, ThinknxSettings
 from thinggate.api.thinknx.digest import DigestAuthority
-from thinggate.api.thinknx.guids import guid_of
 from thinggate.api.thinknx.key import IntegrationKey
 from thinggate.core.events import EventBus, StateChanged
+from thinggate.core.guids import guid_of
 from thinggate.core.hub import Hub
 from thinggate.core.security import LoginLimiter, SecurityManager
 from thinggate.integrations.knx import KnxIntegration, KnxSettings

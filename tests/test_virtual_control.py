@@ -37,7 +37,7 @@ async def test_a_side_port_with_test_control_false_is_not_opened(tmp_path: Path)
     port = free_port()
     server = await start_server(load_config(_config_file(tmp_path, test_control=False, port=port)), demo=True)
     try:
-        assert server.virtual is not None and server.virtual.control is None
+        assert server.virtual is not None and server.virtual.test_control is None
         with pytest.raises(ConnectionRefusedError):
             await asyncio.open_connection("127.0.0.1", port)
     finally:

@@ -34,10 +34,10 @@ import httpx
 from thinggate import __version__
 from thinggate.api.thinknx import Authenticator, ThinknxDoor, ThinknxServer, ThinknxSettings
 from thinggate.api.thinknx.digest import DigestAuthority
-from thinggate.api.thinknx.guids import guid_of
 from thinggate.api.thinknx.key import IntegrationKey, KeyState, save_key
 from thinggate.core.errors import ThingError, ThingFailure
 from thinggate.core.events import EventBus, StateChanged, Subscription
+from thinggate.core.guids import guid_of
 from thinggate.core.hub import Hub, Timeouts
 from thinggate.core.integration import Integration
 from thinggate.core.model import Action, BasicType, PluginInfo, Thing, Vendor

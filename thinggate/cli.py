@@ -123,7 +123,7 @@ def _tell_running_hub(config: Config) -> None:
     notices within seconds: it reads users and tokens again when it meets one it does not know,
     and on every password check.
     """
-    from thinggate.control import send_command, socket_path
+    from thinggate.control_socket import send_command, socket_path
 
     path = socket_path(config.data_dir)
     if not path.exists():
@@ -314,7 +314,7 @@ def _push_button_call(config: Config, command: str) -> dict[str, Any]:
     """Send a push-button command to the running hub; its JSON answer (exits 1 on failure)."""
     import json
 
-    from thinggate.control import send_command, socket_path
+    from thinggate.control_socket import send_command, socket_path
 
     path = socket_path(config.data_dir)
     try:
@@ -357,7 +357,7 @@ def things(config_path: ConfigOption = None, data_dir: DataDirOption = None, dat
             states = await store.load_states()
         finally:
             await store.close()
-        hub = _catalogue(store)
+        hub = _unstarted_hub(store)
         table = Table("room", "name", "class", "states")
         for record in sorted(records, key=lambda r: (r.room, r.name)):
             thing_class = hub.thing_classes.get(record.thing_class_id)
@@ -376,7 +376,7 @@ def things(config_path: ConfigOption = None, data_dir: DataDirOption = None, dat
     console.print(_run(read()))
 
 
-def _catalogue(store: Any) -> Hub:
+def _unstarted_hub(store: Any) -> Hub:
     """A hub that is never started: only its class catalogue is used, nothing is set up."""
     from thinggate.integrations.knx import KnxIntegration, KnxSettings
 
@@ -392,7 +392,7 @@ async def _stored_things(config: Config) -> list[Thing]:
     store = await open_store(config.database, config.data_dir)
     try:
         records = await store.load_things()
-        hub = _catalogue(store)
+        hub = _unstarted_hub(store)
     finally:
         await store.close()
     things = []
@@ -524,7 +524,7 @@ def knx_import(
         private_dir(config.data_dir)
         store = await open_store(config.database, config.data_dir)
         try:
-            hub = _catalogue(store)  # not started: things are set up (checked) and stored, no bus traffic
+            hub = _unstarted_hub(store)  # not started: things are set up (checked) and stored, no bus traffic
             stored = {record.id for record in await store.load_things()}
             fresh = ImportPlan(plan.project_name, [t for t in plan.things if t.thing_id not in stored], plan.skipped)
             with Progress(console=console, transient=True) as progress:

@@ -19,7 +19,7 @@ from thinggate.api.http import HttpSite
 from thinggate.api.tls import CertificateFiles, ensure_self_signed
 from thinggate.api.zeroconf import Announcer, interfaces_for
 from thinggate.config import Config, ConfigError
-from thinggate.control import ControlSocket, socket_path
+from thinggate.control_socket import ControlSocket, socket_path
 from thinggate.core.events import EventBus
 from thinggate.core.hub import Hub
 from thinggate.core.modes import HouseModes
@@ -49,14 +49,14 @@ class Server:
     doors: dict[str, FrontDoor] = field(default_factory=dict)
     """The running doors by their section name (thinggate.doors.DOORS), in start order."""
     http: HttpSite | None = None
-    control: ControlSocket | None = None
+    control_socket: ControlSocket | None = None
 
     async def stop(self) -> None:
         """Close the doors, stop the hub (flushing state values) and close storage."""
         # Goodbyes first: clients stop looking for the hub before its doors close.
         await self.context.announcer.close()
-        if self.control is not None:
-            await self.control.stop()
+        if self.control_socket is not None:
+            await self.control_socket.stop()
         if self.http is not None:
             await self.http.stop()
         for door in reversed(list(self.doors.values())):
@@ -131,8 +131,10 @@ async def _start_doors(server: Server) -> None:
             await reloader()
         return "reloaded"
 
-    server.control = ControlSocket(socket_path(server.config.data_dir), {"reload": reload, **context.control_commands})
-    await server.control.start()
+    server.control_socket = ControlSocket(
+        socket_path(server.config.data_dir), {"reload": reload, **context.control_commands}
+    )
+    await server.control_socket.start()
 
 
 async def start_server(config: Config, *, demo: bool = False) -> Server:

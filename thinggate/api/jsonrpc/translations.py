@@ -69,7 +69,7 @@ _GERMAN = {
     "Pressed": "Gedrückt",
 }
 
-_CATALOGUES: dict[str, dict[str, str]] = {"de": _GERMAN}
+_TRANSLATIONS: dict[str, dict[str, str]] = {"de": _GERMAN}
 
 
 def _same(text: str) -> str:
@@ -79,7 +79,7 @@ def _same(text: str) -> str:
 @functools.lru_cache(maxsize=64)  # locales come from clients: keep the cache bounded
 def translator(locale: str) -> Callable[[str], str]:
     """A function giving texts in `locale` (e.g. `de_DE`), falling back to English."""
-    catalogue = _CATALOGUES.get(locale.replace("-", "_").split("_", 1)[0].lower())
-    if catalogue is None:
+    translations = _TRANSLATIONS.get(locale.replace("-", "_").split("_", 1)[0].lower())
+    if translations is None:
         return _same
-    return lambda text: catalogue.get(text, text)
+    return lambda text: translations.get(text, text)

@@ -17,10 +17,10 @@ from typing import Any
 from thinggate.api.thinknx import errors
 from thinggate.api.thinknx.codecs import parse_integer
 from thinggate.api.thinknx.controllers import CONTROLLERS, Controller, Kind
-from thinggate.api.thinknx.guids import thing_id_of
 from thinggate.api.thinknx.hooks import HookRegistry
 from thinggate.api.thinknx.system import SYSTEM_CONTROLLERS, RawBus, SystemCalls
 from thinggate.core.feedback import execute_confirmed
+from thinggate.core.guids import thing_id_of
 from thinggate.core.hub import Hub, Result
 from thinggate.core.model import State, StateType, Thing
 from thinggate.core.security import Principal

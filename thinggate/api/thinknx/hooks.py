@@ -39,11 +39,11 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from thinggate.api.thinknx import errors
 from thinggate.api.thinknx.auth import KEY_PRINCIPAL
 from thinggate.api.thinknx.controllers import CONTROLLERS, Controller, Kind
-from thinggate.api.thinknx.guids import guid_of, thing_id_of
 from thinggate.api.thinknx.key import IntegrationKey
 from thinggate.core import events as ev
 from thinggate.core.errors import UserFailure
 from thinggate.core.events import HubEvent
+from thinggate.core.guids import guid_of, thing_id_of
 from thinggate.core.hub import Hub
 from thinggate.core.model import Thing
 from thinggate.core.security import Principal, Scope, SecurityManager

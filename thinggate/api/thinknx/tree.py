@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from thinggate.api.thinknx.controllers import Controller, Kind, controllers_for
-from thinggate.api.thinknx.guids import guid_of
+from thinggate.core.guids import guid_of
 from thinggate.core.model import Thing
 
 _VALUES: dict[str, str] = {

@@ -22,8 +22,8 @@ from thinggate.core.model import (
 )
 from thinggate.integrations.virtual.behaviour import DeviceBehaviour
 from thinggate.integrations.virtual.builder import PLUGIN_ID, VENDOR_ID, param
-from thinggate.integrations.virtual.control import TestControl
 from thinggate.integrations.virtual.house import HOUSE_BEHAVIOURS
+from thinggate.integrations.virtual.testcontrol import TestControl
 
 if TYPE_CHECKING:
     from thinggate.integrations.virtual.testbed import AutoMockBehaviour
@@ -81,7 +81,7 @@ class VirtualIntegration(Integration):
         self.action_history: list[tuple[uuid.UUID, uuid.UUID, ParamValues]] = []
         # Only test_control = true opens the hook: its side port takes unauthenticated commands,
         # so a port left in the configuration (as in the README's sample) must not open it.
-        self.control: TestControl | None = TestControl(self, http_port=test_control_port) if test_control else None
+        self.test_control: TestControl | None = TestControl(self, http_port=test_control_port) if test_control else None
         if test_control_port is not None and not test_control:
             _LOG.info("virtual: test_control_port %d ignored (test_control is false)", test_control_port)
 
@@ -105,16 +105,16 @@ class VirtualIntegration(Integration):
         raise KeyError(f"no virtual thing class named {name!r}")
 
     async def start(self) -> None:
-        if self.control is not None:
-            await self.control.start()
+        if self.test_control is not None:
+            await self.test_control.start()
 
     async def stop(self) -> None:
         for behaviour in self.behaviours.values():
             stop = getattr(behaviour, "stop", None)
             if stop is not None:
                 await stop()
-        if self.control is not None:
-            await self.control.stop()
+        if self.test_control is not None:
+            await self.test_control.stop()
 
     async def start_monitoring_auto_things(self) -> None:
         auto = self._auto_mock
