@@ -24,7 +24,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from thinggate.config import Config, ConfigError, load_config
-from thinggate.core.errors import UserFailure
+from thinggate.core.errors import HubFailure
 from thinggate.core.events import EventBus
 from thinggate.core.hub import Hub
 from thinggate.core.model import Thing
@@ -111,8 +111,8 @@ async def _with_security(config: Config, work: Any) -> Any:
 def _security_call(config: Config, work: Any) -> Any:
     try:
         return _run(_with_security(config, work))
-    except UserFailure as failure:
-        errors.print(f"[red]{failure.error.value}:[/red] {failure.message}")
+    except HubFailure as failure:
+        errors.print(f"[red]{failure.code}:[/red] {escape(failure.message)}")
         raise typer.Exit(1) from None
 
 

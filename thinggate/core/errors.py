@@ -1,4 +1,28 @@
-"""One error vocabulary for the whole hub; each door maps it to its own codes."""
+"""One failure style for the whole core: every failure a caller meets is a `HubFailure`.
+
+Why one style: callers used to meet three. Hub operations answered a `Result` with an error
+and a separate `permission_denied` flag, user management raised `UserFailure`, and house
+modes raised `PermissionDenied` (a plain exception, unrelated to the other two). A door had
+to know which style each call used, and grew an isinstance chain per handler. Now:
+
+- Every failure is an exception deriving from `HubFailure`. It names its kind in `code`
+  (nymea's name where nymea has one: "ThingNotFound", "BadPassword", "PermissionDenied") and
+  says what exactly was wrong, with which value, in `message` (xknx style:
+  "no thing with id 3f2c...", not "invalid"). `str(failure)` is "code: message".
+- The kinds: `ThingFailure` (a `ThingError`: operations on things, raised by the core and by
+  integrations), `UserFailure` (a `UserError`: users and tokens), `PermissionDenied` (the
+  principal may not do this at all), and beside them `UnknownHouseMode` (core.modes) and
+  `LoginThrottled` (core.security.limiter), which live with what raises them.
+- Operations on things (the hub's `operation` methods) still *answer* a `Result` rather than
+  raise, because the doors shaped after nymea answer an error and a value together (a
+  `thingError` beside the things). The `Result` carries the failure itself (`Result.failure`);
+  `error`, `message` and `permission_denied` are read from it. Everything else (users and
+  tokens, house modes, login limits) raises its failure.
+- Either way a caller holds one `HubFailure` and maps it to its own wire codes in one place
+  (`for_failure` in the Ezlo and Thinknx doors' errors modules; the JSON-RPC door spells
+  `ThingError`/`UserError` by name and answers PermissionDenied once, in its dispatch). No
+  caller needs to know which style a call used.
+"""
 
 from __future__ import annotations
 
@@ -37,13 +61,34 @@ class ThingError(enum.Enum):
     TIMEOUT = "Timeout"
 
 
-class ThingFailure(Exception):
-    """Raised inside the core and by integrations; the hub turns it into a ThingError result."""
+class HubFailure(Exception):
+    """Base of every failure the core reports to a caller: `code` says which kind, `message` what exactly."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def code(self) -> str:
+        """The kind of failure in one word (nymea's name where it has one)."""
+        return type(self).__name__
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}" if self.message else self.code
+
+
+class ThingFailure(HubFailure):
+    """An operation on things failed: raised inside the core and by integrations, answered in a Result."""
 
     def __init__(self, error: ThingError, message: str = "") -> None:
-        super().__init__(f"{error.value}: {message}" if message else error.value)
+        super().__init__(message)
+        self.args = (error, message)  # so that copies and pickles rebuild the same failure
         self.error = error
-        self.message = message
+
+    @property
+    def code(self) -> str:
+        """The ThingError's nymea name, e.g. "ThingNotFound"."""
+        return self.error.value
 
 
 class UserError(enum.Enum):
@@ -59,14 +104,23 @@ class UserError(enum.Enum):
     INCONSISTENT_SCOPES = "InconsistantScopes"
 
 
-class UserFailure(Exception):
-    """Raised by the security layer; carries a UserError."""
+class UserFailure(HubFailure):
+    """A user-management operation failed (users, passwords, tokens): raised by the security manager."""
 
     def __init__(self, error: UserError, message: str = "") -> None:
-        super().__init__(f"{error.value}: {message}" if message else error.value)
+        super().__init__(message)
+        self.args = (error, message)  # so that copies and pickles rebuild the same failure
         self.error = error
-        self.message = message
+
+    @property
+    def code(self) -> str:
+        """The UserError's nymea name, e.g. "BadPassword"."""
+        return self.error.value
 
 
-class PermissionDenied(Exception):
-    """The principal may not do this at all (as opposed to: may not see this thing)."""
+class PermissionDenied(HubFailure):
+    """The principal may not do this at all (as opposed to: may not see this thing, which is not found).
+
+    Not to be mixed up with `UserError.PERMISSION_DENIED`, the Users namespace's answer when a
+    user acts on another user's record (a token that is not theirs).
+    """

@@ -14,7 +14,7 @@ import math
 import uuid
 from typing import Any
 
-from thinggate.core.errors import ThingError
+from thinggate.core.errors import ThingError, ThingFailure
 from thinggate.core.hub import Hub, ParamInput, Result
 from thinggate.core.security import Principal
 
@@ -54,7 +54,7 @@ async def execute_confirmed(
     try:
         started = await hub.execute_action(principal, thing_id, action_type_id, params)
         if not started.ok:
-            return Result(error=started.error, message=started.message, permission_denied=started.permission_denied)
+            return Result(failure=started.failure)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
         last: Any = _NOTHING
@@ -74,6 +74,6 @@ async def execute_confirmed(
             last = value
         if last is not _NOTHING:
             return Result(value=last)  # still moving at the deadline: what it reached so far
-        return Result(error=ThingError.TIMEOUT, message=f"no feedback from the device within {within:g} s")
+        return Result(failure=ThingFailure(ThingError.TIMEOUT, f"no feedback from the device within {within:g} s"))
     finally:
         unwatch()

@@ -679,7 +679,6 @@ class Hub:
                 oauth_url=pairing.oauth_url,
                 pin=pairing.pin,
             ),
-            message=pairing.display_message,
         )
 
     @operation(Scope.CONFIGURE_THINGS)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from thinggate.core import events as ev
-from thinggate.core.errors import PermissionDenied
+from thinggate.core.errors import HubFailure, PermissionDenied
 from thinggate.core.security import ROOT_DOMAIN, Principal, Scope
 
 SETTING_KEY = "house_mode"
@@ -54,7 +54,7 @@ class HubSettingsStore(Protocol):
         """Store one hub-wide setting, durably."""
 
 
-class UnknownHouseMode(LookupError):
+class UnknownHouseMode(HubFailure, LookupError):
     """No house mode has this id or name."""
 
 

@@ -11,8 +11,8 @@ from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
-from thinggate.core.errors import ThingError, ThingFailure
-from thinggate.core.security import Principal, Scope
+from thinggate.core.errors import PermissionDenied, ThingError, ThingFailure
+from thinggate.core.security import Principal, Scope, scopes_to_names
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -22,19 +22,43 @@ ParamInput = Iterable[tuple[Any, Any]]
 """Params as a door hands them in: (param type id, value) pairs, ids as UUID or string."""
 
 
+OperationFailure = ThingFailure | PermissionDenied
+"""What an operation can fail with: a failure on things, or a principal that may not do it at all."""
+
+
 @dataclass(slots=True)
 class Result(Generic[T]):
-    """What an operation answers: a ThingError (NoError on success), a value and a message."""
+    """What an operation answers: its value, or the failure (`failure` None means it succeeded).
 
-    error: ThingError = ThingError.NO_ERROR
+    `error`, `message` and `permission_denied` are read from the failure, so that a door that
+    answers nymea's `thingError` reads naturally; a door mapping failures to its own codes takes
+    `failure` itself.
+    """
+
     value: T | None = None
-    message: str = ""
-    permission_denied: bool = False
+    failure: OperationFailure | None = None
 
     @property
     def ok(self) -> bool:
         """Whether the operation succeeded."""
-        return self.error is ThingError.NO_ERROR and not self.permission_denied
+        return self.failure is None
+
+    @property
+    def error(self) -> ThingError:
+        """The ThingError: NO_ERROR on success, and also for PermissionDenied, which no ThingError names."""
+        failure = self.failure
+        return failure.error if isinstance(failure, ThingFailure) else ThingError.NO_ERROR
+
+    @property
+    def message(self) -> str:
+        """What exactly went wrong ("" on success)."""
+        failure = self.failure
+        return "" if failure is None else failure.message
+
+    @property
+    def permission_denied(self) -> bool:
+        """Whether the principal may not do this at all (rather than: it failed on a thing)."""
+        return isinstance(self.failure, PermissionDenied)
 
 
 @dataclass(slots=True)
@@ -54,27 +78,37 @@ def operation(
     [Callable[Concatenate[S, Principal, P], Coroutine[Any, Any, Result[T]]]],
     Callable[Concatenate[S, Principal, P], Coroutine[Any, Any, Result[T]]],
 ]:
-    """Make a hub method check the principal's scope and turn failures into a Result."""
+    """Make a hub method check the principal's scope and answer its failures as a Result.
+
+    A principal without `scope` gets PermissionDenied; a ThingFailure or PermissionDenied the
+    method raises is answered as it is; TimeoutError is a ThingFailure TIMEOUT; anything else is
+    a bug (of an integration, mostly), logged and answered as HARDWARE_FAILURE so that it never
+    escapes to a door. A UserFailure counts as such a bug: no operation on things manages users.
+    On success the method's own Result is handed back untouched.
+    """
 
     def decorate(
         method: Callable[Concatenate[S, Principal, P], Coroutine[Any, Any, Result[T]]],
     ) -> Callable[Concatenate[S, Principal, P], Coroutine[Any, Any, Result[T]]]:
         # Failures are logged under the module of the operation (thinggate.core.hub for the hub's).
         log = logging.getLogger(method.__module__)
+        # The scope's nymea name (the last one listed is the scope itself, after those it implies).
+        needed = scopes_to_names(scope)[-1]
 
         @functools.wraps(method)
         async def wrapper(owner: S, principal: Principal, /, *args: P.args, **kwargs: P.kwargs) -> Result[T]:
             if not principal.has_scope(scope):
-                return Result(permission_denied=True, message="Permission denied.")
+                who = principal.name or "an anonymous caller"
+                return Result(failure=PermissionDenied(f"{who} may not {method.__name__}: that needs {needed}"))
             try:
                 return await method(owner, principal, *args, **kwargs)
-            except ThingFailure as failure:
-                return Result(error=failure.error, message=failure.message)
+            except (ThingFailure, PermissionDenied) as failure:
+                return Result(failure=failure)
             except TimeoutError:
-                return Result(error=ThingError.TIMEOUT, message="the device did not answer in time")
+                return Result(failure=ThingFailure(ThingError.TIMEOUT, "the device did not answer in time"))
             except Exception as exc:  # an integration bug must not escape to a door
                 log.exception("%s failed", method.__name__)
-                return Result(error=ThingError.HARDWARE_FAILURE, message=f"internal error: {exc}")
+                return Result(failure=ThingFailure(ThingError.HARDWARE_FAILURE, f"internal error: {exc}"))
 
         wrapper.required_scope = scope  # type: ignore[attr-defined]
         return wrapper

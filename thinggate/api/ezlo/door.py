@@ -25,6 +25,7 @@ from thinggate.api.ezlo.session import ANONYMOUS, Access, EzloSession, Method
 from thinggate.api.websocket import FrameOutbox
 from thinggate.core import eager
 from thinggate.core import events as ev
+from thinggate.core.errors import HubFailure
 from thinggate.core.hub import Hub
 from thinggate.core.modes import HouseModes
 from thinggate.core.security import SYSTEM, Scope, SecurityManager
@@ -185,6 +186,10 @@ class EzloDoor:
             result = await method.handler(self, session, params)
         except EzloError as error:
             self._reply_error(session, request_id, method_name, error, request)
+            return
+        except HubFailure as failure:  # a core failure a handler let through: the door's one table
+            _LOG.info("ezlo: %s of client %d failed: %s", method_name, session.id, failure)
+            self._reply_error(session, request_id, method_name, errors.for_failure(failure), request)
             return
         except Exception as exc:  # a handler bug answers this request; everyone else is served on
             _LOG.exception("ezlo: %s of client %d failed", method_name, session.id)

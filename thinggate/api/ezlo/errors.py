@@ -6,7 +6,11 @@ The codes and strings are the ones Ezlo firmware and its documentation use (refe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from thinggate.core.errors import HubFailure, PermissionDenied, ThingError, ThingFailure
+from thinggate.core.modes import UnknownHouseMode
 
 APPLICATION_ERROR = -32500
 INVALID_REQUEST = -32600
@@ -81,3 +85,40 @@ def item_not_found(item_id: str) -> EzloError:
 def no_permission(reason: str = "") -> EzloError:
     """The logged-in user lacks the method's permission."""
     return EzloError(APPLICATION_ERROR, "user.permission.doesnothave", "User does not have permission", reason)
+
+
+# -- core failures ----------------------------------------------------------------------------
+
+_ITEM_FAILURES: dict[ThingError, Callable[[ThingFailure, str], EzloError]] = {
+    ThingError.THING_NOT_FOUND: lambda failure, item_id: item_not_found(item_id),
+    ThingError.INVALID_PARAMETER: lambda failure, item_id: out_of_range(
+        "value", failure.message or f"invalid value for item {item_id}"
+    ),
+    ThingError.MISSING_PARAMETER: lambda failure, item_id: missing("value"),
+    ThingError.TIMEOUT: lambda failure, item_id: EzloError(
+        INVALID_PARAMS, "bus.request.timeout", "Bus request timeout", failure.message
+    ),
+}
+"""A hub.item.* command's failures on things, by ThingError; any other is `bus.internal.error`."""
+
+
+def for_failure(failure: HubFailure, *, item_id: str | None = None, failed: str = "Operation failed") -> EzloError:
+    """The Ezlo error for a core failure: the door's one table of them.
+
+    `item_id` names the item a hub.item.* command was for: its failures on things answer as the
+    firmware's bus does. Without one (a scene, say) a failure on things is an operation that
+    failed, with `failed` as the message. Any other failure (the user store failing under a
+    login, say) answers as the door answers what it did not foresee: an internal error.
+    """
+    if isinstance(failure, PermissionDenied):
+        return no_permission(failure.message)
+    if isinstance(failure, UnknownHouseMode):
+        return EzloError(APPLICATION_ERROR, "ezlo.house_mode.not.exist", "House mode does not exist", failure.message)
+    if isinstance(failure, ThingFailure) and item_id is not None:
+        make = _ITEM_FAILURES.get(failure.error)
+        if make is not None:
+            return make(failure, item_id)
+        return EzloError(INVALID_PARAMS, "bus.internal.error", "Bus internal error", failure.message)
+    if isinstance(failure, ThingFailure):
+        return EzloError(APPLICATION_ERROR, "internal.operation.error", failed, failure.message)
+    return EzloError(INTERNAL_ERROR, "internal.operation.error", "Internal error", str(failure))

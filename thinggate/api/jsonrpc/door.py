@@ -20,7 +20,7 @@ import msgspec
 
 from thinggate.api.jsonrpc import packing
 from thinggate.api.jsonrpc.framing import Garbage
-from thinggate.api.jsonrpc.handlers import MethodPermissionDenied, NamespaceHandler
+from thinggate.api.jsonrpc.handlers import NamespaceHandler
 from thinggate.api.jsonrpc.handlers.integrations import IntegrationsHandler
 from thinggate.api.jsonrpc.handlers.jsonrpc import JsonRpcHandler
 from thinggate.api.jsonrpc.handlers.users import UsersHandler
@@ -29,7 +29,7 @@ from thinggate.api.jsonrpc.schema import IMPLEMENTED_NAMESPACES, MethodSpec, Sch
 from thinggate.api.jsonrpc.session import FlushQueue, Session
 from thinggate.core import eager
 from thinggate.core import events as ev
-from thinggate.core.errors import UserFailure
+from thinggate.core.errors import PermissionDenied, UserFailure
 from thinggate.core.hub import Hub
 from thinggate.core.security import LoginLimiter, Principal, Scope, SecurityManager, scopes_from_names
 
@@ -340,7 +340,7 @@ class JsonRpcDoor:
             # Introspect's reply carries enums and flags beyond its declared returns (nymea's own quirk).
             if self.settings.check_replies and spec.name != "JSONRPC.Introspect":
                 self._conforms(spec.check_returns, reply, spec.name)
-        except MethodPermissionDenied:
+        except PermissionDenied:  # the core refused: nymea's answer, whichever namespace asked
             session.error(request_id, "Permission denied.")
             return
         except Exception as exc:  # a handler bug answers this request and serves everyone else on

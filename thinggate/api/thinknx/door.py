@@ -190,7 +190,5 @@ def status_of(controller: Controller, thing: Thing) -> Any:
 
 
 def _check(result: Result[Any]) -> None:
-    if result.permission_denied:
-        raise errors.forbidden(result.message or "permission denied")
-    if not result.ok:
-        raise errors.for_thing_error(result.error, result.message)
+    if result.failure is not None:
+        raise errors.for_failure(result.failure)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from thinggate.core.errors import ThingError
+from collections.abc import Callable
+
+from thinggate.core.errors import HubFailure, PermissionDenied, ThingError, ThingFailure
 
 
 class ThinknxError(Exception):
@@ -45,15 +47,22 @@ def forbidden(reason: str) -> ThinknxError:
     return ThinknxError(403, "authentication failed", reason)
 
 
-def for_thing_error(error: ThingError, message: str) -> ThinknxError:
-    """The answer for a core error: its value was wrong (400), its device is gone (404) or failed (500)."""
-    if error is ThingError.THING_NOT_FOUND:
-        return device_not_found(message)
-    if error in (
-        ThingError.INVALID_PARAMETER,
-        ThingError.MISSING_PARAMETER,
-        ThingError.ACTION_TYPE_NOT_FOUND,
-        ThingError.STATE_TYPE_NOT_FOUND,
-    ):
-        return params_errors(message)
-    return impossible(f"{error.value}: {message}" if message else error.value)
+_THING_ERRORS: dict[ThingError, Callable[[str], ThinknxError]] = {
+    ThingError.THING_NOT_FOUND: device_not_found,
+    ThingError.INVALID_PARAMETER: params_errors,
+    ThingError.MISSING_PARAMETER: params_errors,
+    ThingError.ACTION_TYPE_NOT_FOUND: params_errors,
+    ThingError.STATE_TYPE_NOT_FOUND: params_errors,
+}
+"""Failures on things a caller caused (its value was wrong, its device is gone); any other is a 500."""
+
+
+def for_failure(failure: HubFailure) -> ThinknxError:
+    """The answer for a core failure, the door's one table of them: 403, 404, 400 or 500."""
+    if isinstance(failure, PermissionDenied):
+        return forbidden(failure.message or "permission denied")
+    if isinstance(failure, ThingFailure):
+        make = _THING_ERRORS.get(failure.error)
+        if make is not None:
+            return make(failure.message)
+    return impossible(str(failure))  # "HardwareNotAvailable: ...": the kind and what exactly

@@ -155,5 +155,5 @@ class SystemCalls:
         except ValueError as exc:
             raise errors.params_errors(str(exc)) from None
         except ThingFailure as failure:
-            raise errors.impossible(f"{failure.error.value}: {failure.message}") from None
+            raise errors.for_failure(failure) from None
         return {"namespace": entry.name, "group": group, "value": value}

@@ -9,6 +9,8 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
+from thinggate.core.errors import HubFailure
+
 
 @dataclass(slots=True)
 class _PeerFailures:
@@ -18,11 +20,12 @@ class _PeerFailures:
     last_failure: float = 0.0
 
 
-class LoginThrottled(Exception):
+class LoginThrottled(HubFailure):
     """A peer may not try to log in now: locked out, or too many of its logins already waiting."""
 
     def __init__(self, peer: str, wait: float, reason: str) -> None:
         super().__init__(f"{peer}: {reason}; try again in {wait:.0f} s")
+        self.args = (peer, wait, reason)  # so that copies and pickles rebuild the same failure
         self.peer = peer
         self.wait = wait
         self.reason = reason

@@ -14,8 +14,6 @@ import msgspec
 from thinggate.api.ezlo import errors, scales
 from thinggate.api.ezlo.errors import EzloError
 from thinggate.api.ezlo.items import Item
-from thinggate.core.errors import ThingError
-from thinggate.core.hub import Result
 from thinggate.core.security import Principal
 
 if TYPE_CHECKING:
@@ -128,26 +126,11 @@ def command_for(item: Item, value: Any, scale: Any) -> Command:
     return Command(thing.id, item.state_type.id, ((item.state_type.id, converted),))
 
 
-def failure(result: Result[Any], item: Item) -> EzloError:
-    """The Ezlo error for a core result that is not ok."""
-    if result.permission_denied:
-        return errors.no_permission(result.message)
-    if result.error is ThingError.THING_NOT_FOUND:
-        return errors.item_not_found(item.id)
-    if result.error is ThingError.INVALID_PARAMETER:
-        return errors.out_of_range("value", result.message or f"invalid value for item {item.id}")
-    if result.error is ThingError.MISSING_PARAMETER:
-        return errors.missing("value")
-    if result.error is ThingError.TIMEOUT:
-        return EzloError(errors.INVALID_PARAMS, "bus.request.timeout", "Bus request timeout", result.message)
-    return EzloError(errors.INVALID_PARAMS, "bus.internal.error", "Bus internal error", result.message)
-
-
 async def execute(door: Door, principal: Principal, item: Item, command: Command) -> None:
     """Run a command through the core; an Ezlo error if it failed."""
     result = await door.hub.execute_action(principal, command.thing_id, command.action_type_id, command.params)
-    if not result.ok:
-        raise failure(result, item)
+    if result.failure is not None:
+        raise errors.for_failure(result.failure, item_id=item.id)
 
 
 async def item_value_set(door: Door, session: EzloSession, params: Params) -> Params:

@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from thinggate.api.ezlo import errors
-from thinggate.api.ezlo.errors import EzloError
-from thinggate.core.errors import PermissionDenied
-from thinggate.core.modes import UnknownHouseMode
 
 if TYPE_CHECKING:
     from thinggate.api.ezlo.session import Door, EzloSession
@@ -49,14 +46,7 @@ async def modes_switch(door: Door, session: EzloSession, params: Params) -> Para
         raise errors.missing("modeId")
     if (mode_id is not None and not isinstance(mode_id, str)) or (name is not None and not isinstance(name, str)):
         raise errors.wrong_params("modeId", "modeId and name are strings")
-    try:
-        mode = door.modes.find(mode_id=mode_id, name=name)
-    except UnknownHouseMode as exc:
-        raise EzloError(
-            errors.APPLICATION_ERROR, "ezlo.house_mode.not.exist", "House mode does not exist", str(exc)
-        ) from None
-    try:
-        await door.modes.switch(session.require_principal(), mode)
-    except PermissionDenied as exc:
-        raise errors.no_permission(str(exc)) from None
+    # UnknownHouseMode and PermissionDenied are answered by the door from errors.for_failure.
+    mode = door.modes.find(mode_id=mode_id, name=name)
+    await door.modes.switch(session.require_principal(), mode)
     return {"switchToDelay": 0}

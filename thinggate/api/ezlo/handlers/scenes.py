@@ -72,10 +72,7 @@ async def scenes_run(door: Door, session: EzloSession, params: Params) -> Params
 
     progress("started")
     result = await door.hub.execute_action(session.require_principal(), thing.id, launch.id)
-    if result.permission_denied:
-        progress("failed")
-        raise errors.no_permission(result.message)
     progress("finished" if result.ok else "failed")
-    if not result.ok:
-        raise EzloError(errors.APPLICATION_ERROR, "internal.operation.error", "Scene failed", result.message)
+    if result.failure is not None:
+        raise errors.for_failure(result.failure, failed="Scene failed")
     return {}

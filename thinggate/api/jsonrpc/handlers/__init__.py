@@ -10,10 +10,6 @@ from thinggate.api.jsonrpc.session import Session
 MethodCall = Callable[[Session, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
-class MethodPermissionDenied(Exception):
-    """The caller lacks a scope the core asks for: answered as nymea's "Permission denied."."""
-
-
 class NamespaceHandler(Protocol):
     """What the door needs of a namespace handler."""
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from thinggate.api.jsonrpc import packing
-from thinggate.api.jsonrpc.handlers import MethodPermissionDenied
 from thinggate.api.jsonrpc.packing import Translate, param_pairs
 from thinggate.api.jsonrpc.session import Session
+from thinggate.core.errors import PermissionDenied
 from thinggate.core.hub import Hub, PairingResult, Result
 from thinggate.core.model import StateValueFilter
 from thinggate.core.security import Principal
@@ -195,8 +195,9 @@ class IntegrationsHandler:
         async def handle(session: Session, args: Args) -> dict[str, Any]:
             assert session.principal is not None  # the door never dispatches without one
             result = await route.call(self.hub, session.principal, args)
-            if result.permission_denied:
-                raise MethodPermissionDenied(result.message)
+            failure = result.failure
+            if isinstance(failure, PermissionDenied):
+                raise failure  # the door answers it, as for any method: "Permission denied."
             reply: dict[str, Any] = {"thingError": packing.thing_error(result.error)}
             if result.ok:
                 if route.pack is not None:
