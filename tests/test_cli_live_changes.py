@@ -18,8 +18,8 @@ import pytest
 
 import thinggate.api.thinknx.key as key_module
 import thinggate.core.security.manager as security_module
-from tests.ezlo_tools import EzloClient
-from tests.jsonrpc_tools import RpcClient
+from tests.api.ezlo.rig import EzloClient
+from tests.api.jsonrpc.rig import RpcClient
 from tests.test_cli import thinggate
 from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.jsonrpc.settings import JsonRpcConfig

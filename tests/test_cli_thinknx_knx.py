@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.knxproj import Ga, Main, Middle, Room, write_knxproj
+from tests.integrations.knx.knxproj import Ga, Main, Middle, Room, write_knxproj
 from tests.peers import free_port
 from tests.test_cli import ROOT, _read_until, thinggate
 from thinggate.api.thinknx.key import KeyState, load_key

@@ -23,7 +23,7 @@ import pytest
 
 from tests.peers import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 USER, PASSWORD = "owner", "Secret123x"
 
 

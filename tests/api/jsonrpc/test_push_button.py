@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.jsonrpc_tools import ADMIN, RpcClient, jsonrpc_rig
+from tests.api.jsonrpc.rig import ADMIN, RpcClient, jsonrpc_rig
 from tests.test_cli import ROOT, thinggate
 from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.jsonrpc.pushbutton import PushButtonAuth

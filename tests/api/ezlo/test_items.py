@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.ezlo_tools import EzloClient, EzloRig, ezlo_rig, items_by_name
+from tests.api.ezlo.rig import EzloClient, EzloRig, ezlo_rig, items_by_name
 from thinggate.api.ezlo import ids
 from thinggate.core.security import SYSTEM
 

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.thinknx_tools import (
+from tests.api.thinknx.rig import (
     ADMIN,
     AUTH_FAILED,
     DEVICE_NOT_FOUND,

@@ -6,8 +6,8 @@ import asyncio
 import json
 from pathlib import Path
 
+from tests.api.jsonrpc.rig import jsonrpc_rig
 from tests.hubtools import action_id, param_id, state_id
-from tests.jsonrpc_tools import jsonrpc_rig
 from thinggate.core.hub import Hub, Timeouts
 from thinggate.core.security import SYSTEM
 from thinggate.integrations.virtual.testbed import MOCK, PUSH_BUTTON_MOCK

@@ -23,12 +23,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.jsonrpc_tools import jsonrpc_rig
-from tests.test_jsonrpc_protocol import PARSE_FAILED, alive, unmatched
+from tests.api.jsonrpc.rig import jsonrpc_rig
+from tests.api.jsonrpc.test_protocol import PARSE_FAILED, alive, unmatched
 from thinggate.api.jsonrpc import framing
 from thinggate.api.jsonrpc.framing import MAX_BUFFER, MAX_DEPTH, BufferOverflow, Garbage, MessageSplitter
 
-API_FILE = Path(__file__).resolve().parent.parent / "thinggate" / "api" / "jsonrpc" / "nymea-api.json"
+API_FILE = Path(__file__).resolve().parents[3] / "thinggate" / "api" / "jsonrpc" / "nymea-api.json"
 IMPLEMENTED = ("JSONRPC", "Integrations", "Users")
 
 _text = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)  # no lone surrogates: not UTF-8

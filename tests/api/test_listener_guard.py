@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.ezlo_tools import EzloClient
-from tests.jsonrpc_tools import RpcClient
+from tests.api.ezlo.rig import EzloClient
+from tests.api.jsonrpc.rig import RpcClient
 from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.guard import ConnectionGuard, ListenerLimits
 from thinggate.api.jsonrpc.settings import JsonRpcConfig

@@ -27,8 +27,8 @@ from xknx.telegram import GroupAddress, IndividualAddress, Telegram, TelegramDir
 from xknx.telegram.apci import GroupValueRead, GroupValueResponse, GroupValueWrite
 
 from tests.hubtools import drain, next_event
-from tests.knx_tools import add, add_result, run, small, type_id, wire
-from tests.knxproj import Ga, Main, Middle, Room, write_knxproj
+from tests.integrations.knx.knxproj import Ga, Main, Middle, Room, write_knxproj
+from tests.integrations.knx.tools import add, add_result, run, small, type_id, wire
 from thinggate.core.errors import ThingError
 from thinggate.core.events import EventTriggered, StateChanged
 from thinggate.core.hub import Hub

@@ -19,7 +19,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from tests.hubtools import next_event
-from tests.knx_tools import add, changed_to, type_id
+from tests.integrations.knx.tools import add, changed_to, type_id
 from tests.knxd import KnxdServer, fake_actuator, group_monitor, groupswrite, knxd_server, write_line
 from thinggate.api.thinknx import Authenticator, ThinknxDoor, ThinknxServer, ThinknxSettings
 from thinggate.api.thinknx.digest import DigestAuthority

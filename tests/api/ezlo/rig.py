@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.jsonrpc_tools import fast_hasher
+from tests.api.jsonrpc.rig import fast_hasher
 from thinggate.api.ezlo.door import EzloDoor, EzloSettings
 from thinggate.api.ezlo.transport import CIPHERS, EzloServer
 from thinggate.api.tls import ensure_self_signed, server_context

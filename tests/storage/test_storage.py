@@ -34,7 +34,7 @@ from thinggate.storage.memory import MemoryStore
 from thinggate.storage.sql import make_engine
 from thinggate.storage.tables import metadata
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SQL_BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),

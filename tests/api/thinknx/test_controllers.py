@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.hubtools import next_event
-from tests.thinknx_tools import (
+from tests.api.thinknx.rig import (
     AUTH_FAILED,
     DEVICE_NOT_FOUND,
     IMPOSSIBLE,
@@ -32,6 +31,7 @@ from tests.thinknx_tools import (
     state_changes,
     thinknx_rig,
 )
+from tests.hubtools import next_event
 from thinggate import __version__
 from thinggate.core import events as ev
 from thinggate.core.errors import ThingError, ThingFailure

@@ -23,8 +23,8 @@ import pytest
 
 import thinggate
 import thinggate.api.jsonrpc
+from tests.api.jsonrpc.rig import ADMIN, ADMIN_PASSWORD, SERVER_UUID, Closed, Rig, RpcClient, jsonrpc_rig
 from tests.hubtools import param_id, state_id, things_named
-from tests.jsonrpc_tools import ADMIN, ADMIN_PASSWORD, SERVER_UUID, Closed, Rig, RpcClient, jsonrpc_rig
 from thinggate.api.guard import ListenerLimits
 from thinggate.api.jsonrpc import JsonRpcSettings
 from thinggate.api.jsonrpc.framing import MAX_BUFFER, PRE_LOGIN_BUFFER

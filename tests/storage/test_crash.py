@@ -22,7 +22,7 @@ ACKS_BEFORE_KILL = 60
 
 async def run_and_kill(data_dir: Path, database: str | None) -> dict[str, dict[str, Any]]:
     """Run the worker, SIGKILL it mid-stream; answer the acknowledged state per thing id."""
-    env = {**os.environ, "PYTHONPATH": str(WORKER.parent.parent)}
+    env = {**os.environ, "PYTHONPATH": str(WORKER.parents[2])}
     args = [sys.executable, str(WORKER), str(data_dir)] + ([database] if database else [])
     process = await asyncio.create_subprocess_exec(
         *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=env

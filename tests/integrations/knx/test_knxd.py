@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.hubtools import next_event
-from tests.knx_tools import add, changed_to, run, type_id
+from tests.integrations.knx.tools import add, changed_to, run, type_id
 from tests.knxd import (
     KnxdServer,
     fake_actuator,

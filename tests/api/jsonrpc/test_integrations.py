@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
+from tests.api.jsonrpc.rig import SERVER_UUID, Rig, RpcClient, fast_hasher, jsonrpc_rig
 from tests.hubtools import TIME_SCALE, action_id, action_param_id, param_id, state_id
-from tests.jsonrpc_tools import SERVER_UUID, Rig, RpcClient, fast_hasher, jsonrpc_rig
 from thinggate.api.jsonrpc import JsonRpcDoor, JsonRpcServer, JsonRpcSettings, Listener
 from thinggate.core.events import EventBus
 from thinggate.core.hub import Hub

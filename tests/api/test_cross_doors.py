@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.ezlo_tools import EzloClient
-from tests.jsonrpc_tools import RpcClient
+from tests.api.ezlo.rig import EzloClient
+from tests.api.jsonrpc.rig import RpcClient
 from tests.knxd import free_udp_port
 from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.jsonrpc.settings import JsonRpcConfig

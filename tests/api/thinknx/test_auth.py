@@ -21,8 +21,7 @@ import aiohttp
 import httpx
 import pytest
 
-from tests.hubtools import next_event
-from tests.thinknx_tools import (
+from tests.api.thinknx.rig import (
     ADMIN,
     AUTH_FAILED,
     DEVICE_NOT_FOUND,
@@ -41,6 +40,7 @@ from tests.thinknx_tools import (
     digest_authorization,
     thinknx_rig,
 )
+from tests.hubtools import next_event
 from thinggate.api.thinknx.key import REREAD_SECONDS, KeyState, save_key
 from thinggate.api.thinknx.key import SETTING as KEY_SETTING
 from thinggate.api.thinknx.settings import ThinknxConfig

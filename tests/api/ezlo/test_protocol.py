@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.ezlo_tools import ADMIN, SERIAL, SERVER_UUID, VIEWER, EzloClient, ezlo_rig, items_by_name
+from tests.api.ezlo.rig import ADMIN, SERIAL, SERVER_UUID, VIEWER, EzloClient, ezlo_rig, items_by_name
 from thinggate.api.ezlo import ids
 from thinggate.core.security import SYSTEM
 

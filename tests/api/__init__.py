@@ -1,0 +1,1 @@
+"""Tests of thinggate.api: the listeners and seams every door shares, and what spans doors; one folder per door."""

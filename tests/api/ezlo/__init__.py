@@ -1,0 +1,1 @@
+"""Tests of the Ezlo door (thinggate.api.ezlo)."""

@@ -1,0 +1,1 @@
+"""Tests of the nymea JSON-RPC door (thinggate.api.jsonrpc)."""

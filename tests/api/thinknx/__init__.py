@@ -1,0 +1,1 @@
+"""Tests of the Thinknx Integration Kit door (thinggate.api.thinknx)."""

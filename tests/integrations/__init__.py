@@ -1,0 +1,1 @@
+"""Tests of thinggate.integrations, one folder per integration."""

@@ -1,0 +1,1 @@
+"""Tests of the KNX integration (thinggate.integrations.knx)."""
