@@ -2,7 +2,8 @@
 
 Requests are `{"method", "id", "params"}` objects in WebSocket text frames; every reply echoes
 `id` and `method` and carries `"error": null` on success (some clients crash without it).
-Handlers (in `handlers/`) translate to core calls; this module owns who may call what.
+Handlers (in `handlers/`) translate to core calls; this module owns who may call what, and decodes
+`params` into the method's declared struct (`params.py`) before its handler runs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from thinggate.api.ezlo import errors, ids
 from thinggate.api.ezlo.errors import EzloError
 from thinggate.api.ezlo.handlers import METHODS
 from thinggate.api.ezlo.items import Item, ItemIndex, formatted, now_ms
+from thinggate.api.ezlo.params import Fault, Params, ParamsProblem, problem_of
 from thinggate.api.ezlo.session import ANONYMOUS, Access, EzloSession, Method
 from thinggate.api.websocket import FrameOutbox
 from thinggate.core import eager
@@ -33,7 +35,21 @@ from thinggate.core.security import SYSTEM, Scope, SecurityManager
 _LOG = logging.getLogger(__name__)
 
 _encode = msgspec.json.Encoder().encode
-_decode = msgspec.json.Decoder().decode
+
+
+class _Request(msgspec.Struct, gc=False):
+    """A request frame: `params` kept as raw JSON for the method's own decoder; `sender` echoed as sent."""
+
+    method: Any = None
+    id: Any = None
+    params: msgspec.Raw = msgspec.Raw(b"{}")
+    sender: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+    # `api`, `jsonrpc`, `call` and whatever else clients add are ignored.
+
+
+_decode_request = msgspec.json.Decoder(_Request).decode
+_NO_PARAMS = (b"null", b'""')  # clients send these, or nothing, for methods without params
+_EMPTY_OBJECT = b"{}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +61,15 @@ class EzloSettings:
     insecure_access: bool = False
     firmware: str = "0.1.0"
     model: str = "thinggate"
+
+
+def _parse_error(exc: Exception) -> EzloError:
+    return EzloError(errors.PARSE_ERROR, "rpc.parse.error", "Parse error", str(exc))
+
+
+def _not_an_object(problem: ParamsProblem) -> bool:
+    """Whether the value decoded (a request, or its params) was not a JSON object at all."""
+    return not problem.field and problem.fault is Fault.TYPE
 
 
 _MAX_IN_FLIGHT = 256
@@ -68,7 +93,7 @@ class EzloDoor:
         self.modes = modes
         self.server_uuid = server_uuid
         self.settings = settings
-        self.methods: dict[str, Method] = METHODS
+        self.methods: dict[str, Method[Any]] = METHODS
         self.index = ItemIndex()
         self.sessions: dict[int, EzloSession] = {}
         self.started_at = time.monotonic()
@@ -128,44 +153,55 @@ class EzloDoor:
     async def handle(self, session: EzloSession, frame: str | bytes) -> None:
         """Answer one text frame."""
         try:
-            request = _decode(frame)
+            request = _decode_request(frame)
+        except msgspec.ValidationError as exc:
+            if _not_an_object(problem_of(exc)):
+                self._reply_error(session, None, None, errors.bad_request("a request is a JSON object"))
+            else:  # a number beyond a double in `id` or `method`: JSON this side cannot read
+                self._reply_error(session, None, None, _parse_error(exc))
+            return
         except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
             # RecursionError: msgspec's nesting limit (a frame 100,000 brackets deep) is a parse error too.
-            self._reply_error(
-                session, None, None, EzloError(errors.PARSE_ERROR, "rpc.parse.error", "Parse error", str(exc))
-            )
+            self._reply_error(session, None, None, _parse_error(exc))
             return
-        if not isinstance(request, dict):
-            self._reply_error(session, None, None, errors.bad_request("a request is a JSON object"))
-            return
-        request_id = request.get("id")
-        method_name = request.get("method")
+        request_id, method_name, sender = request.id, request.method, request.sender
         if not isinstance(method_name, str) or not method_name:
-            self._reply_error(session, request_id, method_name, errors.missing("method"), request)
+            self._reply_error(session, request_id, method_name, errors.missing("method"), sender)
             return
         method = self.methods.get(method_name)
         if method is None:
-            self._reply_error(session, request_id, method_name, errors.method_not_found(method_name), request)
-            return
-        params = request.get("params")
-        if params is None or params == "":
-            params = {}  # clients send no params, or "", for methods without any
-        if not isinstance(params, dict):
-            self._reply_error(session, request_id, method_name, errors.bad_request("params must be an object"), request)
+            self._reply_error(session, request_id, method_name, errors.method_not_found(method_name), sender)
             return
         if method.access is not Access.OPEN:
             principal = session.principal
             if principal is None:
                 error = errors.bad_request("log in first: hub.offline.login.ui")
-                self._reply_error(session, request_id, method_name, error, request)
+                self._reply_error(session, request_id, method_name, error, sender)
                 return
             if method.access is Access.WRITE and not principal.has_scope(Scope.CONTROL_THINGS):
                 error = errors.no_permission(f"{method_name} needs WRITE/EDIT")
-                self._reply_error(session, request_id, method_name, error, request)
+                self._reply_error(session, request_id, method_name, error, sender)
                 return
+        # Decoded only for a caller the method lets in: a client not logged in learns nothing of params.
+        raw: msgspec.Raw | bytes = request.params
+        if len(raw) <= 4 and bytes(raw) in _NO_PARAMS:
+            raw = _EMPTY_OBJECT
+        try:
+            params = method.decode_params(raw)
+        except msgspec.ValidationError as exc:
+            problem = problem_of(exc)
+            if _not_an_object(problem):
+                error = errors.bad_request("params must be an object")
+            else:
+                error = method.bad_params(problem)
+            self._reply_error(session, request_id, method_name, error, sender)
+            return
+        except (msgspec.DecodeError, RecursionError) as exc:  # bad UTF-8 the skim of `params` let by; nesting
+            self._reply_error(session, request_id, method_name, _parse_error(exc), sender)
+            return
         while len(session.tasks) >= _MAX_IN_FLIGHT:
             await asyncio.wait(list(session.tasks), return_when=asyncio.FIRST_COMPLETED)
-        running = self._run(session, method, request_id, method_name, params, request)
+        running = self._run(session, method, request_id, method_name, params, sender)
         finished, waiting_on = eager.start(running)
         if finished:
             return
@@ -176,29 +212,29 @@ class EzloDoor:
     async def _run(
         self,
         session: EzloSession,
-        method: Method,
+        method: Method[Any],
         request_id: Any,
         method_name: str,
-        params: dict[str, Any],
-        request: dict[str, Any],
+        params: Params,
+        sender: msgspec.Raw | msgspec.UnsetType,
     ) -> None:
         try:
             result = await method.handler(self, session, params)
         except EzloError as error:
-            self._reply_error(session, request_id, method_name, error, request)
+            self._reply_error(session, request_id, method_name, error, sender)
             return
         except HubFailure as failure:  # a core failure a handler let through: the door's one table
             _LOG.info("ezlo: %s of client %d failed: %s", method_name, session.id, failure)
-            self._reply_error(session, request_id, method_name, errors.for_failure(failure), request)
+            self._reply_error(session, request_id, method_name, errors.for_failure(failure), sender)
             return
         except Exception as exc:  # a handler bug answers this request; everyone else is served on
             _LOG.exception("ezlo: %s of client %d failed", method_name, session.id)
             internal = EzloError(errors.INTERNAL_ERROR, "internal.operation.error", "Internal error", repr(exc))
-            self._reply_error(session, request_id, method_name, internal, request)
+            self._reply_error(session, request_id, method_name, internal, sender)
             return
         reply: dict[str, Any] = {"api": "1.0", "error": None, "id": request_id, "method": method_name, "result": result}
-        if "sender" in request:
-            reply["sender"] = request["sender"]
+        if sender is not msgspec.UNSET:
+            reply["sender"] = sender
         session.send(_encode(reply))
 
     def _reply_error(
@@ -207,7 +243,7 @@ class EzloDoor:
         request_id: Any,
         method_name: Any,
         error: EzloError,
-        request: dict[str, Any] | None = None,
+        sender: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET,
     ) -> None:
         reply: dict[str, Any] = {
             "api": "1.0",
@@ -216,8 +252,8 @@ class EzloDoor:
             "method": method_name,
             "result": {},
         }
-        if request is not None and "sender" in request:
-            reply["sender"] = request["sender"]
+        if sender is not msgspec.UNSET:
+            reply["sender"] = sender
         session.send(_encode(reply))
 
     # -- login ---------------------------------------------------------------------------------
@@ -237,12 +273,12 @@ class EzloDoor:
 
     # -- things --------------------------------------------------------------------------------
 
-    def visible_item(self, session: EzloSession, item_id: Any) -> Item:
+    def visible_item(self, session: EzloSession, item_id: str) -> Item:
         """The item with this id that the session may see; `rpc.unknown.error` otherwise."""
-        item = self.index.items.get(item_id) if isinstance(item_id, str) else None
+        item = self.index.items.get(item_id)
         principal = session.principal
         if item is None or principal is None or self.hub.visible_thing(principal, item.thing.id) is None:
-            raise errors.item_not_found(str(item_id))
+            raise errors.item_not_found(item_id)
         return item
 
     def _index(self, thing: Any) -> list[Item]:

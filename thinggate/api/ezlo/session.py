@@ -11,9 +11,12 @@ import enum
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
+
+import msgspec
 
 from thinggate.api.ezlo.items import Item, ItemIndex
+from thinggate.api.ezlo.params import BadParams, Params, ezlo_convention
 from thinggate.api.websocket import FrameOutbox
 from thinggate.core.hub import Hub
 from thinggate.core.model import Thing
@@ -112,7 +115,7 @@ class Door(Protocol):
         """`hub.offline.login.ui`: a thinggate user name and one of that user's tokens."""
         ...
 
-    def visible_item(self, session: EzloSession, item_id: Any) -> Item:
+    def visible_item(self, session: EzloSession, item_id: str) -> Item:
         """The item with this id that the session may see; `rpc.unknown.error` otherwise."""
         ...
 
@@ -121,12 +124,21 @@ class Door(Protocol):
         ...
 
 
-Handler = Callable[[Door, EzloSession, dict[str, Any]], Awaitable[Any]]
+P = TypeVar("P", bound=Params)
 
 
 @dataclass(frozen=True, slots=True)
-class Method:
-    """One entry of the method table."""
+class Method(Generic[P]):
+    """One entry of the method table: the handler, the access it needs, its params and its answer to bad ones."""
 
-    handler: Handler
+    handler: Callable[[Door, EzloSession, P], Awaitable[Any]]
     access: Access
+    params: type[P]
+    """The struct the door decodes `params` into before the handler runs."""
+    bad_params: BadParams = ezlo_convention
+    """The error for params that do not decode (most methods: Ezlo's per-field convention)."""
+    decode_params: Callable[[bytes | msgspec.Raw], P] = field(init=False, repr=False, compare=False)
+    """`params`' decoder, built once with the table."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "decode_params", msgspec.json.Decoder(self.params).decode)

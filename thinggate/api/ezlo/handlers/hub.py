@@ -7,7 +7,10 @@ import platform
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from thinggate.api.ezlo import errors, ids, network
+from msgspec import UNSET
+
+from thinggate.api.ezlo import ids, network
+from thinggate.api.ezlo.params import DataListParams, DataSection, LoginParams, NoParams
 
 if TYPE_CHECKING:
     from thinggate.api.ezlo.session import Door, EzloSession
@@ -15,18 +18,13 @@ if TYPE_CHECKING:
 Params = dict[str, Any]
 
 
-async def offline_login_ui(door: Door, session: EzloSession, params: Params) -> Params:
+async def offline_login_ui(door: Door, session: EzloSession, params: LoginParams) -> Params:
     """`hub.offline.login.ui {user, token}`: a thinggate user name and one of its tokens."""
-    user, token = params.get("user"), params.get("token")
-    if not isinstance(user, str) or not isinstance(token, str) or not user or not token:
-        raise errors.EzloError(
-            errors.INVALID_PARAMS, "rpc.params.invalid", "Wrong params", "user and token are strings"
-        )
-    await door.log_in(session, user, token)
+    await door.log_in(session, params.user, params.token)
     return {}
 
 
-async def info_get(door: Door, session: EzloSession, params: Params) -> Params:
+async def info_get(door: Door, session: EzloSession, params: NoParams) -> Params:
     """Serial, firmware, model, uuid, access flags, uptime and location of the hub."""
     now = datetime.datetime.now().astimezone()
     settings = door.settings
@@ -47,7 +45,7 @@ async def info_get(door: Door, session: EzloSession, params: Params) -> Params:
     }
 
 
-async def network_get(door: Door, session: EzloSession, params: Params) -> Params:
+async def network_get(door: Door, session: EzloSession, params: NoParams) -> Params:
     """The host's network interfaces."""
     return {"interfaces": network.interfaces()}
 
@@ -56,7 +54,7 @@ def _devices(door: Door, session: EzloSession) -> list[Params]:
     return [door.index.device_json(thing) for thing in door.hub.visible_things(session.require_principal())]
 
 
-async def devices_list(door: Door, session: EzloSession, params: Params) -> Params:
+async def devices_list(door: Door, session: EzloSession, params: NoParams) -> Params:
     """Every device the user sees."""
     return {"devices": _devices(door, session)}
 
@@ -70,12 +68,12 @@ def rooms(door: Door, session: EzloSession) -> list[Params]:
     ]
 
 
-async def room_list(door: Door, session: EzloSession, params: Params) -> list[Params]:
+async def room_list(door: Door, session: EzloSession, params: NoParams) -> list[Params]:
     """The rooms, as an array (not an object): clients read the result as the list itself."""
     return rooms(door, session)
 
 
-async def data_list(door: Door, session: EzloSession, params: Params) -> Params:
+async def data_list(door: Door, session: EzloSession, params: DataListParams) -> Params:
     """Devices, items, rooms and scenes in one answer; each section filtered by `ids` and `fields`."""
     from thinggate.api.ezlo.handlers.scenes import scenes
 
@@ -89,21 +87,17 @@ async def data_list(door: Door, session: EzloSession, params: Params) -> Params:
         "rooms": lambda: rooms(door, session),
         "scenes": lambda: scenes(door, session),
     }
-    wanted = {name: spec for name, spec in params.items() if name in sections} or {key: {} for key in sections}
+    asked = {name: getattr(params, name) for name in sections}
+    wanted = {name: spec for name, spec in asked.items() if spec is not UNSET} or dict.fromkeys(sections)
     result: Params = {}
     for name, spec in wanted.items():
-        if spec is not None and not isinstance(spec, dict):
-            raise errors.wrong_params(name, f"{name} must be an object with optional ids and fields")
-        spec = spec or {}
+        section = spec if isinstance(spec, DataSection) else DataSection()  # null: the whole section
         objects: list[Params | None] = list(sections[name]())
-        requested = spec.get("ids")
-        if requested is not None:
-            if not isinstance(requested, list):
-                raise errors.wrong_params(f"{name}.ids", "ids must be an array")
+        if section.ids is not None:
             by_id = {obj["_id"]: obj for obj in objects if obj is not None}
-            objects = [by_id.get(object_id) for object_id in requested]  # unknown ids answer null
-        include = (spec.get("fields") or {}).get("include") if isinstance(spec.get("fields"), dict) else None
-        if isinstance(include, list):
+            objects = [by_id.get(object_id) for object_id in section.ids]  # unknown ids answer null
+        include = section.fields.include if section.fields is not None else None
+        if include is not None:
             keep = {"_id", *include}
             objects = [
                 {key: value for key, value in obj.items() if key in keep} if obj is not None else None

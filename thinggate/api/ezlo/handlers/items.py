@@ -10,10 +10,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+from msgspec import UNSET
 
 from thinggate.api.ezlo import errors, scales
 from thinggate.api.ezlo.errors import EzloError
 from thinggate.api.ezlo.items import Item
+from thinggate.api.ezlo.params import (
+    DictionaryAddParams,
+    DictionaryElement,
+    DictionaryRemoveParams,
+    DictionarySetParams,
+    ItemsListParams,
+    ItemValueSetParams,
+    PercentApplyParams,
+)
 from thinggate.core.security import Principal
 
 if TYPE_CHECKING:
@@ -36,13 +46,9 @@ class Command:
 # -- hub.items.list ----------------------------------------------------------------------------
 
 
-async def items_list(door: Door, session: EzloSession, params: Params) -> Params:
+async def items_list(door: Door, session: EzloSession, params: ItemsListParams) -> Params:
     """Items of every device, or of the devices in `deviceIds` (absent or [] means all)."""
-    device_ids = params.get("deviceIds")
-    if device_ids is not None and (
-        not isinstance(device_ids, list) or not all(isinstance(device, str) for device in device_ids)
-    ):
-        raise errors.wrong_params("deviceIds", "deviceIds must be an array of device id strings")
+    device_ids = params.device_ids
     principal = session.require_principal()
     if device_ids:
         things = [door.index.devices.get(device) for device in dict.fromkeys(device_ids)]
@@ -70,12 +76,10 @@ def _number(value: Any, item: Item) -> float:
     return float(value)
 
 
-def coerce(item: Item, value: Any, scale: Any) -> Any:
+def coerce(item: Item, value: Any, scale: str | None) -> Any:
     """The thinggate value for an Ezlo value (in `scale`, if given) set on `item`."""
     value_type = item.value_type
     if scale is not None:
-        if not isinstance(scale, str):
-            raise errors.invalid_scale(f"scale must be a string, not {scale!r}")
         if item.spec.scale is None:
             raise errors.invalid_scale(f"item {item.id} ({item.name}) has no scale; {scale!r} cannot be used")
     if value_type == "bool":
@@ -112,7 +116,7 @@ def coerce(item: Item, value: Any, scale: Any) -> Any:
     raise errors.invalid_type(f"items of value type {value_type} cannot be set with hub.item.value.set")
 
 
-def command_for(item: Item, value: Any, scale: Any) -> Command:
+def command_for(item: Item, value: Any, scale: str | None) -> Command:
     """The core action that sets `item` to `value`."""
     thing = item.thing
     if item.spec.action is not None:
@@ -133,33 +137,21 @@ async def execute(door: Door, principal: Principal, item: Item, command: Command
         raise errors.for_failure(result.failure, item_id=item.id)
 
 
-async def item_value_set(door: Door, session: EzloSession, params: Params) -> Params:
+async def item_value_set(door: Door, session: EzloSession, params: ItemValueSetParams) -> Params:
     """Set one item (`_id`), several to one value (`ids`), or several to their own values (`items`)."""
-    targets: list[tuple[Any, Any, Any]] = []
-    if "items" in params:
-        items = params["items"]
-        if not isinstance(items, dict) or not items:
-            raise errors.wrong_params("items", "items must be an object of item id -> {value, scale}")
-        for item_id, entry in items.items():
-            if not isinstance(entry, dict) or "value" not in entry:
-                raise errors.wrong_params("items", f"items.{item_id} must be an object with a value")
-            targets.append((item_id, entry["value"], entry.get("scale")))
-    elif "ids" in params:
-        item_ids = params["ids"]
-        if not isinstance(item_ids, list) or not item_ids or not all(isinstance(i, str) for i in item_ids):
-            raise errors.wrong_params("ids", "ids must be a non-empty array of item id strings")
-        if "value" not in params:
+    targets: list[tuple[str, Any, str | None]]
+    if params.items is not UNSET:
+        targets = [(item_id, entry.value, entry.scale) for item_id, entry in params.items.items()]
+    elif params.ids is not UNSET:
+        if params.value is UNSET:
             raise errors.missing("value")
-        targets = [(item_id, params["value"], params.get("scale")) for item_id in dict.fromkeys(item_ids)]
+        targets = [(item_id, params.value, params.scale) for item_id in dict.fromkeys(params.ids)]
     else:
-        item_id = params.get("_id")
-        if item_id is None or item_id == "":
+        if not params.id:
             raise errors.missing("_id")
-        if not isinstance(item_id, str):
-            raise errors.wrong_params("_id", "_id must be a string")
-        if "value" not in params:
+        if params.value is UNSET:
             raise errors.missing("value")
-        targets = [(item_id, params["value"], params.get("scale"))]
+        targets = [(params.id, params.value, params.scale)]
     principal = session.require_principal()
     # Every target is checked before any is changed: a bad one leaves all as they were.
     prepared = []
@@ -186,19 +178,10 @@ def _round_half_away(value: float) -> int:
     return math.floor(abs(value) + 0.5) * (1 if value >= 0 else -1)
 
 
-async def item_value_percent_apply(door: Door, session: EzloSession, params: Params) -> Params:
+async def item_value_percent_apply(door: Door, session: EzloSession, params: PercentApplyParams) -> Params:
     """newValue = round(current + (max - min) * percent / 100), clamped to [min, max]."""
-    item_id = params.get("_id")
-    if item_id is None or item_id == "":
-        raise EzloError(errors.INVALID_REQUEST, "rpc.params.empty._id", "Bad request, id is empty")
-    percent = params.get("percent")
-    if isinstance(percent, bool) or not isinstance(percent, int | float) or not float(percent).is_integer():
-        raise errors.invalid_type(f"percent must be an integer, not {percent!r}")
-    if not -100 <= percent <= 100:
-        raise EzloError(
-            errors.INVALID_PARAMS, "rpc.params.range.invalid", "Value is not in valid range", "percent: -100..100"
-        )
-    item = door.visible_item(session, item_id)
+    percent = params.percent  # a whole number in -100..100 (params.PercentApplyParams)
+    item = door.visible_item(session, params.id)
     value_type = item.value_type
     if (value_type != "int" and value_type not in scales.SCALES) or item.state_type is None:
         raise EzloError(
@@ -231,27 +214,21 @@ async def item_value_percent_apply(door: Door, session: EzloSession, params: Par
 # -- hub.item.dictionary.value.add / set / remove ----------------------------------------------
 
 
-def _dictionary_item(door: Door, session: EzloSession, params: Params) -> Item:
-    item_id = params.get("_id")
-    if item_id is None or item_id == "":
-        raise errors.missing("_id")
+def _dictionary_item(door: Door, session: EzloSession, item_id: str) -> Item:
     item = door.visible_item(session, item_id)
     if item.spec.dictionary is None:
         raise errors.wrong_params("_id", f"item {item.id} ({item.name}) is not a dictionary")
     return item
 
 
-def _element(item: Item, params: Params) -> dict[str, str]:
+def _element(item: Item, element: DictionaryElement) -> dict[str, str]:
     dictionary = item.spec.dictionary
     assert dictionary is not None
-    element = params.get("element")
-    if not isinstance(element, dict):
-        raise errors.missing("element")
-    if element.get("type") != dictionary.element_type:
+    if element.type != dictionary.element_type:
         raise errors.wrong_params(
-            "element.type", f"element.type must be {dictionary.element_type!r}, not {element.get('type')!r}"
+            "element.type", f"element.type must be {dictionary.element_type!r}, not {element.type!r}"
         )
-    value = element.get("value")
+    value = element.value
     if isinstance(value, str):  # node-red-contrib-ezlo sends structured values as JSON text
         try:
             value = msgspec.json.decode(value)
@@ -278,10 +255,10 @@ def _dictionary_command(item: Item, action: str, **values: Any) -> Command:
     return Command(thing.id, action_type.id, tuple((by_name[name], value) for name, value in values.items()))
 
 
-async def dictionary_value_add(door: Door, session: EzloSession, params: Params) -> Params:
+async def dictionary_value_add(door: Door, session: EzloSession, params: DictionaryAddParams) -> Params:
     """Add an element under the first free key."""
-    item = _dictionary_item(door, session, params)
-    element = _element(item, params)
+    item = _dictionary_item(door, session, params.id)
+    element = _element(item, params.element)
     dictionary = item.spec.dictionary
     assert dictionary is not None
     taken = set(item.value())
@@ -293,11 +270,11 @@ async def dictionary_value_add(door: Door, session: EzloSession, params: Params)
     return {}
 
 
-async def dictionary_value_set(door: Door, session: EzloSession, params: Params) -> Params:
+async def dictionary_value_set(door: Door, session: EzloSession, params: DictionarySetParams) -> Params:
     """Replace the element under an existing key."""
-    item = _dictionary_item(door, session, params)
-    key = _existing_key(item, params)
-    element = _element(item, params)
+    item = _dictionary_item(door, session, params.id)
+    key = _existing_key(item, params.key)
+    element = _element(item, params.element)
     dictionary = item.spec.dictionary
     assert dictionary is not None
     command = _dictionary_command(item, dictionary.set_action, **{dictionary.key_param: int(key)}, **element)
@@ -305,10 +282,10 @@ async def dictionary_value_set(door: Door, session: EzloSession, params: Params)
     return {}
 
 
-async def dictionary_value_remove(door: Door, session: EzloSession, params: Params) -> Params:
+async def dictionary_value_remove(door: Door, session: EzloSession, params: DictionaryRemoveParams) -> Params:
     """Remove the element under an existing key."""
-    item = _dictionary_item(door, session, params)
-    key = _existing_key(item, params)
+    item = _dictionary_item(door, session, params.id)
+    key = _existing_key(item, params.key)
     dictionary = item.spec.dictionary
     assert dictionary is not None
     command = _dictionary_command(item, dictionary.remove_action, **{dictionary.key_param: int(key)})
@@ -316,12 +293,7 @@ async def dictionary_value_remove(door: Door, session: EzloSession, params: Para
     return {}
 
 
-def _existing_key(item: Item, params: Params) -> str:
-    key = params.get("key")
-    if key is None or key == "":
-        raise errors.missing("key")
-    if not isinstance(key, str):
-        raise errors.wrong_params("key", "key must be a string")
+def _existing_key(item: Item, key: str) -> str:
     if key not in item.value():
         raise EzloError(errors.INVALID_REQUEST, "rpc.params.notfound.key", "Bad params", f"no element with key {key!r}")
     return key

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from thinggate.api.ezlo import errors
+from thinggate.api.ezlo.params import ModesSwitchParams, NoParams
 
 if TYPE_CHECKING:
     from thinggate.api.ezlo.session import Door, EzloSession
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
 Params = dict[str, Any]
 
 
-async def modes_get(door: Door, session: EzloSession, params: Params) -> Params:
+async def modes_get(door: Door, session: EzloSession, params: NoParams) -> Params:
     """The modes, the current one and the delays (thinggate switches at once: 0 s)."""
     modes = door.modes
     return {
@@ -39,14 +40,11 @@ async def modes_get(door: Door, session: EzloSession, params: Params) -> Params:
     }
 
 
-async def modes_switch(door: Door, session: EzloSession, params: Params) -> Params:
+async def modes_switch(door: Door, session: EzloSession, params: ModesSwitchParams) -> Params:
     """Switch to the mode given by `modeId` (or `name`)."""
-    mode_id, name = params.get("modeId"), params.get("name")
-    if mode_id is None and name is None:
+    if params.mode_id is None and params.name is None:
         raise errors.missing("modeId")
-    if (mode_id is not None and not isinstance(mode_id, str)) or (name is not None and not isinstance(name, str)):
-        raise errors.wrong_params("modeId", "modeId and name are strings")
     # UnknownHouseMode and PermissionDenied are answered by the door from errors.for_failure.
-    mode = door.modes.find(mode_id=mode_id, name=name)
+    mode = door.modes.find(mode_id=params.mode_id, name=params.name)
     await door.modes.switch(session.require_principal(), mode)
     return {"switchToDelay": 0}

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from thinggate.api.ezlo import errors, ids
 from thinggate.api.ezlo.errors import EzloError
+from thinggate.api.ezlo.params import NoParams, ScenesRunParams
 from thinggate.core.interfaces import expand
 from thinggate.core.model import Thing
 
@@ -40,19 +41,17 @@ def scenes(door: Door, session: EzloSession) -> list[Params]:
     ]
 
 
-async def scenes_list(door: Door, session: EzloSession, params: Params) -> Params:
+async def scenes_list(door: Door, session: EzloSession, params: NoParams) -> Params:
     """Every scene."""
     return {"scenes": scenes(door, session)}
 
 
-async def scenes_run(door: Door, session: EzloSession, params: Params) -> Params:
+async def scenes_run(door: Door, session: EzloSession, params: ScenesRunParams) -> Params:
     """Launch a scene: `hub.scene.run.progress` started, then finished (or failed)."""
-    scene_id = params.get("sceneId")
-    if scene_id is None or scene_id == "":
-        raise errors.missing("sceneId")
+    scene_id = params.scene_id
     thing = next((t for t in _scene_things(door, session) if ids.device_id(t.id) == scene_id), None)
     if thing is None:
-        raise EzloError(errors.APPLICATION_ERROR, "ezlo.scenes.not.exist", "Scene does not exist", str(scene_id))
+        raise EzloError(errors.APPLICATION_ERROR, "ezlo.scenes.not.exist", "Scene does not exist", scene_id)
     launch = thing.thing_class.action_type_named("launch")
     if launch is None:
         raise EzloError(errors.APPLICATION_ERROR, "ezlo.scenes.not.exist", "Scene cannot be run", thing.name)
