@@ -3,7 +3,7 @@
 Every test talks to a running door through real TCP or WebSocket connections, and checks the exact
 statuses and error texts nymea sends (§2's table). The rig checks every reply and notification
 against nymea-api.json, so a reply of the wrong shape becomes an "Internal error" that call() catches.
-Framing fuzzing lives in test_jsonrpc_framing.py.
+Framing fuzzing lives in test_framing.py.
 """
 
 from __future__ import annotations

@@ -194,7 +194,7 @@ def test_the_classes_are_the_ones_other_doors_name() -> None:
 
 @pytest.mark.parametrize("thing_class", THING_CLASSES, ids=[c.name for c in THING_CLASSES])
 def test_connected_is_not_cached(thing_class: ThingClass) -> None:
-    """After a restart no KNX thing is connected until the gateway answers (interfaces: tests/test_catalogue.py)."""
+    """After a restart no KNX thing is connected until the gateway answers (see tests/core/test_catalogue.py)."""
     connected = thing_class.state_type_named("connected")
     assert connected is not None and not connected.cached
 
