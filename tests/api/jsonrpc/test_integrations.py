@@ -281,12 +281,6 @@ def kind() -> str:
 
 
 @pytest.fixture
-async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    async with jsonrpc_rig(tmp_path) as running:
-        yield running
-
-
-@pytest.fixture
 async def client(rig: Rig, kind: str) -> RpcClient:
     return await admin_client(rig, kind)
 
