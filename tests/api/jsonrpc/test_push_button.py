@@ -23,7 +23,7 @@ import pytest
 
 from tests.api.jsonrpc.protocol import IMPLEMENTED, INVALID_TOKEN, NO_ERROR, until
 from tests.api.jsonrpc.rig import ADMIN, ADMIN_PASSWORD, Rig, RpcClient, jsonrpc_rig
-from tests.test_cli import ROOT, thinggate
+from tests.command import ROOT, thinggate
 from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.jsonrpc.pushbutton import PushButtonAuth
 from thinggate.api.jsonrpc.session import Session
