@@ -1,4 +1,8 @@
-"""Shared fixtures. Real peers live in tests/peers.py and are registered here by importing them."""
+"""Fixtures for every test: the real peers (PostgreSQL in tests/peers.py, knxd in tests/knxd.py), registered here.
+
+Each folder's own conftest.py has its rig as fixtures (tests/api/jsonrpc/, tests/api/thinknx/,
+tests/integrations/knx/, tests/core/, ...).
+"""
 
 from __future__ import annotations
 

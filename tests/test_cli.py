@@ -11,22 +11,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-ROOT = Path(__file__).parent.parent
-
-
-def thinggate(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the command with a data directory; answers the finished process."""
-    return subprocess.run(
-        [sys.executable, "-m", "thinggate.cli", *args, "--data-dir", str(data_dir)],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=data_dir,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
-    )
+from tests.command import ROOT, read_until, thinggate
 
 
 def test_user_add_list_token_remove(tmp_path: Path) -> None:
@@ -93,19 +80,6 @@ def test_serve_demo_then_things(tmp_path: Path) -> None:
     assert "Virtual auto thing" not in table.stdout
 
 
-def _read_until(stream: IO[str], marker: str, within: float = 60) -> list[str]:
-    deadline = time.monotonic() + within
-    lines: list[str] = []
-    while time.monotonic() < deadline:
-        line = stream.readline()
-        if not line:
-            break
-        lines.append(line)
-        if marker in line:
-            return lines
-    raise AssertionError(f"{marker!r} not seen in:\n" + "".join(lines))
-
-
 async def _push_button_flow(port: int, data_dir: Path) -> dict[str, Any]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
 
@@ -155,7 +129,7 @@ def test_pushbutton_command_authenticates_a_waiting_client(tmp_path: Path) -> No
     )
     try:
         assert process.stderr is not None
-        lines = _read_until(process.stderr, "thinggate is up")
+        lines = read_until(process.stderr, "thinggate is up")
         listening = next(line for line in lines if "jsonrpc door listening" in line)
         port = int(re.search(r"tcp (\d+)", listening).group(1))  # type: ignore[union-attr]
         nobody = thinggate("pushbutton", data_dir=tmp_path)

@@ -20,7 +20,7 @@ import thinggate.api.thinknx.key as key_module
 import thinggate.core.security.manager as security_module
 from tests.api.ezlo.rig import EzloClient
 from tests.api.jsonrpc.rig import RpcClient
-from tests.test_cli import thinggate
+from tests.command import thinggate
 from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.jsonrpc.settings import JsonRpcConfig
 from thinggate.api.thinknx.settings import ThinknxConfig

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 
+from tests.command import ROOT, read_until, thinggate
 from tests.integrations.knx.knxproj import Ga, Main, Middle, Room, write_knxproj
 from tests.peers import free_port
-from tests.test_cli import ROOT, _read_until, thinggate
 from thinggate.api.thinknx.key import KeyState, load_key
 from thinggate.core.guids import guid_of
 from thinggate.storage import open_store
@@ -207,7 +207,7 @@ stateAddress = "1/0/2"
     )
     try:
         assert process.stderr is not None
-        _read_until(process.stderr, "thinggate is up")
+        read_until(process.stderr, "thinggate is up")
         base = f"http://127.0.0.1:{port}/api/V1"
         auth = ("alice", "Secret123")
         known = httpx.get(f"{base}/powerstatus", params={"guid": "1lzPszHWAeuvzxtXBMkzWQ"}, auth=auth)

@@ -8,11 +8,12 @@ import uuid
 
 import pytest
 
-from tests.hubtools import drain, param_id, running_hub
+from tests.hubtools import drain, param_id
 from thinggate.core.events import EventBus, StateChanged, ThingRemoved
+from thinggate.core.hub import Hub
 from thinggate.core.security import SYSTEM
+from thinggate.integrations.virtual import VirtualIntegration
 from thinggate.integrations.virtual.testbed import MOCK
-from thinggate.storage.memory import MemoryStore
 
 
 def removed() -> ThingRemoved:
@@ -67,16 +68,15 @@ async def test_a_failing_listener_does_not_stop_delivery() -> None:
     assert len(drain(subscription)) == 1
 
 
-async def test_every_state_change_is_published_exactly_once() -> None:
-    async with running_hub(MemoryStore()) as (hub, virtual):
-        assert virtual.test_control is not None
-        added = await hub.add_thing(SYSTEM, name="m", thing_class_id=MOCK.id, params=[(param_id(MOCK, "httpport"), 1)])
-        subscription = hub.bus.subscribe("test")
-        virtual.test_control.set_state(added.value, "int", 5)
-        virtual.test_control.set_state(added.value, "int", 5)  # unchanged: no event
-        virtual.test_control.set_state(added.value, "int", 6)
-        changes = [e for e in drain(subscription) if isinstance(e, StateChanged)]
-        assert [c.value for c in changes] == [5, 6]
+async def test_every_state_change_is_published_exactly_once(hub: Hub, virtual: VirtualIntegration) -> None:
+    assert virtual.test_control is not None
+    added = await hub.add_thing(SYSTEM, name="m", thing_class_id=MOCK.id, params=[(param_id(MOCK, "httpport"), 1)])
+    subscription = hub.bus.subscribe("test")
+    virtual.test_control.set_state(added.value, "int", 5)
+    virtual.test_control.set_state(added.value, "int", 5)  # unchanged: no event
+    virtual.test_control.set_state(added.value, "int", 6)
+    changes = [e for e in drain(subscription) if isinstance(e, StateChanged)]
+    assert [c.value for c in changes] == [5, 6]
 
 
 async def test_a_listener_for_some_kinds_hears_only_those() -> None:

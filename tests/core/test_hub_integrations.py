@@ -43,24 +43,6 @@ ASYNC = param_id(MOCK, "async")
 BROKEN = param_id(MOCK, "broken")
 
 
-@pytest.fixture
-def store() -> MemoryStore:
-    return MemoryStore()
-
-
-@pytest.fixture
-async def hub(store: MemoryStore):  # type: ignore[no-untyped-def]
-    async with running_hub(store) as (hub, _virtual):
-        yield hub
-
-
-@pytest.fixture
-def virtual(hub: Hub) -> VirtualIntegration:
-    integration = hub.integrations[PLUGIN.id]
-    assert isinstance(integration, VirtualIntegration)
-    return integration
-
-
 async def add_mock(hub: Hub, port: int = 5555, **extra: object) -> uuid.UUID:
     params = [(HTTPPORT, port), *[(param_id(MOCK, name), value) for name, value in extra.items()]]
     result = await hub.add_thing(SYSTEM, name="Mock", thing_class_id=MOCK.id, params=params)

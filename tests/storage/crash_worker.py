@@ -2,7 +2,7 @@
 
 Each change is printed as one JSON line *after* the hub call answered; the test kills this process
 with SIGKILL at some point and then checks that every acknowledged change survived.
-Usage: python tests/crash_worker.py DATA_DIR [DATABASE_URL]
+Usage: python tests/storage/crash_worker.py DATA_DIR [DATABASE_URL]
 """
 
 from __future__ import annotations

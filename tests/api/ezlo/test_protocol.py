@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.api.ezlo.rig import ADMIN, SERIAL, SERVER_UUID, VIEWER, EzloClient, ezlo_rig, items_by_name
+from tests.api.ezlo.rig import ADMIN, SERIAL, SERVER_UUID, VIEWER, EzloClient, EzloRig, ezlo_rig, items_by_name
 from thinggate.api.ezlo import ids
 from thinggate.core.security import SYSTEM
 
@@ -58,33 +58,31 @@ async def test_unknown_method_is_32602_rpc_method_notfound(tmp_path: Path) -> No
 # -- login -------------------------------------------------------------------------------------
 
 
-async def test_before_login_only_info_answers(tmp_path: Path) -> None:
-    async with ezlo_rig(tmp_path) as rig:
-        client = await rig.connect()
-        info = await client.result("hub.info.get")
-        assert info["serial"] == SERIAL and info["uuid"] == str(SERVER_UUID)
-        assert info["offlineAnonymousAccess"] is False
-        for method in ("hub.items.list", "hub.devices.list", "hub.modes.get", "hub.item.value.set"):
-            answer = await client.call(method, {})
-            assert answer["error"]["code"] == -32600, method
-            assert answer["error"]["data"] == "rpc.params.notfound", method
+async def test_before_login_only_info_answers(rig: EzloRig) -> None:
+    client = await rig.connect()
+    info = await client.result("hub.info.get")
+    assert info["serial"] == SERIAL and info["uuid"] == str(SERVER_UUID)
+    assert info["offlineAnonymousAccess"] is False
+    for method in ("hub.items.list", "hub.devices.list", "hub.modes.get", "hub.item.value.set"):
+        answer = await client.call(method, {})
+        assert answer["error"]["code"] == -32600, method
+        assert answer["error"]["data"] == "rpc.params.notfound", method
 
 
-async def test_login_with_a_thinggate_token_then_again_is_alreadylogged(tmp_path: Path) -> None:
-    async with ezlo_rig(tmp_path) as rig:
-        client = await rig.connect()
-        answer = await client.login(ADMIN, rig.admin_token)
-        assert answer == {
-            "api": "1.0",
-            "error": None,
-            "id": answer["id"],
-            "method": "hub.offline.login.ui",
-            "result": {},
-        }
-        assert len((await client.result("hub.devices.list"))["devices"]) == len(rig.hub.things)
-        again = await client.login(ADMIN, rig.admin_token)
-        assert again["error"]["code"] == -32500
-        assert again["error"]["data"] == "user.login.alreadylogged"
+async def test_login_with_a_thinggate_token_then_again_is_alreadylogged(rig: EzloRig) -> None:
+    client = await rig.connect()
+    answer = await client.login(ADMIN, rig.admin_token)
+    assert answer == {
+        "api": "1.0",
+        "error": None,
+        "id": answer["id"],
+        "method": "hub.offline.login.ui",
+        "result": {},
+    }
+    assert len((await client.result("hub.devices.list"))["devices"]) == len(rig.hub.things)
+    again = await client.login(ADMIN, rig.admin_token)
+    assert again["error"]["code"] == -32500
+    assert again["error"]["data"] == "user.login.alreadylogged"
 
 
 @pytest.mark.parametrize(
@@ -96,21 +94,19 @@ async def test_login_with_a_thinggate_token_then_again_is_alreadylogged(tmp_path
     ],
     ids=["bad token", "someone else's token", "unknown user"],
 )
-async def test_bad_login_is_badpassword_and_stays_logged_out(tmp_path: Path, user: str, token_of: Any) -> None:
-    async with ezlo_rig(tmp_path) as rig:
-        client = await rig.connect()
-        answer = await client.login(user, token_of(rig))
-        assert answer["error"]["code"] == -32500
-        assert answer["error"]["data"] == "user.login.badpassword"
-        assert (await client.call("hub.items.list", {}))["error"]["data"] == "rpc.params.notfound"
+async def test_bad_login_is_badpassword_and_stays_logged_out(rig: EzloRig, user: str, token_of: Any) -> None:
+    client = await rig.connect()
+    answer = await client.login(user, token_of(rig))
+    assert answer["error"]["code"] == -32500
+    assert answer["error"]["data"] == "user.login.badpassword"
+    assert (await client.call("hub.items.list", {}))["error"]["data"] == "rpc.params.notfound"
 
 
-async def test_login_params_must_be_strings(tmp_path: Path) -> None:
-    async with ezlo_rig(tmp_path) as rig:
-        client = await rig.connect()
-        for params in ({}, {"user": ADMIN}, {"user": ADMIN, "token": 5}):
-            answer = await client.call("hub.offline.login.ui", params)
-            assert answer["error"]["code"] == -32602 and answer["error"]["data"] == "rpc.params.invalid", params
+async def test_login_params_must_be_strings(rig: EzloRig) -> None:
+    client = await rig.connect()
+    for params in ({}, {"user": ADMIN}, {"user": ADMIN, "token": 5}):
+        answer = await client.call("hub.offline.login.ui", params)
+        assert answer["error"]["code"] == -32602 and answer["error"]["data"] == "rpc.params.invalid", params
 
 
 async def test_anonymous_access_needs_no_login_and_is_reported(tmp_path: Path) -> None:
@@ -123,15 +119,14 @@ async def test_anonymous_access_needs_no_login_and_is_reported(tmp_path: Path) -
         assert lamp.state_value("power") is True
 
 
-async def test_revoking_the_token_closes_the_connection_at_once(tmp_path: Path) -> None:
-    async with ezlo_rig(tmp_path) as rig:
-        client = await rig.admin()
-        viewer = await rig.viewer()
-        token_id = rig.security.token_info(rig.admin_token).id
-        await rig.security.remove_token(token_id)
-        await asyncio.wait_for(client.closed.wait(), 5)  # without a request of its own
-        assert client.close_code == 1008  # policy violation, with the reason
-        assert (await viewer.result("hub.info.get"))["serial"] == SERIAL  # another token's connection stays
+async def test_revoking_the_token_closes_the_connection_at_once(rig: EzloRig) -> None:
+    client = await rig.admin()
+    viewer = await rig.viewer()
+    token_id = rig.security.token_info(rig.admin_token).id
+    await rig.security.remove_token(token_id)
+    await asyncio.wait_for(client.closed.wait(), 5)  # without a request of its own
+    assert client.close_code == 1008  # policy violation, with the reason
+    assert (await viewer.result("hub.info.get"))["serial"] == SERIAL  # another token's connection stays
 
 
 async def test_removing_the_user_closes_its_connections_even_with_anonymous_access(tmp_path: Path) -> None:
@@ -147,91 +142,87 @@ async def test_removing_the_user_closes_its_connections_even_with_anonymous_acce
 # -- access ------------------------------------------------------------------------------------
 
 
-async def test_read_only_user_reads_but_may_not_write(tmp_path: Path) -> None:
-    async with ezlo_rig(tmp_path) as rig:
-        client = await rig.viewer()
-        items = (await client.result("hub.items.list"))["items"]
-        lamp = rig.thing("Path light")
-        switch = items_by_name(items, ids.device_id(lamp.id))["switch"]
-        for method, params in (
-            ("hub.item.value.set", {"_id": switch["_id"], "value": True}),
-            ("hub.modes.switch", {"modeId": "2"}),
-        ):
-            answer = await client.call(method, params)
-            assert answer["error"]["code"] == -32500, method
-            assert answer["error"]["data"] == "user.permission.doesnothave", method
-        assert lamp.state_value("power") is False
-        assert rig.modes.current.id == "1"
+async def test_read_only_user_reads_but_may_not_write(rig: EzloRig) -> None:
+    client = await rig.viewer()
+    items = (await client.result("hub.items.list"))["items"]
+    lamp = rig.thing("Path light")
+    switch = items_by_name(items, ids.device_id(lamp.id))["switch"]
+    for method, params in (
+        ("hub.item.value.set", {"_id": switch["_id"], "value": True}),
+        ("hub.modes.switch", {"modeId": "2"}),
+    ):
+        answer = await client.call(method, params)
+        assert answer["error"]["code"] == -32500, method
+        assert answer["error"]["data"] == "user.permission.doesnothave", method
+    assert lamp.state_value("power") is False
+    assert rig.modes.current.id == "1"
 
 
-async def test_a_user_limited_to_some_things_sees_only_those(tmp_path: Path) -> None:
-    async with ezlo_rig(tmp_path) as rig:
-        from thinggate.core.security import Scope
+async def test_a_user_limited_to_some_things_sees_only_those(rig: EzloRig) -> None:
+    from thinggate.core.security import Scope
 
-        lamp = rig.thing("Path light")
-        hidden = rig.thing("Desk light")
-        await rig.security.create_user("guest", "GuestPW1!", scopes=Scope.CONTROL_THINGS, allowed_thing_ids=[lamp.id])
-        token = await rig.security.create_token("guest", "test")
+    lamp = rig.thing("Path light")
+    hidden = rig.thing("Desk light")
+    await rig.security.create_user("guest", "GuestPW1!", scopes=Scope.CONTROL_THINGS, allowed_thing_ids=[lamp.id])
+    token = await rig.security.create_token("guest", "test")
+    client = await rig.connect()
+    assert (await client.login("guest", token))["error"] is None
+    devices = (await client.result("hub.devices.list"))["devices"]
+    assert [device["_id"] for device in devices] == [ids.device_id(lamp.id)]
+    items = (await client.result("hub.items.list"))["items"]
+    assert {item["deviceId"] for item in items} == {ids.device_id(lamp.id)}
+    admin = await rig.admin()
+    all_items = (await admin.result("hub.items.list"))["items"]
+    hidden_switch = items_by_name(all_items, ids.device_id(hidden.id))["switch"]
+    answer = await client.call("hub.item.value.set", {"_id": hidden_switch["_id"], "value": True})
+    assert answer["error"]["data"] == "rpc.unknown.error"
+    assert hidden.state_value("power") is False
+    # Changes of things it may not see are not broadcast to it.
+    await admin.result("hub.item.value.set", {"_id": hidden_switch["_id"], "value": True})
+    await admin.broadcast("hub.item.updated", lambda r: r["_id"] == hidden_switch["_id"])
+    await client.no_broadcast("hub.item.updated")
+
+
+async def test_only_users_that_control_the_whole_hub_switch_the_house_mode(rig: EzloRig) -> None:
+    from thinggate.core.security import Scope
+
+    lamp = rig.thing("Path light")
+    await rig.security.add_domain("upstairs")
+    await rig.security.create_user("guest", "GuestPW1!", scopes=Scope.CONTROL_THINGS, allowed_thing_ids=[lamp.id])
+    await rig.security.create_user(
+        "tenant", "TenantPW1!", scopes=Scope.CONTROL_THINGS | Scope.ACCESS_ALL_THINGS, home_domain="upstairs"
+    )
+    for user in ("guest", "tenant"):
         client = await rig.connect()
-        assert (await client.login("guest", token))["error"] is None
-        devices = (await client.result("hub.devices.list"))["devices"]
-        assert [device["_id"] for device in devices] == [ids.device_id(lamp.id)]
-        items = (await client.result("hub.items.list"))["items"]
-        assert {item["deviceId"] for item in items} == {ids.device_id(lamp.id)}
-        admin = await rig.admin()
-        all_items = (await admin.result("hub.items.list"))["items"]
-        hidden_switch = items_by_name(all_items, ids.device_id(hidden.id))["switch"]
-        answer = await client.call("hub.item.value.set", {"_id": hidden_switch["_id"], "value": True})
-        assert answer["error"]["data"] == "rpc.unknown.error"
-        assert hidden.state_value("power") is False
-        # Changes of things it may not see are not broadcast to it.
-        await admin.result("hub.item.value.set", {"_id": hidden_switch["_id"], "value": True})
-        await admin.broadcast("hub.item.updated", lambda r: r["_id"] == hidden_switch["_id"])
-        await client.no_broadcast("hub.item.updated")
-
-
-async def test_only_users_that_control_the_whole_hub_switch_the_house_mode(tmp_path: Path) -> None:
-    async with ezlo_rig(tmp_path) as rig:
-        from thinggate.core.security import Scope
-
-        lamp = rig.thing("Path light")
-        await rig.security.add_domain("upstairs")
-        await rig.security.create_user("guest", "GuestPW1!", scopes=Scope.CONTROL_THINGS, allowed_thing_ids=[lamp.id])
-        await rig.security.create_user(
-            "tenant", "TenantPW1!", scopes=Scope.CONTROL_THINGS | Scope.ACCESS_ALL_THINGS, home_domain="upstairs"
-        )
-        for user in ("guest", "tenant"):
-            client = await rig.connect()
-            assert (await client.login(user, await rig.security.create_token(user, "test")))["error"] is None
-            answer = await client.call("hub.modes.switch", {"modeId": "2"})
-            assert (answer["error"]["code"], answer["error"]["data"]) == (-32500, "user.permission.doesnothave"), user
-            assert rig.modes.current.id == "1" and (await client.result("hub.modes.get"))["current"] == "1"
-        admin = await rig.admin()
-        await admin.result("hub.modes.switch", {"modeId": "2"})
-        assert rig.modes.current.id == "2"
+        assert (await client.login(user, await rig.security.create_token(user, "test")))["error"] is None
+        answer = await client.call("hub.modes.switch", {"modeId": "2"})
+        assert (answer["error"]["code"], answer["error"]["data"]) == (-32500, "user.permission.doesnothave"), user
+        assert rig.modes.current.id == "1" and (await client.result("hub.modes.get"))["current"] == "1"
+    admin = await rig.admin()
+    await admin.result("hub.modes.switch", {"modeId": "2"})
+    assert rig.modes.current.id == "2"
 
 
 # -- start-up methods --------------------------------------------------------------------------
 
 
-async def test_devices_have_the_fields_clients_read(tmp_path: Path) -> None:
-    async with ezlo_rig(tmp_path) as rig:
-        client = await rig.admin()
-        devices = {device["_id"]: device for device in (await client.result("hub.devices.list"))["devices"]}
-        rooms = {room["_id"]: room["name"] for room in await client.result("hub.room.list")}
-        lock = devices[ids.device_id(rig.thing("Front door").id)]
-        assert (lock["category"], lock["name"], rooms[lock["roomId"]]) == ("door_lock", "Front door", "Hall")
-        sensor = devices[ids.device_id(rig.thing("Humidity").id)]
-        assert sensor["batteryPowered"] is True and sensor["category"] == "humidity"
-        required = {
-            "_id": str, "parentDeviceId": str, "category": str, "subcategory": str, "deviceTypeId": str,
-            "gatewayId": str, "name": str, "type": str, "batteryPowered": bool, "reachable": bool,
-            "roomId": str, "serviceNotification": bool, "security": str, "ready": bool, "status": str,
-        }  # fmt: skip
-        for device in devices.values():
-            for name, kind in required.items():
-                assert isinstance(device[name], kind), (name, device)
-            assert len(device["_id"]) == 24 and int(device["_id"], 16) >= 0
+async def test_devices_have_the_fields_clients_read(rig: EzloRig) -> None:
+    client = await rig.admin()
+    devices = {device["_id"]: device for device in (await client.result("hub.devices.list"))["devices"]}
+    rooms = {room["_id"]: room["name"] for room in await client.result("hub.room.list")}
+    lock = devices[ids.device_id(rig.thing("Front door").id)]
+    assert (lock["category"], lock["name"], rooms[lock["roomId"]]) == ("door_lock", "Front door", "Hall")
+    sensor = devices[ids.device_id(rig.thing("Humidity").id)]
+    assert sensor["batteryPowered"] is True and sensor["category"] == "humidity"
+    required = {
+        "_id": str, "parentDeviceId": str, "category": str, "subcategory": str, "deviceTypeId": str,
+        "gatewayId": str, "name": str, "type": str, "batteryPowered": bool, "reachable": bool,
+        "roomId": str, "serviceNotification": bool, "security": str, "ready": bool, "status": str,
+    }  # fmt: skip
+    for device in devices.values():
+        for name, kind in required.items():
+            assert isinstance(device[name], kind), (name, device)
+        assert len(device["_id"]) == 24 and int(device["_id"], 16) >= 0
 
 
 async def test_ids_are_stable_across_restarts(tmp_path: Path) -> None:
@@ -266,87 +257,82 @@ async def test_house_modes_switch_broadcast_and_persist(tmp_path: Path) -> None:
         assert (await client.result("hub.modes.get"))["current"] == "3"
 
 
-async def test_room_list_is_an_array_of_the_demo_rooms(tmp_path: Path) -> None:
-    async with ezlo_rig(tmp_path) as rig:
-        client = await rig.admin()
-        rooms = await client.result("hub.room.list")
-        assert isinstance(rooms, list)
-        assert sorted(room["name"] for room in rooms) == sorted(
-            {"Living room", "Kitchen", "Bedroom", "Office", "Garden", "Hall", "Utility room"}
-        )
+async def test_room_list_is_an_array_of_the_demo_rooms(rig: EzloRig) -> None:
+    client = await rig.admin()
+    rooms = await client.result("hub.room.list")
+    assert isinstance(rooms, list)
+    assert sorted(room["name"] for room in rooms) == sorted(
+        {"Living room", "Kitchen", "Bedroom", "Office", "Garden", "Hall", "Utility room"}
+    )
 
 
-async def test_scenes_list_and_run_launch_the_scene_thing_with_progress(tmp_path: Path) -> None:
-    async with ezlo_rig(tmp_path) as rig:
-        client = await rig.admin()
-        scenes = (await client.result("hub.scenes.list"))["scenes"]
-        scene = rig.thing("Evening scene")
-        assert [(s["_id"], s["name"]) for s in scenes] == [(ids.device_id(scene.id), "Evening scene")]
-        launched = asyncio.get_running_loop().create_future()
+async def test_scenes_list_and_run_launch_the_scene_thing_with_progress(rig: EzloRig) -> None:
+    client = await rig.admin()
+    scenes = (await client.result("hub.scenes.list"))["scenes"]
+    scene = rig.thing("Evening scene")
+    assert [(s["_id"], s["name"]) for s in scenes] == [(ids.device_id(scene.id), "Evening scene")]
+    launched = asyncio.get_running_loop().create_future()
 
-        def on_event(event: Any) -> None:
-            if getattr(event, "thing_id", None) == scene.id and not launched.done():
-                launched.set_result(event)
+    def on_event(event: Any) -> None:
+        if getattr(event, "thing_id", None) == scene.id and not launched.done():
+            launched.set_result(event)
 
-        unlisten = rig.hub.bus.listen(on_event)
-        try:
-            assert await client.result("hub.scenes.run", {"sceneId": scenes[0]["_id"]}) == {}
-            await asyncio.wait_for(launched, 5)
-        finally:
-            unlisten()
-        started = await client.broadcast("hub.scene.run.progress", lambda r: r["status"] == "started")
-        finished = await client.broadcast("hub.scene.run.progress", lambda r: r["status"] == "finished")
-        assert started["result"]["scene_id"] == finished["result"]["scene_id"] == scenes[0]["_id"]
-        assert finished["result"]["scene_name"] == "Evening scene"
-        missing = await client.call("hub.scenes.run", {"sceneId": "000000000000000000000000"})
-        assert missing["error"]["data"] == "ezlo.scenes.not.exist"
-
-
-async def test_data_list_answers_sections_by_ids_with_null_for_unknown_and_field_filters(tmp_path: Path) -> None:
-    async with ezlo_rig(tmp_path) as rig:
-        client = await rig.admin()
-        lamp_id = ids.device_id(rig.thing("Path light").id)
-        result = await client.result(
-            "hub.data.list",
-            {"devices": {"ids": [lamp_id, "ffffffffffffffffffffffff"], "fields": {"include": ["name"]}}},
-        )
-        assert result == {"devices": [{"_id": lamp_id, "name": "Path light"}, None]}
-        everything = await client.result("hub.data.list", {})
-        assert set(everything) == {"devices", "items", "rooms", "scenes"}
-        assert len(everything["devices"]) == len(rig.hub.things)
+    unlisten = rig.hub.bus.listen(on_event)
+    try:
+        assert await client.result("hub.scenes.run", {"sceneId": scenes[0]["_id"]}) == {}
+        await asyncio.wait_for(launched, 5)
+    finally:
+        unlisten()
+    started = await client.broadcast("hub.scene.run.progress", lambda r: r["status"] == "started")
+    finished = await client.broadcast("hub.scene.run.progress", lambda r: r["status"] == "finished")
+    assert started["result"]["scene_id"] == finished["result"]["scene_id"] == scenes[0]["_id"]
+    assert finished["result"]["scene_name"] == "Evening scene"
+    missing = await client.call("hub.scenes.run", {"sceneId": "000000000000000000000000"})
+    assert missing["error"]["data"] == "ezlo.scenes.not.exist"
 
 
-async def test_network_get_lists_interfaces(tmp_path: Path) -> None:
-    async with ezlo_rig(tmp_path) as rig:
-        client = await rig.admin()
-        interfaces = (await client.result("hub.network.get"))["interfaces"]
-        assert isinstance(interfaces, list)
-        for interface in interfaces:
-            assert {"_id", "type", "status", "ipv4"} <= set(interface)
+async def test_data_list_answers_sections_by_ids_with_null_for_unknown_and_field_filters(rig: EzloRig) -> None:
+    client = await rig.admin()
+    lamp_id = ids.device_id(rig.thing("Path light").id)
+    result = await client.result(
+        "hub.data.list",
+        {"devices": {"ids": [lamp_id, "ffffffffffffffffffffffff"], "fields": {"include": ["name"]}}},
+    )
+    assert result == {"devices": [{"_id": lamp_id, "name": "Path light"}, None]}
+    everything = await client.result("hub.data.list", {})
+    assert set(everything) == {"devices", "items", "rooms", "scenes"}
+    assert len(everything["devices"]) == len(rig.hub.things)
+
+
+async def test_network_get_lists_interfaces(rig: EzloRig) -> None:
+    client = await rig.admin()
+    interfaces = (await client.result("hub.network.get"))["interfaces"]
+    assert isinstance(interfaces, list)
+    for interface in interfaces:
+        assert {"_id", "type", "status", "ipv4"} <= set(interface)
 
 
 # -- device broadcasts -------------------------------------------------------------------------
 
 
-async def test_things_added_changed_and_removed_are_device_broadcasts(tmp_path: Path) -> None:
-    async with ezlo_rig(tmp_path) as rig:
-        client = await rig.admin()
-        light_class = rig.virtual.thing_class_named("light")
-        added = await rig.hub.add_thing(SYSTEM, name="Porch light", thing_class_id=light_class.id, room="Garden")
-        assert added.ok
-        thing_id = added.value if not hasattr(added.value, "id") else added.value.id
-        device_id = ids.device_id(thing_id)
-        device = await client.broadcast("hub.device.added", lambda r: r["_id"] == device_id)
-        assert device["result"]["name"] == "Porch light" and device["result"]["category"] == "switch"
-        item = await client.broadcast("hub.item.added", lambda r: r["deviceId"] == device_id)
-        assert item["result"]["name"] == "switch"
-        assert (await rig.hub.edit_thing(SYSTEM, thing_id, name="Porch lamp")).ok
-        changed = await client.broadcast("hub.device.updated", lambda r: r["_id"] == device_id)
-        assert changed["result"]["name"] == "Porch lamp"
-        assert (await rig.hub.remove_thing(SYSTEM, thing_id)).ok
-        await client.broadcast("hub.device.removed", lambda r: r["_id"] == device_id)
-        items = (await client.result("hub.items.list", {"deviceIds": [device_id]}))["items"]
-        assert items == []
+async def test_things_added_changed_and_removed_are_device_broadcasts(rig: EzloRig) -> None:
+    client = await rig.admin()
+    light_class = rig.virtual.thing_class_named("light")
+    added = await rig.hub.add_thing(SYSTEM, name="Porch light", thing_class_id=light_class.id, room="Garden")
+    assert added.ok
+    thing_id = added.value if not hasattr(added.value, "id") else added.value.id
+    device_id = ids.device_id(thing_id)
+    device = await client.broadcast("hub.device.added", lambda r: r["_id"] == device_id)
+    assert device["result"]["name"] == "Porch light" and device["result"]["category"] == "switch"
+    item = await client.broadcast("hub.item.added", lambda r: r["deviceId"] == device_id)
+    assert item["result"]["name"] == "switch"
+    assert (await rig.hub.edit_thing(SYSTEM, thing_id, name="Porch lamp")).ok
+    changed = await client.broadcast("hub.device.updated", lambda r: r["_id"] == device_id)
+    assert changed["result"]["name"] == "Porch lamp"
+    assert (await rig.hub.remove_thing(SYSTEM, thing_id)).ok
+    await client.broadcast("hub.device.removed", lambda r: r["_id"] == device_id)
+    items = (await client.result("hub.items.list", {"deviceIds": [device_id]}))["items"]
+    assert items == []
 
 
 # -- transport and bad input -------------------------------------------------------------------

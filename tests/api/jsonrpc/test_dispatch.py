@@ -6,7 +6,7 @@ import asyncio
 import json
 from pathlib import Path
 
-from tests.api.jsonrpc.rig import jsonrpc_rig
+from tests.api.jsonrpc.rig import Rig, jsonrpc_rig
 from tests.hubtools import action_id, param_id, state_id
 from thinggate.core.hub import Hub, Timeouts
 from thinggate.core.security import SYSTEM
@@ -21,41 +21,40 @@ async def _add_mock(hub: Hub, port: int) -> str:
     return str(result.value)
 
 
-async def test_a_slow_action_does_not_hold_up_later_requests(tmp_path: Path) -> None:
-    async with jsonrpc_rig(tmp_path) as rig:
-        client = await rig.admin()
-        thing_id = await _add_mock(rig.hub, 6100)
-        slow = client.expect(100)
-        fast = client.expect(101)
-        # The `async` action finishes one simulated second later; GetStateValue at once.
-        await client.send_raw(
-            json.dumps(
-                {
-                    "id": 100,
-                    "method": "Integrations.ExecuteAction",
-                    "params": {"thingId": thing_id, "actionTypeId": str(action_id(MOCK, "async"))},
-                    "token": client.token,
-                }
-            )
-            + "\n"
-            + json.dumps(
-                {
-                    "id": 101,
-                    "method": "Integrations.GetStateValue",
-                    "params": {"thingId": thing_id, "stateTypeId": str(state_id(MOCK, "int"))},
-                    "token": client.token,
-                }
-            )
-            + "\n"
+async def test_a_slow_action_does_not_hold_up_later_requests(rig: Rig) -> None:
+    client = await rig.admin()
+    thing_id = await _add_mock(rig.hub, 6100)
+    slow = client.expect(100)
+    fast = client.expect(101)
+    # The `async` action finishes one simulated second later; GetStateValue at once.
+    await client.send_raw(
+        json.dumps(
+            {
+                "id": 100,
+                "method": "Integrations.ExecuteAction",
+                "params": {"thingId": thing_id, "actionTypeId": str(action_id(MOCK, "async"))},
+                "token": client.token,
+            }
         )
-        done, _ = await asyncio.wait({slow, fast}, return_when=asyncio.FIRST_COMPLETED, timeout=5)
-        assert done == {fast}
-        assert (await fast)["params"] == {"thingError": "ThingErrorNoError", "value": 10}
-        assert (await asyncio.wait_for(slow, 5))["params"] == {"thingError": "ThingErrorNoError"}
-        # The slow request ran in a task that is gone once it answered.
-        session = next(iter(rig.door.sessions.values()))
-        await asyncio.sleep(0)
-        assert not session.tasks
+        + "\n"
+        + json.dumps(
+            {
+                "id": 101,
+                "method": "Integrations.GetStateValue",
+                "params": {"thingId": thing_id, "stateTypeId": str(state_id(MOCK, "int"))},
+                "token": client.token,
+            }
+        )
+        + "\n"
+    )
+    done, _ = await asyncio.wait({slow, fast}, return_when=asyncio.FIRST_COMPLETED, timeout=5)
+    assert done == {fast}
+    assert (await fast)["params"] == {"thingError": "ThingErrorNoError", "value": 10}
+    assert (await asyncio.wait_for(slow, 5))["params"] == {"thingError": "ThingErrorNoError"}
+    # The slow request ran in a task that is gone once it answered.
+    session = next(iter(rig.door.sessions.values()))
+    await asyncio.sleep(0)
+    assert not session.tasks
 
 
 async def test_an_action_the_device_never_confirms_times_out(tmp_path: Path) -> None:

@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tests.api.jsonrpc.protocol import PARSE_FAILED, alive, unmatched
 from tests.api.jsonrpc.rig import jsonrpc_rig
-from tests.api.jsonrpc.test_protocol import PARSE_FAILED, alive, unmatched
 from thinggate.api.jsonrpc import framing
 from thinggate.api.jsonrpc.framing import MAX_BUFFER, MAX_DEPTH, BufferOverflow, Garbage, MessageSplitter
 

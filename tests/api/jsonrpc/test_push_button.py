@@ -3,7 +3,8 @@
 The attack tests run the hub in this process (`start_server`, JSON-RPC over TCP on a free port)
 and the real `thinggate pushbutton` as a process; the attacker connects from 127.0.0.2, the owner
 from 127.0.0.1. The rate limit and the bound are also checked on PushButtonAuth itself, with a
-clock the test moves.
+clock the test moves. nymea's flow itself (reference/nymea-jsonrpc.md §6.16) is checked last,
+on the door alone (the `rig` fixture).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from typing import Any
 
 import pytest
 
-from tests.api.jsonrpc.rig import ADMIN, RpcClient, jsonrpc_rig
-from tests.test_cli import ROOT, thinggate
+from tests.api.jsonrpc.protocol import IMPLEMENTED, INVALID_TOKEN, NO_ERROR, until
+from tests.api.jsonrpc.rig import ADMIN, ADMIN_PASSWORD, Rig, RpcClient, jsonrpc_rig
+from tests.command import ROOT, thinggate
 from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.jsonrpc.pushbutton import PushButtonAuth
 from thinggate.api.jsonrpc.session import Session
@@ -256,3 +258,121 @@ async def test_the_rate_limit_ends_after_the_interval_and_the_waiting_list_is_bo
         assert [len(r.device_name) for r in push_button.waiting()][-1] == 256
     finally:
         await store.close()
+
+
+# ---------------------------------------------------------------- nymea's push-button flow (§6.16)
+
+
+async def test_push_button_auth_gives_the_requester_a_token(rig: Rig) -> None:
+    await rig.ensure_admin()
+    other = await rig.admin()
+    await other.notify(*IMPLEMENTED)
+    client = await rig.connect()
+    await client.hello()
+    requested = await client.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "pb client"})
+    assert requested["success"] is True
+    transaction_id = requested["transactionId"]
+    assert isinstance(transaction_id, int) and not isinstance(transaction_id, bool)
+
+    assert [r.transaction_id for r in rig.door.push_button.waiting()] == [transaction_id]
+    await rig.door.push_button.grant(transaction_id)
+    # To the requester, although it never turned notifications on.
+    finished = await client.notification("JSONRPC.PushButtonAuthFinished")
+    assert finished["success"] is True
+    assert finished["transactionId"] == transaction_id
+    assert isinstance(finished["token"], str) and finished["token"]
+    await other.no_notification(0.2)
+
+    # The connection now acts with the new token.
+    client.token = finished["token"]
+    assert (await client.call("Integrations.GetThings"))["thingError"] == NO_ERROR
+    fresh = await rig.connect()
+    fresh.token = finished["token"]
+    assert (await fresh.hello())["authenticated"] is True
+
+
+async def test_a_second_push_button_request_waits_beside_the_first(rig: Rig) -> None:
+    await rig.ensure_admin()
+    first = await rig.connect()
+    await first.hello()
+    second = await rig.connect("ws")
+    await second.hello()
+    first_id = (await first.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "one"}))["transactionId"]
+    second_id = (await second.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "two"}))["transactionId"]
+    assert first_id != second_id
+    # Unlike nymea, the second request does not cancel the first: the owner chooses.
+    assert [(r.transaction_id, r.device_name) for r in rig.door.push_button.waiting()] == [
+        (first_id, "one"),
+        (second_id, "two"),
+    ]
+    await first.no_notification(0.1)
+
+    await rig.door.push_button.grant(second_id)
+    finished = await second.notification("JSONRPC.PushButtonAuthFinished")
+    assert finished["success"] is True and finished["transactionId"] == second_id
+    assert finished["token"]
+    await first.no_notification(0.1)
+    assert [r.transaction_id for r in rig.door.push_button.waiting()] == [first_id]
+
+
+async def test_asking_again_replaces_the_connections_own_request(rig: Rig) -> None:
+    await rig.ensure_admin()
+    client = await rig.connect()
+    await client.hello()
+    old_id = (await client.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "old"}))["transactionId"]
+    new_id = (await client.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "new"}))["transactionId"]
+    ended = await client.notification("JSONRPC.PushButtonAuthFinished")
+    assert ended == {"success": False, "transactionId": old_id}
+    assert [(r.transaction_id, r.device_name) for r in rig.door.push_button.waiting()] == [(new_id, "new")]
+    with pytest.raises(LookupError):
+        await rig.door.push_button.grant(old_id)
+    await rig.door.push_button.grant(new_id)
+    finished = await client.notification("JSONRPC.PushButtonAuthFinished")
+    assert finished["success"] is True and finished["transactionId"] == new_id
+
+
+async def test_push_button_request_of_a_disconnected_client_is_cancelled(rig: Rig) -> None:
+    await rig.ensure_admin()
+    watcher = await rig.admin()
+    await watcher.notify(*IMPLEMENTED)
+    leaving = await rig.connect()
+    await leaving.hello()
+    left_id = (await leaving.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "leaving"}))["transactionId"]
+    await leaving.close()
+    await until(lambda: len(rig.door.sessions) == 1, what="the leaving session to go")
+    assert rig.door.push_button.waiting() == []
+    with pytest.raises(LookupError):
+        await rig.door.push_button.grant(left_id)
+    await watcher.no_notification(0.2)
+    tokens_before = len(rig.security.tokens(ADMIN))
+
+    staying = await rig.connect()
+    await staying.hello()
+    transaction_id = (await staying.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "s"}))["transactionId"]
+    await rig.door.push_button.grant(transaction_id)
+    finished = await staying.notification("JSONRPC.PushButtonAuthFinished")
+    assert finished["success"] is True and finished["transactionId"] == transaction_id
+    assert len(rig.security.tokens(ADMIN)) == tokens_before + 1
+
+
+async def test_push_button_during_initial_setup_creates_the_user(rig: Rig) -> None:
+    client = await rig.connect()
+    assert (await client.hello())["initialSetupRequired"] is True
+    transaction_id = (await client.call("JSONRPC.RequestPushButtonAuth", {"deviceName": "setup"}))["transactionId"]
+    await rig.door.push_button.grant(transaction_id)
+    finished = await client.notification("JSONRPC.PushButtonAuthFinished")
+    assert finished["success"] is True and finished["transactionId"] == transaction_id
+    assert rig.security.has_users
+
+    client.token = finished["token"]
+    hello = await client.hello()
+    assert hello["initialSetupRequired"] is False
+    assert hello["authenticated"] is True
+    assert "PermissionScopeAdmin" in hello["permissionScopes"]
+    assert (await client.call("Integrations.GetThings"))["thingError"] == NO_ERROR
+
+    late = await rig.connect()
+    await late.hello()
+    reply = await late.request("JSONRPC.CreateUser", {"username": "Dummy", "password": ADMIN_PASSWORD})
+    assert reply == {"id": reply["id"], "status": "unauthorized", "error": INVALID_TOKEN}
+    await late.wait_closed()

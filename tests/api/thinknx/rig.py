@@ -363,7 +363,7 @@ async def thinknx_rig(
 
 
 def fast_hasher() -> Any:
-    """Cheap argon2 parameters (as tests/test_security.py): tests spend their time on behaviour."""
+    """Cheap argon2 parameters (as tests/core/test_security.py): tests spend their time on behaviour."""
     from argon2 import PasswordHasher
 
     return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)

@@ -102,51 +102,48 @@ class OnlyAlgorithm(httpx.Auth):
 
 
 async def test_missing_credentials_are_a_401_with_digest_sha256_digest_md5_and_basic_challenges(
-    tmp_path: Path,
+    rig: ThinknxRig,
 ) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        response = await rig.get(status_target(rig), auth=None)
-        assert_answer(response, 401, AUTH_REQUIRED)
-        values = challenges(response)
-        assert len(values) == 3, values
-        sha, md5 = challenge_params(values[0]), challenge_params(values[1])
-        assert sha["algorithm"] == "SHA-256" and md5["algorithm"] == "MD5"
-        for params in (sha, md5):
-            assert params["realm"] == rig.digest.realm and params["qop"] == "auth"
-            assert params["nonce"] and params["opaque"]
-            assert "stale" not in params
-        assert values[2] == f'Basic realm="{rig.digest.realm}", charset="UTF-8"'
-        # a new challenge has a new nonce
-        again = challenge_params(challenges(await rig.get(status_target(rig), auth=None))[0])
-        assert again["nonce"] != sha["nonce"]
+    response = await rig.get(status_target(rig), auth=None)
+    assert_answer(response, 401, AUTH_REQUIRED)
+    values = challenges(response)
+    assert len(values) == 3, values
+    sha, md5 = challenge_params(values[0]), challenge_params(values[1])
+    assert sha["algorithm"] == "SHA-256" and md5["algorithm"] == "MD5"
+    for params in (sha, md5):
+        assert params["realm"] == rig.digest.realm and params["qop"] == "auth"
+        assert params["nonce"] and params["opaque"]
+        assert "stale" not in params
+    assert values[2] == f'Basic realm="{rig.digest.realm}", charset="UTF-8"'
+    # a new challenge has a new nonce
+    again = challenge_params(challenges(await rig.get(status_target(rig), auth=None))[0])
+    assert again["nonce"] != sha["nonce"]
 
 
-async def test_auth_basic_and_auth_digest_narrow_the_challenges(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        response = await rig.get(status_target(rig, extra="&auth=basic"), auth=None)
-        assert_answer(response, 401, AUTH_REQUIRED)
-        assert challenges(response) == [f'Basic realm="{rig.digest.realm}", charset="UTF-8"']
-        response = await rig.get(status_target(rig, extra="&auth=digest"), auth=None)
-        assert_answer(response, 401, AUTH_REQUIRED)
-        values = challenges(response)
-        assert [challenge_params(v)["algorithm"] for v in values] == ["SHA-256", "MD5"]
-        response = await rig.get(status_target(rig, extra="&AUTH=Digest"), auth=None)
-        assert [challenge_params(v)["algorithm"] for v in challenges(response)] == ["SHA-256", "MD5"]
-        # a Basic header is not looked at when digest was asked for, and the other way round
-        response = await rig.get(status_target(rig, extra="&auth=digest"), auth=(ADMIN, PASSWORD))
-        assert response.status_code == 401 and len(challenges(response)) == 2
-        challenge = challenge_params(challenges(response)[0])
-        target = status_target(rig, extra="&auth=basic")
-        header = digest_authorization(challenge=challenge, method="GET", uri=target)
-        response = await rig.get(target, auth=None, headers={"Authorization": header})
-        assert response.status_code == 401
-        assert challenges(response) == [f'Basic realm="{rig.digest.realm}", charset="UTF-8"']
+async def test_auth_basic_and_auth_digest_narrow_the_challenges(rig: ThinknxRig) -> None:
+    response = await rig.get(status_target(rig, extra="&auth=basic"), auth=None)
+    assert_answer(response, 401, AUTH_REQUIRED)
+    assert challenges(response) == [f'Basic realm="{rig.digest.realm}", charset="UTF-8"']
+    response = await rig.get(status_target(rig, extra="&auth=digest"), auth=None)
+    assert_answer(response, 401, AUTH_REQUIRED)
+    values = challenges(response)
+    assert [challenge_params(v)["algorithm"] for v in values] == ["SHA-256", "MD5"]
+    response = await rig.get(status_target(rig, extra="&AUTH=Digest"), auth=None)
+    assert [challenge_params(v)["algorithm"] for v in challenges(response)] == ["SHA-256", "MD5"]
+    # a Basic header is not looked at when digest was asked for, and the other way round
+    response = await rig.get(status_target(rig, extra="&auth=digest"), auth=(ADMIN, PASSWORD))
+    assert response.status_code == 401 and len(challenges(response)) == 2
+    challenge = challenge_params(challenges(response)[0])
+    target = status_target(rig, extra="&auth=basic")
+    header = digest_authorization(challenge=challenge, method="GET", uri=target)
+    response = await rig.get(target, auth=None, headers={"Authorization": header})
+    assert response.status_code == 401
+    assert challenges(response) == [f'Basic realm="{rig.digest.realm}", charset="UTF-8"']
 
 
-async def test_an_unknown_auth_scheme_is_a_params_error(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        assert_answer(await rig.get(status_target(rig, extra="&auth=ntlm")), 400, PARAMS_ERRORS)
-        assert_answer(await rig.get(status_target(rig, extra="&auth=")), 400, PARAMS_ERRORS)
+async def test_an_unknown_auth_scheme_is_a_params_error(rig: ThinknxRig) -> None:
+    assert_answer(await rig.get(status_target(rig, extra="&auth=ntlm")), 400, PARAMS_ERRORS)
+    assert_answer(await rig.get(status_target(rig, extra="&auth=")), 400, PARAMS_ERRORS)
 
 
 @pytest.mark.parametrize(
@@ -154,184 +151,169 @@ async def test_an_unknown_auth_scheme_is_a_params_error(tmp_path: Path) -> None:
     [(ADMIN, "wrong-password"), ("nobody", PASSWORD), (ADMIN, ""), ("", "")],
     ids=["wrong-password", "unknown-user", "empty-password", "empty-both"],
 )
-async def test_wrong_basic_credentials_are_403(tmp_path: Path, credentials: tuple[str, str]) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        lamp = rig.thing("Reading lamp")
-        response = await rig.get(f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1", auth=credentials)
-        assert_answer(response, 403, AUTH_FAILED)
-        assert rig.value(lamp, "power") is False
+async def test_wrong_basic_credentials_are_403(rig: ThinknxRig, credentials: tuple[str, str]) -> None:
+    lamp = rig.thing("Reading lamp")
+    response = await rig.get(f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1", auth=credentials)
+    assert_answer(response, 403, AUTH_FAILED)
+    assert rig.value(lamp, "power") is False
 
 
-async def test_wrong_user_and_pass_params_are_403(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        response = await rig.get(status_target(rig, extra=f"&auth=basic&user={ADMIN}&pass=nope"), auth=None)
-        assert_answer(response, 403, AUTH_FAILED)
-        response = await rig.get(status_target(rig, extra=f"&auth=basic&user={ADMIN}"), auth=None)
-        assert_answer(response, 403, AUTH_FAILED)
+async def test_wrong_user_and_pass_params_are_403(rig: ThinknxRig) -> None:
+    response = await rig.get(status_target(rig, extra=f"&auth=basic&user={ADMIN}&pass=nope"), auth=None)
+    assert_answer(response, 403, AUTH_FAILED)
+    response = await rig.get(status_target(rig, extra=f"&auth=basic&user={ADMIN}"), auth=None)
+    assert_answer(response, 403, AUTH_FAILED)
 
 
 # -- basic ------------------------------------------------------------------------------------------
 
 
-async def test_basic_with_httpx(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        response = await rig.get(status_target(rig), auth=(ADMIN, PASSWORD))
-        assert_answer(response, 200, status_body(rig))
-        assert response.request.headers["Authorization"] == basic_authorization(ADMIN, PASSWORD)
-        # the user name is not case-sensitive for basic
-        assert_answer(
-            await rig.get(status_target(rig, extra="&auth=basic"), auth=("OWNER", PASSWORD)), 200, status_body(rig)
-        )
-        # a basic login works for a setter too
-        lamp = rig.thing("Reading lamp")
-        response = await rig.get(f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1&fb", auth=(ADMIN, PASSWORD))
-        assert_answer(response, 200, {"namespace": "power", "guid": guid_of(lamp.id), "status": 1, "comm_obj": 1})
+async def test_basic_with_httpx(rig: ThinknxRig) -> None:
+    response = await rig.get(status_target(rig), auth=(ADMIN, PASSWORD))
+    assert_answer(response, 200, status_body(rig))
+    assert response.request.headers["Authorization"] == basic_authorization(ADMIN, PASSWORD)
+    # the user name is not case-sensitive for basic
+    assert_answer(
+        await rig.get(status_target(rig, extra="&auth=basic"), auth=("OWNER", PASSWORD)), 200, status_body(rig)
+    )
+    # a basic login works for a setter too
+    lamp = rig.thing("Reading lamp")
+    response = await rig.get(f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1&fb", auth=(ADMIN, PASSWORD))
+    assert_answer(response, 200, {"namespace": "power", "guid": guid_of(lamp.id), "status": 1, "comm_obj": 1})
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # aiohttp 3.12+ deprecates BasicAuth for 4.0
-async def test_basic_with_aiohttp(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        lamp = rig.thing("Reading lamp")
-        async with aiohttp.ClientSession(auth=aiohttp.BasicAuth(ADMIN, PASSWORD)) as session:
-            async with session.get(rig.url(status_target(rig, extra="&auth=basic"))) as response:
-                assert response.status == 200
-                assert await response.json() == status_body(rig)
-            form = {"guid": guid_of(lamp.id), "cmd": "1", "fb": ""}
-            async with session.post(rig.url("/api/V1/power"), data=form) as response:
-                assert response.status == 200, await response.text()
-                assert response.request_info.headers["Content-Type"] == "application/x-www-form-urlencoded"
-                body = await response.json()
-        assert body == {"namespace": "power", "guid": guid_of(lamp.id), "status": 1, "comm_obj": 1}
-        assert rig.value(lamp, "power") is True
+async def test_basic_with_aiohttp(rig: ThinknxRig) -> None:
+    lamp = rig.thing("Reading lamp")
+    async with aiohttp.ClientSession(auth=aiohttp.BasicAuth(ADMIN, PASSWORD)) as session:
+        async with session.get(rig.url(status_target(rig, extra="&auth=basic"))) as response:
+            assert response.status == 200
+            assert await response.json() == status_body(rig)
+        form = {"guid": guid_of(lamp.id), "cmd": "1", "fb": ""}
+        async with session.post(rig.url("/api/V1/power"), data=form) as response:
+            assert response.status == 200, await response.text()
+            assert response.request_info.headers["Content-Type"] == "application/x-www-form-urlencoded"
+            body = await response.json()
+    assert body == {"namespace": "power", "guid": guid_of(lamp.id), "status": 1, "comm_obj": 1}
+    assert rig.value(lamp, "power") is True
 
 
-async def test_basic_with_curl_u_and_credentials_in_the_url(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        result = await curl("--verbose", "-u", f"{ADMIN}:{PASSWORD}", rig.url(status_target(rig, extra="&auth=basic")))
-        assert result.status == 200 and result.json() == status_body(rig)
-        assert result.sent("Authorization") == [basic_authorization(ADMIN, PASSWORD)]
-        url = f"http://{ADMIN}:{PASSWORD}@127.0.0.1:{rig.port}{status_target(rig, extra='&auth=basic')}"
-        result = await curl(url)
-        assert result.status == 200 and result.json() == status_body(rig)
-        # wrong credentials in the URL
-        url = f"http://{ADMIN}:nope@127.0.0.1:{rig.port}{status_target(rig, extra='&auth=basic')}"
-        result = await curl(url)
-        assert result.status == 403 and result.json() == AUTH_FAILED
+async def test_basic_with_curl_u_and_credentials_in_the_url(rig: ThinknxRig) -> None:
+    result = await curl("--verbose", "-u", f"{ADMIN}:{PASSWORD}", rig.url(status_target(rig, extra="&auth=basic")))
+    assert result.status == 200 and result.json() == status_body(rig)
+    assert result.sent("Authorization") == [basic_authorization(ADMIN, PASSWORD)]
+    url = f"http://{ADMIN}:{PASSWORD}@127.0.0.1:{rig.port}{status_target(rig, extra='&auth=basic')}"
+    result = await curl(url)
+    assert result.status == 200 and result.json() == status_body(rig)
+    # wrong credentials in the URL
+    url = f"http://{ADMIN}:nope@127.0.0.1:{rig.port}{status_target(rig, extra='&auth=basic')}"
+    result = await curl(url)
+    assert result.status == 403 and result.json() == AUTH_FAILED
 
 
-async def test_user_and_pass_params(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        lamp = rig.thing("Reading lamp")
-        target = f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1&fb&auth=basic&user={ADMIN}&pass=OwnerPW1%21"
-        response = await rig.get(target, auth=None)
-        assert_answer(response, 200, {"namespace": "power", "guid": guid_of(lamp.id), "status": 1, "comm_obj": 1})
-        assert rig.value(lamp, "power") is True
-        # as the seed writes it, with curl and a plain '!' in the query
-        result = await curl(rig.url(status_target(rig, extra=f"&auth=basic&user={ADMIN}&pass={PASSWORD}")))
-        assert result.status == 200
-        assert result.json() == {**status_body(rig), "status": 1}
-        # in a form body
-        response = await rig.post(
-            "/api/V1/powerstatus", f"guid={guid_of(lamp.id)}&user={ADMIN}&pass={PASSWORD}", auth=None
-        )
-        assert response.status_code == 200, response.text
+async def test_user_and_pass_params(rig: ThinknxRig) -> None:
+    lamp = rig.thing("Reading lamp")
+    target = f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1&fb&auth=basic&user={ADMIN}&pass=OwnerPW1%21"
+    response = await rig.get(target, auth=None)
+    assert_answer(response, 200, {"namespace": "power", "guid": guid_of(lamp.id), "status": 1, "comm_obj": 1})
+    assert rig.value(lamp, "power") is True
+    # as the seed writes it, with curl and a plain '!' in the query
+    result = await curl(rig.url(status_target(rig, extra=f"&auth=basic&user={ADMIN}&pass={PASSWORD}")))
+    assert result.status == 200
+    assert result.json() == {**status_body(rig), "status": 1}
+    # in a form body
+    response = await rig.post("/api/V1/powerstatus", f"guid={guid_of(lamp.id)}&user={ADMIN}&pass={PASSWORD}", auth=None)
+    assert response.status_code == 200, response.text
 
 
 PERCENT_USER = "percent"
 PERCENT_PASSWORD = "Pw%41&x+y z!"  # '%41' is three characters here, not an encoded 'A'
 
 
-async def test_a_password_with_percent_ampersand_plus_and_space_over_basic_digest_and_form(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        await rig.security.create_user(PERCENT_USER, PERCENT_PASSWORD, scopes=Scope.ADMIN, digest=True)
-        target = "/api/V1/system/serverStatus"
-        assert (await rig.get(target, auth=(PERCENT_USER, PERCENT_PASSWORD))).status_code == 200
-        assert (await rig.get(target, auth=httpx.DigestAuth(PERCENT_USER, PERCENT_PASSWORD))).status_code == 200
-        form = f"user={PERCENT_USER}&pass={quote(PERCENT_PASSWORD, safe='')}"
-        assert (await rig.post(target, form, auth=None)).status_code == 200
-        form = f"user={PERCENT_USER}&pass={quote_plus(PERCENT_PASSWORD)}"
-        assert (await rig.post(target, form, auth=None)).status_code == 200
+async def test_a_password_with_percent_ampersand_plus_and_space_over_basic_digest_and_form(rig: ThinknxRig) -> None:
+    await rig.security.create_user(PERCENT_USER, PERCENT_PASSWORD, scopes=Scope.ADMIN, digest=True)
+    target = "/api/V1/system/serverStatus"
+    assert (await rig.get(target, auth=(PERCENT_USER, PERCENT_PASSWORD))).status_code == 200
+    assert (await rig.get(target, auth=httpx.DigestAuth(PERCENT_USER, PERCENT_PASSWORD))).status_code == 200
+    form = f"user={PERCENT_USER}&pass={quote(PERCENT_PASSWORD, safe='')}"
+    assert (await rig.post(target, form, auth=None)).status_code == 200
+    form = f"user={PERCENT_USER}&pass={quote_plus(PERCENT_PASSWORD)}"
+    assert (await rig.post(target, form, auth=None)).status_code == 200
 
 
-async def test_a_password_with_a_percent_in_the_pass_query_param(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        await rig.security.create_user(PERCENT_USER, PERCENT_PASSWORD, scopes=Scope.ADMIN)
-        target = f"/api/V1/system/serverStatus?user={PERCENT_USER}&pass={quote(PERCENT_PASSWORD, safe='')}"
-        assert (await rig.get(target, auth=None)).status_code == 200
+async def test_a_password_with_a_percent_in_the_pass_query_param(rig: ThinknxRig) -> None:
+    await rig.security.create_user(PERCENT_USER, PERCENT_PASSWORD, scopes=Scope.ADMIN)
+    target = f"/api/V1/system/serverStatus?user={PERCENT_USER}&pass={quote(PERCENT_PASSWORD, safe='')}"
+    assert (await rig.get(target, auth=None)).status_code == 200
 
 
-async def test_a_read_only_user_over_each_scheme_reads_but_may_not_set(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        lamp = rig.thing("Reading lamp")
-        setter = f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1"
-        assert_answer(await rig.get(status_target(rig), auth=(VIEWER, PASSWORD)), 200, status_body(rig))
-        assert_answer(await rig.get(setter, auth=(VIEWER, PASSWORD)), 403, AUTH_FAILED)
-        assert_answer(await rig.get(setter, auth=httpx.DigestAuth(VIEWER, PASSWORD)), 403, AUTH_FAILED)
-        assert_answer(await rig.get(f"{setter}&user={VIEWER}&pass={PASSWORD}", auth=None), 403, AUTH_FAILED)
-        assert rig.value(lamp, "power") is False
-        # not a failed login: the viewer is not locked out after more than five refusals
-        for _ in range(6):
-            assert (await rig.get(setter, auth=(VIEWER, PASSWORD))).status_code == 403
-        assert_answer(await rig.get(status_target(rig), auth=(VIEWER, PASSWORD)), 200, status_body(rig))
+async def test_a_read_only_user_over_each_scheme_reads_but_may_not_set(rig: ThinknxRig) -> None:
+    lamp = rig.thing("Reading lamp")
+    setter = f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1"
+    assert_answer(await rig.get(status_target(rig), auth=(VIEWER, PASSWORD)), 200, status_body(rig))
+    assert_answer(await rig.get(setter, auth=(VIEWER, PASSWORD)), 403, AUTH_FAILED)
+    assert_answer(await rig.get(setter, auth=httpx.DigestAuth(VIEWER, PASSWORD)), 403, AUTH_FAILED)
+    assert_answer(await rig.get(f"{setter}&user={VIEWER}&pass={PASSWORD}", auth=None), 403, AUTH_FAILED)
+    assert rig.value(lamp, "power") is False
+    # not a failed login: the viewer is not locked out after more than five refusals
+    for _ in range(6):
+        assert (await rig.get(setter, auth=(VIEWER, PASSWORD))).status_code == 403
+    assert_answer(await rig.get(status_target(rig), auth=(VIEWER, PASSWORD)), 200, status_body(rig))
 
 
 # -- digest -----------------------------------------------------------------------------------------
 
 
-async def test_digest_with_httpx_sha256_and_md5(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        lamp = rig.thing("Reading lamp")
-        target = f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1&fb&auth=digest"
-        response = await rig.get(target, auth=httpx.DigestAuth(ADMIN, PASSWORD))
-        assert_answer(response, 200, {"namespace": "power", "guid": guid_of(lamp.id), "status": 1, "comm_obj": 1})
-        assert "algorithm=SHA-256" in response.request.headers["Authorization"]  # httpx takes the first
-        assert rig.value(lamp, "power") is True
-        # httpx's own MD5, as a client that only understands the MD5 challenge
-        target = f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=0&fb"
-        response = await rig.get(target, auth=OnlyAlgorithm(ADMIN, PASSWORD, "MD5"))
-        assert_answer(response, 200, {"namespace": "power", "guid": guid_of(lamp.id), "status": 0, "comm_obj": 1})
-        assert "algorithm=MD5" in response.request.headers["Authorization"]
-        assert rig.value(lamp, "power") is False
-        # wrong password
-        response = await rig.get(target, auth=httpx.DigestAuth(ADMIN, "nope"))
-        assert_answer(response, 403, AUTH_FAILED)
+async def test_digest_with_httpx_sha256_and_md5(rig: ThinknxRig) -> None:
+    lamp = rig.thing("Reading lamp")
+    target = f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1&fb&auth=digest"
+    response = await rig.get(target, auth=httpx.DigestAuth(ADMIN, PASSWORD))
+    assert_answer(response, 200, {"namespace": "power", "guid": guid_of(lamp.id), "status": 1, "comm_obj": 1})
+    assert "algorithm=SHA-256" in response.request.headers["Authorization"]  # httpx takes the first
+    assert rig.value(lamp, "power") is True
+    # httpx's own MD5, as a client that only understands the MD5 challenge
+    target = f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=0&fb"
+    response = await rig.get(target, auth=OnlyAlgorithm(ADMIN, PASSWORD, "MD5"))
+    assert_answer(response, 200, {"namespace": "power", "guid": guid_of(lamp.id), "status": 0, "comm_obj": 1})
+    assert "algorithm=MD5" in response.request.headers["Authorization"]
+    assert rig.value(lamp, "power") is False
+    # wrong password
+    response = await rig.get(target, auth=httpx.DigestAuth(ADMIN, "nope"))
+    assert_answer(response, 403, AUTH_FAILED)
 
 
 @pytest.mark.parametrize("algorithm", ["SHA-256", "MD5"])
-async def test_digest_crafted_by_hand(tmp_path: Path, algorithm: str) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        target = status_target(rig, extra="&auth=digest")
-        challenge = await fresh_challenge(rig, target, algorithm)
-        header = digest_authorization(challenge=challenge, method="GET", uri=target, algorithm=algorithm)
-        assert_answer(await rig.get(target, auth=None, headers={"Authorization": header}), 200, status_body(rig))
-        # the same nonce with the next count
-        header = digest_authorization(challenge=challenge, method="GET", uri=target, algorithm=algorithm, nc=2)
-        assert_answer(await rig.get(target, auth=None, headers={"Authorization": header}), 200, status_body(rig))
-        # the wrong password, by hand
-        header = digest_authorization(
-            challenge=challenge, method="GET", uri=target, algorithm=algorithm, nc=3, password="nope"
-        )
-        assert_answer(await rig.get(target, auth=None, headers={"Authorization": header}), 403, AUTH_FAILED)
-        # a digest signed for another method
-        header = digest_authorization(challenge=challenge, method="POST", uri=target, algorithm=algorithm, nc=4)
-        assert_answer(await rig.get(target, auth=None, headers={"Authorization": header}), 403, AUTH_FAILED)
+async def test_digest_crafted_by_hand(rig: ThinknxRig, algorithm: str) -> None:
+    target = status_target(rig, extra="&auth=digest")
+    challenge = await fresh_challenge(rig, target, algorithm)
+    header = digest_authorization(challenge=challenge, method="GET", uri=target, algorithm=algorithm)
+    assert_answer(await rig.get(target, auth=None, headers={"Authorization": header}), 200, status_body(rig))
+    # the same nonce with the next count
+    header = digest_authorization(challenge=challenge, method="GET", uri=target, algorithm=algorithm, nc=2)
+    assert_answer(await rig.get(target, auth=None, headers={"Authorization": header}), 200, status_body(rig))
+    # the wrong password, by hand
+    header = digest_authorization(
+        challenge=challenge, method="GET", uri=target, algorithm=algorithm, nc=3, password="nope"
+    )
+    assert_answer(await rig.get(target, auth=None, headers={"Authorization": header}), 403, AUTH_FAILED)
+    # a digest signed for another method
+    header = digest_authorization(challenge=challenge, method="POST", uri=target, algorithm=algorithm, nc=4)
+    assert_answer(await rig.get(target, auth=None, headers={"Authorization": header}), 403, AUTH_FAILED)
 
 
-async def test_digest_with_a_form_post(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        lamp = rig.thing("Reading lamp")
-        response = await rig.post(
-            "/api/V1/power?auth=digest", f"guid={guid_of(lamp.id)}&cmd=1&fb", auth=httpx.DigestAuth(ADMIN, PASSWORD)
-        )
-        assert_answer(response, 200, {"namespace": "power", "guid": guid_of(lamp.id), "status": 1, "comm_obj": 1})
-        assert 'uri="/api/V1/power?auth=digest"' in response.request.headers["Authorization"]
+async def test_digest_with_a_form_post(rig: ThinknxRig) -> None:
+    lamp = rig.thing("Reading lamp")
+    response = await rig.post(
+        "/api/V1/power?auth=digest", f"guid={guid_of(lamp.id)}&cmd=1&fb", auth=httpx.DigestAuth(ADMIN, PASSWORD)
+    )
+    assert_answer(response, 200, {"namespace": "power", "guid": guid_of(lamp.id), "status": 1, "comm_obj": 1})
+    assert 'uri="/api/V1/power?auth=digest"' in response.request.headers["Authorization"]
 
 
-async def test_digest_user_names_are_lower_case(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        target = status_target(rig, extra="&auth=digest")
-        assert_answer(await rig.get(target, auth=httpx.DigestAuth("Owner", PASSWORD)), 403, AUTH_FAILED)
-        assert_answer(await rig.get(target, auth=httpx.DigestAuth("owner", PASSWORD)), 200, status_body(rig))
+async def test_digest_user_names_are_lower_case(rig: ThinknxRig) -> None:
+    target = status_target(rig, extra="&auth=digest")
+    assert_answer(await rig.get(target, auth=httpx.DigestAuth("Owner", PASSWORD)), 403, AUTH_FAILED)
+    assert_answer(await rig.get(target, auth=httpx.DigestAuth("owner", PASSWORD)), 200, status_body(rig))
 
 
 async def test_digest_with_aiohttp_middleware(tmp_path: Path) -> None:
@@ -362,49 +344,47 @@ async def test_digest_with_aiohttp_middleware(tmp_path: Path) -> None:
                 assert await response.json() == AUTH_FAILED
 
 
-async def test_digest_with_curl(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        lamp = rig.thing("Reading lamp")
-        target = f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1&fb&auth=digest"
-        result = await curl("--verbose", "--digest", "-u", f"{ADMIN}:{PASSWORD}", rig.url(target))
-        assert result.status == 200, result.body
-        assert result.json() == {"namespace": "power", "guid": guid_of(lamp.id), "status": 1, "comm_obj": 1}
-        [authorization] = result.sent("Authorization")
-        assert authorization.startswith("Digest ") and "algorithm=SHA-256" in authorization
-        assert rig.value(lamp, "power") is True
-        # as the seed writes it: user and password in the URL, auth=digest
-        url = f"http://{ADMIN}:{PASSWORD}@127.0.0.1:{rig.port}{status_target(rig, extra='&auth=digest')}"
-        result = await curl("--digest", url)
-        assert result.status == 200 and result.json() == {**status_body(rig), "status": 1}
-        result = await curl("--digest", "-u", f"{ADMIN}:nope", rig.url(status_target(rig, extra="&auth=digest")))
-        assert result.status == 403 and result.json() == AUTH_FAILED
+async def test_digest_with_curl(rig: ThinknxRig) -> None:
+    lamp = rig.thing("Reading lamp")
+    target = f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1&fb&auth=digest"
+    result = await curl("--verbose", "--digest", "-u", f"{ADMIN}:{PASSWORD}", rig.url(target))
+    assert result.status == 200, result.body
+    assert result.json() == {"namespace": "power", "guid": guid_of(lamp.id), "status": 1, "comm_obj": 1}
+    [authorization] = result.sent("Authorization")
+    assert authorization.startswith("Digest ") and "algorithm=SHA-256" in authorization
+    assert rig.value(lamp, "power") is True
+    # as the seed writes it: user and password in the URL, auth=digest
+    url = f"http://{ADMIN}:{PASSWORD}@127.0.0.1:{rig.port}{status_target(rig, extra='&auth=digest')}"
+    result = await curl("--digest", url)
+    assert result.status == 200 and result.json() == {**status_body(rig), "status": 1}
+    result = await curl("--digest", "-u", f"{ADMIN}:nope", rig.url(status_target(rig, extra="&auth=digest")))
+    assert result.status == 403 and result.json() == AUTH_FAILED
 
 
-async def test_a_replayed_nonce_count_is_refused(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        lamp = rig.thing("Reading lamp")
-        target = f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1"
-        challenge = await fresh_challenge(rig, target)
-        header = digest_authorization(challenge=challenge, method="GET", uri=target, nc=5)
-        subscription = rig.subscribe()
-        response = await rig.get(target, auth=None, headers={"Authorization": header})
-        assert response.status_code == 200, response.text
-        await next_event(subscription, ev.ActionExecuted, lambda e: e.thing_id == lamp.id, within=5)
-        report_off(rig)
-        # the same header again (a captured request replayed): refused, and nothing runs
-        assert_answer(await rig.get(target, auth=None, headers={"Authorization": header}), 403, AUTH_FAILED)
-        # a lower count on the same nonce too
-        lower = digest_authorization(challenge=challenge, method="GET", uri=target, nc=4)
-        assert_answer(await rig.get(target, auth=None, headers={"Authorization": lower}), 403, AUTH_FAILED)
-        await asyncio.sleep(0.05)
-        assert rig.value(lamp, "power") is False
-        executed = [e for e in _queued(subscription) if isinstance(e, ev.ActionExecuted) and e.thing_id == lamp.id]
-        assert executed == []
-        # a higher one is fine
-        higher = digest_authorization(challenge=challenge, method="GET", uri=target, nc=6)
-        assert (await rig.get(target, auth=None, headers={"Authorization": higher})).status_code == 200
-        assert rig.value(lamp, "power") is True
-        subscription.close()
+async def test_a_replayed_nonce_count_is_refused(rig: ThinknxRig) -> None:
+    lamp = rig.thing("Reading lamp")
+    target = f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1"
+    challenge = await fresh_challenge(rig, target)
+    header = digest_authorization(challenge=challenge, method="GET", uri=target, nc=5)
+    subscription = rig.subscribe()
+    response = await rig.get(target, auth=None, headers={"Authorization": header})
+    assert response.status_code == 200, response.text
+    await next_event(subscription, ev.ActionExecuted, lambda e: e.thing_id == lamp.id, within=5)
+    report_off(rig)
+    # the same header again (a captured request replayed): refused, and nothing runs
+    assert_answer(await rig.get(target, auth=None, headers={"Authorization": header}), 403, AUTH_FAILED)
+    # a lower count on the same nonce too
+    lower = digest_authorization(challenge=challenge, method="GET", uri=target, nc=4)
+    assert_answer(await rig.get(target, auth=None, headers={"Authorization": lower}), 403, AUTH_FAILED)
+    await asyncio.sleep(0.05)
+    assert rig.value(lamp, "power") is False
+    executed = [e for e in _queued(subscription) if isinstance(e, ev.ActionExecuted) and e.thing_id == lamp.id]
+    assert executed == []
+    # a higher one is fine
+    higher = digest_authorization(challenge=challenge, method="GET", uri=target, nc=6)
+    assert (await rig.get(target, auth=None, headers={"Authorization": higher})).status_code == 200
+    assert rig.value(lamp, "power") is True
+    subscription.close()
 
 
 def _queued(subscription: Any) -> list[Any]:
@@ -446,45 +426,42 @@ async def test_an_expired_nonce_is_answered_401_stale_true(tmp_path: Path) -> No
         assert_answer(await rig.get(target, auth=None, headers={"Authorization": header}), 200, status_body(rig))
 
 
-async def test_a_nonce_of_another_server_is_stale(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        target = status_target(rig)
-        challenge = await fresh_challenge(rig, target)
-        stem = challenge["nonce"].rsplit(".", 1)[0]
-        forged = {**challenge, "nonce": f"{stem}.{'0' * 32}"}
-        header = digest_authorization(challenge=forged, method="GET", uri=target)
+async def test_a_nonce_of_another_server_is_stale(rig: ThinknxRig) -> None:
+    target = status_target(rig)
+    challenge = await fresh_challenge(rig, target)
+    stem = challenge["nonce"].rsplit(".", 1)[0]
+    forged = {**challenge, "nonce": f"{stem}.{'0' * 32}"}
+    header = digest_authorization(challenge=forged, method="GET", uri=target)
+    response = await rig.get(target, auth=None, headers={"Authorization": header})
+    assert_answer(response, 401, AUTH_REQUIRED)
+    assert all(challenge_params(v).get("stale") == "true" for v in challenges(response) if v.startswith("Digest"))
+
+
+async def test_a_uri_other_than_the_raw_target_is_a_bad_request(rig: ThinknxRig) -> None:
+    target = status_target(rig, extra="&auth=digest")
+    challenge = await fresh_challenge(rig, target)
+    cases = [
+        status_target(rig, "Path light", "&auth=digest"),  # a response for another request
+        target.split("?")[0],  # the path without the query string
+        target.replace("&auth=digest", "&&auth=digest"),
+        rig.url(target),  # the absolute form
+    ]
+    for count, uri in enumerate(cases, start=1):
+        header = digest_authorization(challenge=challenge, method="GET", uri=uri, nc=count)
         response = await rig.get(target, auth=None, headers={"Authorization": header})
-        assert_answer(response, 401, AUTH_REQUIRED)
-        assert all(challenge_params(v).get("stale") == "true" for v in challenges(response) if v.startswith("Digest"))
+        assert_answer(response, 400, PARAMS_ERRORS)
+    # the raw target, percent-encoding as sent, is what counts
+    encoded = status_target(rig, extra="&auth=%64igest")
+    header = digest_authorization(challenge=challenge, method="GET", uri=encoded, nc=10)
+    assert_answer(await rig.get(encoded, auth=None, headers={"Authorization": header}), 200, status_body(rig))
 
 
-async def test_a_uri_other_than_the_raw_target_is_a_bad_request(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        target = status_target(rig, extra="&auth=digest")
-        challenge = await fresh_challenge(rig, target)
-        cases = [
-            status_target(rig, "Path light", "&auth=digest"),  # a response for another request
-            target.split("?")[0],  # the path without the query string
-            target.replace("&auth=digest", "&&auth=digest"),
-            rig.url(target),  # the absolute form
-        ]
-        for count, uri in enumerate(cases, start=1):
-            header = digest_authorization(challenge=challenge, method="GET", uri=uri, nc=count)
-            response = await rig.get(target, auth=None, headers={"Authorization": header})
-            assert_answer(response, 400, PARAMS_ERRORS)
-        # the raw target, percent-encoding as sent, is what counts
-        encoded = status_target(rig, extra="&auth=%64igest")
-        header = digest_authorization(challenge=challenge, method="GET", uri=encoded, nc=10)
-        assert_answer(await rig.get(encoded, auth=None, headers={"Authorization": header}), 200, status_body(rig))
-
-
-async def test_digest_for_a_user_homed_in_a_sub_domain(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        loft = rig.thing("Loft light")
-        auth = httpx.DigestAuth(TENANT, PASSWORD)
-        response = await rig.get(f"/api/V1/powerstatus?guid={guid_of(loft.id)}", auth=auth)
-        assert_answer(response, 200, {"namespace": "powerstatus", "guid": guid_of(loft.id), "status": 0, "comm_obj": 1})
-        assert_answer(await rig.get(status_target(rig), auth=auth), 404, DEVICE_NOT_FOUND)
+async def test_digest_for_a_user_homed_in_a_sub_domain(rig: ThinknxRig) -> None:
+    loft = rig.thing("Loft light")
+    auth = httpx.DigestAuth(TENANT, PASSWORD)
+    response = await rig.get(f"/api/V1/powerstatus?guid={guid_of(loft.id)}", auth=auth)
+    assert_answer(response, 200, {"namespace": "powerstatus", "guid": guid_of(loft.id), "status": 0, "comm_obj": 1})
+    assert_answer(await rig.get(status_target(rig), auth=auth), 404, DEVICE_NOT_FOUND)
 
 
 def ha1(algorithm: str, username: str, realm: str, password: str) -> str:
@@ -492,13 +469,12 @@ def ha1(algorithm: str, username: str, realm: str, password: str) -> str:
     return hashlib.new(algorithm, f"{username}:{realm}:{password}".encode()).hexdigest()
 
 
-async def test_the_digest_realm_is_the_installations_own(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        realm = rig.digest.realm
-        assert re.fullmatch(r"thinggate-[0-9a-f]{8}", realm), realm
-        assert (await rig.store.load_hub_settings())[DIGEST_REALM_SETTING] == realm
-        response = await rig.get(status_target(rig, extra="&auth=digest"), auth=None)
-        assert {challenge_params(value)["realm"] for value in challenges(response)} == {realm}
+async def test_the_digest_realm_is_the_installations_own(rig: ThinknxRig) -> None:
+    realm = rig.digest.realm
+    assert re.fullmatch(r"thinggate-[0-9a-f]{8}", realm), realm
+    assert (await rig.store.load_hub_settings())[DIGEST_REALM_SETTING] == realm
+    response = await rig.get(status_target(rig, extra="&auth=digest"), auth=None)
+    assert {challenge_params(value)["realm"] for value in challenges(response)} == {realm}
 
 
 @pytest.mark.parametrize("algorithm", ["SHA-256", "MD5"])
@@ -529,23 +505,22 @@ async def test_a_digest_secret_made_for_the_old_shared_realm_logs_in_nowhere(tmp
         assert_answer(await rig.get(target, auth=None, headers={"Authorization": header}), 200, status_body(rig))
 
 
-async def test_a_user_who_did_not_opt_in_gets_no_digest_login_as_an_unknown_user_gets_none(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        await rig.security.create_user("plain", PASSWORD, scopes=Scope.ADMIN)  # without digest=True
-        target = status_target(rig, extra="&auth=digest")
-        assert_answer(await rig.get(status_target(rig), auth=("plain", PASSWORD)), 200, status_body(rig))
-        assert rig.security.digest_secret("plain", "MD5") is None  # the basic login made none
-        unknown = await rig.get(target, auth=httpx.DigestAuth("nobody", PASSWORD))
-        refused = await rig.get(target, auth=httpx.DigestAuth("plain", PASSWORD))
-        assert_answer(unknown, 403, AUTH_FAILED)
-        assert_answer(refused, 403, AUTH_FAILED)
-        assert refused.headers.get("WWW-Authenticate") == unknown.headers.get("WWW-Authenticate")
-        rig.limiter.forget("127.0.0.1")  # keep the address from locking out here
-        # opted in (as `thinggate user digest plain --enable` does): digest works; opted out again: refused
-        await rig.security.enable_digest("plain", PASSWORD)
-        assert_answer(await rig.get(target, auth=httpx.DigestAuth("plain", PASSWORD)), 200, status_body(rig))
-        await rig.security.disable_digest("plain")
-        assert_answer(await rig.get(target, auth=httpx.DigestAuth("plain", PASSWORD)), 403, AUTH_FAILED)
+async def test_a_user_who_did_not_opt_in_gets_no_digest_login_as_an_unknown_user_gets_none(rig: ThinknxRig) -> None:
+    await rig.security.create_user("plain", PASSWORD, scopes=Scope.ADMIN)  # without digest=True
+    target = status_target(rig, extra="&auth=digest")
+    assert_answer(await rig.get(status_target(rig), auth=("plain", PASSWORD)), 200, status_body(rig))
+    assert rig.security.digest_secret("plain", "MD5") is None  # the basic login made none
+    unknown = await rig.get(target, auth=httpx.DigestAuth("nobody", PASSWORD))
+    refused = await rig.get(target, auth=httpx.DigestAuth("plain", PASSWORD))
+    assert_answer(unknown, 403, AUTH_FAILED)
+    assert_answer(refused, 403, AUTH_FAILED)
+    assert refused.headers.get("WWW-Authenticate") == unknown.headers.get("WWW-Authenticate")
+    rig.limiter.forget("127.0.0.1")  # keep the address from locking out here
+    # opted in (as `thinggate user digest plain --enable` does): digest works; opted out again: refused
+    await rig.security.enable_digest("plain", PASSWORD)
+    assert_answer(await rig.get(target, auth=httpx.DigestAuth("plain", PASSWORD)), 200, status_body(rig))
+    await rig.security.disable_digest("plain")
+    assert_answer(await rig.get(target, auth=httpx.DigestAuth("plain", PASSWORD)), 403, AUTH_FAILED)
 
 
 # -- the cloud form: /<KEY>/api/V1/... ----------------------------------------------------------------
@@ -575,17 +550,15 @@ async def test_a_disabled_key_is_refused(tmp_path: Path) -> None:
         assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=(ADMIN, PASSWORD)), 403, AUTH_FAILED)
 
 
-async def test_no_key_made_yet_is_refused(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 403, AUTH_FAILED)
+async def test_no_key_made_yet_is_refused(rig: ThinknxRig) -> None:
+    assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 403, AUTH_FAILED)
 
 
-async def test_a_key_enabled_while_running_is_accepted_after_the_reread(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 403, AUTH_FAILED)
-        await save_key(rig.store, KeyState.of(KEY, enabled=True))
-        await asyncio.sleep(REREAD_SECONDS + 0.2)
-        assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 200, status_body(rig))
+async def test_a_key_enabled_while_running_is_accepted_after_the_reread(rig: ThinknxRig) -> None:
+    assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 403, AUTH_FAILED)
+    await save_key(rig.store, KeyState.of(KEY, enabled=True))
+    await asyncio.sleep(REREAD_SECONDS + 0.2)
+    assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 200, status_body(rig))
 
 
 async def test_a_key_disabled_while_running_is_refused_after_the_reread(tmp_path: Path) -> None:
@@ -596,38 +569,36 @@ async def test_a_key_disabled_while_running_is_refused_after_the_reread(tmp_path
         assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 403, AUTH_FAILED)
 
 
-async def test_a_key_an_older_version_stored_in_clear_is_hashed_at_load_and_keeps_working(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        await rig.store.save_hub_setting(KEY_SETTING, {"enabled": True, "key": KEY})  # as stored before
-        await rig.key.load()
-        stored = (await rig.store.load_hub_settings())[KEY_SETTING]
-        assert stored == {"enabled": True, "key_sha256": hashlib.sha256(KEY.encode()).hexdigest()}
-        assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 200, status_body(rig))
+async def test_a_key_an_older_version_stored_in_clear_is_hashed_at_load_and_keeps_working(rig: ThinknxRig) -> None:
+    await rig.store.save_hub_setting(KEY_SETTING, {"enabled": True, "key": KEY})  # as stored before
+    await rig.key.load()
+    stored = (await rig.store.load_hub_settings())[KEY_SETTING]
+    assert stored == {"enabled": True, "key_sha256": hashlib.sha256(KEY.encode()).hexdigest()}
+    assert_answer(await rig.get(f"/{KEY}{status_target(rig)}", auth=None), 200, status_body(rig))
 
 
 # -- failed logins and the rate limit -------------------------------------------------------------------
 
 
-async def test_many_wrong_passwords_lock_the_address_out_with_429_others_are_served(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        answers = [await rig.get(status_target(rig), auth=(ADMIN, f"guess-{n}")) for n in range(6)]
-        statuses = [answer.status_code for answer in answers]
-        assert statuses[:4] == [403, 403, 403, 403], statuses
-        assert statuses[4] in (403, 429) and statuses[5] == 429, statuses
-        locked = answers[5]
-        assert locked.json() == RATE_LIMITED
-        assert int(locked.headers["Retry-After"]) >= 1
-        # the right password from the locked address is refused too, as are digest and user=/pass=
-        assert_answer(await rig.get(status_target(rig), auth=(ADMIN, PASSWORD)), 429, RATE_LIMITED)
-        assert (await rig.get(status_target(rig), auth=httpx.DigestAuth(ADMIN, PASSWORD))).status_code == 429
-        response = await rig.get(status_target(rig, extra=f"&user={ADMIN}&pass={PASSWORD}"), auth=None)
-        assert response.status_code == 429 and "Retry-After" in response.headers
-        # another client (another source address) is served meanwhile
-        other = rig.new_client(local_address="127.0.0.2")
-        response = await rig.get(status_target(rig), auth=(ADMIN, PASSWORD), client=other)
-        assert_answer(response, 200, status_body(rig))
-        result = await curl("--interface", "127.0.0.3", "-u", f"{ADMIN}:{PASSWORD}", rig.url(status_target(rig)))
-        assert result.status == 200
+async def test_many_wrong_passwords_lock_the_address_out_with_429_others_are_served(rig: ThinknxRig) -> None:
+    answers = [await rig.get(status_target(rig), auth=(ADMIN, f"guess-{n}")) for n in range(6)]
+    statuses = [answer.status_code for answer in answers]
+    assert statuses[:4] == [403, 403, 403, 403], statuses
+    assert statuses[4] in (403, 429) and statuses[5] == 429, statuses
+    locked = answers[5]
+    assert locked.json() == RATE_LIMITED
+    assert int(locked.headers["Retry-After"]) >= 1
+    # the right password from the locked address is refused too, as are digest and user=/pass=
+    assert_answer(await rig.get(status_target(rig), auth=(ADMIN, PASSWORD)), 429, RATE_LIMITED)
+    assert (await rig.get(status_target(rig), auth=httpx.DigestAuth(ADMIN, PASSWORD))).status_code == 429
+    response = await rig.get(status_target(rig, extra=f"&user={ADMIN}&pass={PASSWORD}"), auth=None)
+    assert response.status_code == 429 and "Retry-After" in response.headers
+    # another client (another source address) is served meanwhile
+    other = rig.new_client(local_address="127.0.0.2")
+    response = await rig.get(status_target(rig), auth=(ADMIN, PASSWORD), client=other)
+    assert_answer(response, 200, status_body(rig))
+    result = await curl("--interface", "127.0.0.3", "-u", f"{ADMIN}:{PASSWORD}", rig.url(status_target(rig)))
+    assert result.status == 200
 
 
 async def test_wrong_digest_responses_count_as_failed_logins(tmp_path: Path) -> None:
@@ -639,15 +610,14 @@ async def test_wrong_digest_responses_count_as_failed_logins(tmp_path: Path) -> 
         assert statuses[:2] == [403, 403] and statuses[3] == 429, statuses
 
 
-async def test_a_good_login_does_not_wipe_earlier_failures(tmp_path: Path) -> None:
+async def test_a_good_login_does_not_wipe_earlier_failures(rig: ThinknxRig) -> None:
     """Else one account would buy endless guesses at another: guess, log in as oneself, guess again."""
-    async with thinknx_rig(tmp_path) as rig:
-        statuses = []
-        for n in range(6):
-            statuses.append((await rig.get(status_target(rig), auth=(ADMIN, f"guess-{n}"))).status_code)
-            statuses.append((await rig.get(status_target(rig), auth=(VIEWER, PASSWORD))).status_code)
-        assert statuses[:8] == [403, 200] * 4, statuses
-        assert 429 in statuses[8:], statuses  # the fifth wrong password locks the address out
+    statuses = []
+    for n in range(6):
+        statuses.append((await rig.get(status_target(rig), auth=(ADMIN, f"guess-{n}"))).status_code)
+        statuses.append((await rig.get(status_target(rig), auth=(VIEWER, PASSWORD))).status_code)
+    assert statuses[:8] == [403, 200] * 4, statuses
+    assert 429 in statuses[8:], statuses  # the fifth wrong password locks the address out
 
 
 async def test_the_rate_limit_per_address_is_429_with_retry_after(tmp_path: Path) -> None:
@@ -694,17 +664,16 @@ async def test_the_default_rate_limit_is_100_per_second(tmp_path: Path) -> None:
         assert all(answer.json() == RATE_LIMITED for answer in answers if answer.status_code == 429)
 
 
-async def test_non_ascii_digest_values_are_refused_not_crashed_on(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        target = status_target(rig, extra="&auth=digest")
-        challenge = await fresh_challenge(rig, target, "SHA-256")
-        header = digest_authorization(challenge=challenge, method="GET", uri=target)
-        forged_nonce = header.replace(challenge["nonce"], challenge["nonce"][:-1] + "é")
-        response = await rig.get(target, auth=None, headers={"Authorization": forged_nonce.encode()})
-        assert response.status_code == 401  # an unknown nonce: a fresh challenge
-        bad_response = re.sub(r'response="[^"]*"', 'response="ééé"', header)
-        response = await rig.get(target, auth=None, headers={"Authorization": bad_response.encode()})
-        assert_answer(response, 403, AUTH_FAILED)
+async def test_non_ascii_digest_values_are_refused_not_crashed_on(rig: ThinknxRig) -> None:
+    target = status_target(rig, extra="&auth=digest")
+    challenge = await fresh_challenge(rig, target, "SHA-256")
+    header = digest_authorization(challenge=challenge, method="GET", uri=target)
+    forged_nonce = header.replace(challenge["nonce"], challenge["nonce"][:-1] + "é")
+    response = await rig.get(target, auth=None, headers={"Authorization": forged_nonce.encode()})
+    assert response.status_code == 401  # an unknown nonce: a fresh challenge
+    bad_response = re.sub(r'response="[^"]*"', 'response="ééé"', header)
+    response = await rig.get(target, auth=None, headers={"Authorization": bad_response.encode()})
+    assert_answer(response, 403, AUTH_FAILED)
 
 
 @pytest.mark.parametrize(

@@ -138,48 +138,46 @@ SET_CONTROLLERS = list(dict.fromkeys(row[0] for row in SETTERS))
 
 
 @pytest.mark.parametrize("controller", SET_CONTROLLERS)
-async def test_set_controller_with_and_without_fb(tmp_path: Path, controller: str) -> None:
+async def test_set_controller_with_and_without_fb(rig: ThinknxRig, controller: str) -> None:
     """Every value the table lists for the controller, each once without and once with `fb`."""
-    async with thinknx_rig(tmp_path) as rig:
-        for _, name, room, param, wire, state, value, status, comm_obj in (r for r in SETTERS if r[0] == controller):
-            thing = rig.thing(name, room)
-            for fb, method in ((False, "GET"), (True, "GET"), (False, "POST"), (True, "POST")):
-                case = (name, wire, method, "fb" if fb else "no fb")
-                await _prepare(rig, thing, state, value)
-                subscription = rig.subscribe()
-                query = f"guid={guid_of(thing.id)}&{param}={wire}" + ("&fb" if fb else "")
-                if method == "GET":
-                    response = await rig.get(f"/api/V1/{controller}?{query}")
-                else:  # a form POST: the same params in an x-www-form-urlencoded body
-                    response = await rig.post(f"/api/V1/{controller}", query)
-                if fb:
-                    assert_answer(response, 200, reply(controller, thing, comm_obj, status))
-                    # fb answers once the device has reported: the hub holds the value already
-                    assert rig.value(thing, state) == value, case
-                else:
-                    assert_answer(response, 200, reply(controller, thing, comm_obj))
-                event = await state_changed(subscription, thing, state, value)
-                assert type(event.value) is type(value), case
+    for _, name, room, param, wire, state, value, status, comm_obj in (r for r in SETTERS if r[0] == controller):
+        thing = rig.thing(name, room)
+        for fb, method in ((False, "GET"), (True, "GET"), (False, "POST"), (True, "POST")):
+            case = (name, wire, method, "fb" if fb else "no fb")
+            await _prepare(rig, thing, state, value)
+            subscription = rig.subscribe()
+            query = f"guid={guid_of(thing.id)}&{param}={wire}" + ("&fb" if fb else "")
+            if method == "GET":
+                response = await rig.get(f"/api/V1/{controller}?{query}")
+            else:  # a form POST: the same params in an x-www-form-urlencoded body
+                response = await rig.post(f"/api/V1/{controller}", query)
+            if fb:
+                assert_answer(response, 200, reply(controller, thing, comm_obj, status))
+                # fb answers once the device has reported: the hub holds the value already
                 assert rig.value(thing, state) == value, case
-                subscription.close()
+            else:
+                assert_answer(response, 200, reply(controller, thing, comm_obj))
+            event = await state_changed(subscription, thing, state, value)
+            assert type(event.value) is type(value), case
+            assert rig.value(thing, state) == value, case
+            subscription.close()
 
 
-async def test_fb_waits_for_the_device_and_no_fb_answers_at_once(tmp_path: Path) -> None:
+async def test_fb_waits_for_the_device_and_no_fb_answers_at_once(rig: ThinknxRig) -> None:
     """A blind travels for a while: `fb` answers when it is there, without `fb` the answer comes first."""
-    async with thinknx_rig(tmp_path) as rig:
-        blind = rig.thing("Blind south")
-        travel_type = blind.thing_class.settings_type_named("travelTime")
-        assert travel_type is not None
-        await rig.hub.set_thing_settings(SYSTEM, blind.id, [(travel_type.id, 40.0)])  # 0.8 s real for 100 %
-        response = await rig.get(f"/api/V1/heightlevel?guid={guid_of(blind.id)}&val=80")
-        assert_answer(response, 200, reply("heightlevel", blind, 1))
-        assert rig.value(blind, "moving") is True
-        assert rig.value(blind, "percentage") < 80
-        started = time.monotonic()
-        response = await rig.get(f"/api/V1/heightlevel?guid={guid_of(blind.id)}&val=20&fb")
-        assert_answer(response, 200, reply("heightlevel", blind, 1, 20))
-        assert time.monotonic() - started > 0.05  # it did wait for the travel
-        assert rig.value(blind, "percentage") == 20
+    blind = rig.thing("Blind south")
+    travel_type = blind.thing_class.settings_type_named("travelTime")
+    assert travel_type is not None
+    await rig.hub.set_thing_settings(SYSTEM, blind.id, [(travel_type.id, 40.0)])  # 0.8 s real for 100 %
+    response = await rig.get(f"/api/V1/heightlevel?guid={guid_of(blind.id)}&val=80")
+    assert_answer(response, 200, reply("heightlevel", blind, 1))
+    assert rig.value(blind, "moving") is True
+    assert rig.value(blind, "percentage") < 80
+    started = time.monotonic()
+    response = await rig.get(f"/api/V1/heightlevel?guid={guid_of(blind.id)}&val=20&fb")
+    assert_answer(response, 200, reply("heightlevel", blind, 1, 20))
+    assert time.monotonic() - started > 0.05  # it did wait for the travel
+    assert rig.value(blind, "percentage") == 20
 
 
 # -- status controllers -------------------------------------------------------------------------------
@@ -223,150 +221,137 @@ STATUS_CONTROLLERS = list(dict.fromkeys(row[0] for row in STATUSES))
 
 
 @pytest.mark.parametrize("controller", STATUS_CONTROLLERS)
-async def test_status_controller(tmp_path: Path, controller: str) -> None:
+async def test_status_controller(rig: ThinknxRig, controller: str) -> None:
     """Every value the table lists: the device reports it, the controller answers its wire value."""
-    async with thinknx_rig(tmp_path) as rig:
-        for _, name, room, state, value, status, comm_obj in (row for row in STATUSES if row[0] == controller):
-            thing = rig.thing(name, room)
-            report(rig, thing, state, value)
-            response = await rig.get(f"/api/V1/{controller}?guid={guid_of(thing.id)}")
-            assert_answer(response, 200, reply(controller, thing, comm_obj, status))
-            response = await rig.post(f"/api/V1/{controller}", f"guid={guid_of(thing.id)}")
-            assert_answer(response, 200, reply(controller, thing, comm_obj, status))
-            assert rig.value(thing, state) == value  # a status reads, never writes
+    for _, name, room, state, value, status, comm_obj in (row for row in STATUSES if row[0] == controller):
+        thing = rig.thing(name, room)
+        report(rig, thing, state, value)
+        response = await rig.get(f"/api/V1/{controller}?guid={guid_of(thing.id)}")
+        assert_answer(response, 200, reply(controller, thing, comm_obj, status))
+        response = await rig.post(f"/api/V1/{controller}", f"guid={guid_of(thing.id)}")
+        assert_answer(response, 200, reply(controller, thing, comm_obj, status))
+        assert rig.value(thing, state) == value  # a status reads, never writes
 
 
-async def test_actualtemp_of_a_thermostat_an_hvac_unit_and_a_sensor(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        thermostat = rig.thing("Thermostat", "Office")
-        # set point == room temperature: the simulated room does not drift while we read
-        report(rig, thermostat, "targetTemperature", 23.5)
-        report(rig, thermostat, "temperature", 23.5)
-        response = await rig.get(f"/api/V1/actualtemp?guid={guid_of(thermostat.id)}")
-        assert_answer(response, 200, reply("actualtemp", thermostat, 4, 23.5))
-        hvac = rig.thing("Air conditioning")  # off: its room does not drift
-        report(rig, hvac, "temperature", 27.3)
-        response = await rig.get(f"/api/V1/actualtemp?guid={guid_of(hvac.id)}")
-        assert_answer(response, 200, reply("actualtemp", hvac, 5, 27.3))
-        sensor = rig.thing("Temperature")
-        response = await rig.get(f"/api/V1/actualtemp?guid={guid_of(sensor.id)}")
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert list(body) == ["namespace", "guid", "status", "comm_obj"]
-        assert body["namespace"] == "actualtemp" and body["guid"] == guid_of(sensor.id) and body["comm_obj"] == 1
-        assert isinstance(body["status"], float) and 15.0 <= body["status"] <= 28.0
+async def test_actualtemp_of_a_thermostat_an_hvac_unit_and_a_sensor(rig: ThinknxRig) -> None:
+    thermostat = rig.thing("Thermostat", "Office")
+    # set point == room temperature: the simulated room does not drift while we read
+    report(rig, thermostat, "targetTemperature", 23.5)
+    report(rig, thermostat, "temperature", 23.5)
+    response = await rig.get(f"/api/V1/actualtemp?guid={guid_of(thermostat.id)}")
+    assert_answer(response, 200, reply("actualtemp", thermostat, 4, 23.5))
+    hvac = rig.thing("Air conditioning")  # off: its room does not drift
+    report(rig, hvac, "temperature", 27.3)
+    response = await rig.get(f"/api/V1/actualtemp?guid={guid_of(hvac.id)}")
+    assert_answer(response, 200, reply("actualtemp", hvac, 5, 27.3))
+    sensor = rig.thing("Temperature")
+    response = await rig.get(f"/api/V1/actualtemp?guid={guid_of(sensor.id)}")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert list(body) == ["namespace", "guid", "status", "comm_obj"]
+    assert body["namespace"] == "actualtemp" and body["guid"] == guid_of(sensor.id) and body["comm_obj"] == 1
+    assert isinstance(body["status"], float) and 15.0 <= body["status"] <= 28.0
 
 
-async def test_status_of_a_device_that_is_not_connected_is_impossible(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        sensor = rig.thing("Temperature")
-        report(rig, sensor, "connected", False)
-        assert_answer(await rig.get(f"/api/V1/actualtemp?guid={guid_of(sensor.id)}"), 500, IMPOSSIBLE)
-        mock = rig.thing("Mock")
-        report(rig, mock, "connected", False)
-        assert_answer(await rig.get(f"/api/V1/powerstatus?guid={guid_of(mock.id)}"), 500, IMPOSSIBLE)
-        report(rig, mock, "connected", True)
-        assert_answer(
-            await rig.get(f"/api/V1/powerstatus?guid={guid_of(mock.id)}"), 200, reply("powerstatus", mock, 7, 0)
-        )
+async def test_status_of_a_device_that_is_not_connected_is_impossible(rig: ThinknxRig) -> None:
+    sensor = rig.thing("Temperature")
+    report(rig, sensor, "connected", False)
+    assert_answer(await rig.get(f"/api/V1/actualtemp?guid={guid_of(sensor.id)}"), 500, IMPOSSIBLE)
+    mock = rig.thing("Mock")
+    report(rig, mock, "connected", False)
+    assert_answer(await rig.get(f"/api/V1/powerstatus?guid={guid_of(mock.id)}"), 500, IMPOSSIBLE)
+    report(rig, mock, "connected", True)
+    assert_answer(await rig.get(f"/api/V1/powerstatus?guid={guid_of(mock.id)}"), 200, reply("powerstatus", mock, 7, 0))
 
 
 # -- command controllers -----------------------------------------------------------------------------
 
 
-async def test_updown_1_closes_0_opens_and_stop_stops(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        blind = rig.thing("Blind south")
-        guid = guid_of(blind.id)
-        subscription = rig.subscribe()
-        assert_answer(await rig.get(f"/api/V1/updown?guid={guid}&cmd=1"), 200, reply("updown", blind, 5))
-        await state_changed(subscription, blind, "moving", True)
-        await state_changed(subscription, blind, "percentage", 100)  # 1 = close / down
-        await state_changed(subscription, blind, "moving", False)
-        assert_answer(await rig.get(f"/api/V1/updown?guid={guid}&cmd=0"), 200, reply("updown", blind, 4))
-        await state_changed(subscription, blind, "moving", True)
-        await state_changed(subscription, blind, "percentage", 0)  # 0 = open / up
-        # stop in the middle of a travel
-        travel_type = blind.thing_class.settings_type_named("travelTime")
-        assert travel_type is not None
-        await rig.hub.set_thing_settings(SYSTEM, blind.id, [(travel_type.id, 200.0)])  # 4 s real for 100 %
-        assert_answer(await rig.get(f"/api/V1/updown?guid={guid}&cmd=1"), 200, reply("updown", blind, 5))
-        await state_changed(subscription, blind, "percentage", 2)
-        assert_answer(await rig.get(f"/api/V1/stop?guid={guid}&cmd=1"), 200, reply("stop", blind, 6))
-        await state_changed(subscription, blind, "moving", False)
-        stopped_at = rig.value(blind, "percentage")
-        assert 0 < stopped_at < 100
-        await asyncio.sleep(0.2)
-        assert rig.value(blind, "percentage") == stopped_at
-        assert rig.value(blind, "moving") is False
-        subscription.close()
+async def test_updown_1_closes_0_opens_and_stop_stops(rig: ThinknxRig) -> None:
+    blind = rig.thing("Blind south")
+    guid = guid_of(blind.id)
+    subscription = rig.subscribe()
+    assert_answer(await rig.get(f"/api/V1/updown?guid={guid}&cmd=1"), 200, reply("updown", blind, 5))
+    await state_changed(subscription, blind, "moving", True)
+    await state_changed(subscription, blind, "percentage", 100)  # 1 = close / down
+    await state_changed(subscription, blind, "moving", False)
+    assert_answer(await rig.get(f"/api/V1/updown?guid={guid}&cmd=0"), 200, reply("updown", blind, 4))
+    await state_changed(subscription, blind, "moving", True)
+    await state_changed(subscription, blind, "percentage", 0)  # 0 = open / up
+    # stop in the middle of a travel
+    travel_type = blind.thing_class.settings_type_named("travelTime")
+    assert travel_type is not None
+    await rig.hub.set_thing_settings(SYSTEM, blind.id, [(travel_type.id, 200.0)])  # 4 s real for 100 %
+    assert_answer(await rig.get(f"/api/V1/updown?guid={guid}&cmd=1"), 200, reply("updown", blind, 5))
+    await state_changed(subscription, blind, "percentage", 2)
+    assert_answer(await rig.get(f"/api/V1/stop?guid={guid}&cmd=1"), 200, reply("stop", blind, 6))
+    await state_changed(subscription, blind, "moving", False)
+    stopped_at = rig.value(blind, "percentage")
+    assert 0 < stopped_at < 100
+    await asyncio.sleep(0.2)
+    assert rig.value(blind, "percentage") == stopped_at
+    assert rig.value(blind, "moving") is False
+    subscription.close()
 
 
-async def test_blindstep_0_steps_up_1_steps_down(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        blind = rig.thing("Blind east")
-        guid = guid_of(blind.id)
-        subscription = rig.subscribe()
-        assert_answer(await rig.get(f"/api/V1/blindstep?guid={guid}&cmd=1"), 200, reply("blindstep", blind, 8))
-        await state_changed(subscription, blind, "angle", 15)
-        assert_answer(await rig.get(f"/api/V1/blindstep?guid={guid}&cmd=0"), 200, reply("blindstep", blind, 7))
-        await state_changed(subscription, blind, "angle", 0)
-        assert_answer(await rig.get(f"/api/V1/blindstep?guid={guid}&cmd=0"), 200, reply("blindstep", blind, 7))
-        await state_changed(subscription, blind, "angle", -15)
-        # 0 .. 100 % reads the angle: -15 degrees is 41.67 % -> 42
-        assert_answer(
-            await rig.get(f"/api/V1/blindanglestatus?guid={guid}"), 200, reply("blindanglestatus", blind, 3, 42)
-        )
-        subscription.close()
+async def test_blindstep_0_steps_up_1_steps_down(rig: ThinknxRig) -> None:
+    blind = rig.thing("Blind east")
+    guid = guid_of(blind.id)
+    subscription = rig.subscribe()
+    assert_answer(await rig.get(f"/api/V1/blindstep?guid={guid}&cmd=1"), 200, reply("blindstep", blind, 8))
+    await state_changed(subscription, blind, "angle", 15)
+    assert_answer(await rig.get(f"/api/V1/blindstep?guid={guid}&cmd=0"), 200, reply("blindstep", blind, 7))
+    await state_changed(subscription, blind, "angle", 0)
+    assert_answer(await rig.get(f"/api/V1/blindstep?guid={guid}&cmd=0"), 200, reply("blindstep", blind, 7))
+    await state_changed(subscription, blind, "angle", -15)
+    # 0 .. 100 % reads the angle: -15 degrees is 41.67 % -> 42
+    assert_answer(await rig.get(f"/api/V1/blindanglestatus?guid={guid}"), 200, reply("blindanglestatus", blind, 3, 42))
+    subscription.close()
 
 
-async def test_scenelaunch_1_launches_0_stops(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        scene = rig.thing("Evening scene")
-        guid = guid_of(scene.id)
-        subscription = rig.subscribe()
-        assert_answer(await rig.get(f"/api/V1/scenelaunch?guid={guid}&cmd=1"), 200, reply("scenelaunch", scene, 2))
-        launched = scene.thing_class.event_type_named("launched")
-        assert launched is not None
-        await next_event(subscription, ev.EventTriggered, lambda e: e.event.event_type_id == launched.id, within=5)
-        assert rig.value(scene, "active") is True
-        assert_answer(await rig.get(f"/api/V1/scenelaunch?guid={guid}&cmd=0"), 200, reply("scenelaunch", scene, 3))
-        await state_changed(subscription, scene, "active", False)
-        subscription.close()
+async def test_scenelaunch_1_launches_0_stops(rig: ThinknxRig) -> None:
+    scene = rig.thing("Evening scene")
+    guid = guid_of(scene.id)
+    subscription = rig.subscribe()
+    assert_answer(await rig.get(f"/api/V1/scenelaunch?guid={guid}&cmd=1"), 200, reply("scenelaunch", scene, 2))
+    launched = scene.thing_class.event_type_named("launched")
+    assert launched is not None
+    await next_event(subscription, ev.EventTriggered, lambda e: e.event.event_type_id == launched.id, within=5)
+    assert rig.value(scene, "active") is True
+    assert_answer(await rig.get(f"/api/V1/scenelaunch?guid={guid}&cmd=0"), 200, reply("scenelaunch", scene, 3))
+    await state_changed(subscription, scene, "active", False)
+    subscription.close()
 
 
 @pytest.mark.parametrize("query", ["", "&cmd=1"], ids=["bare", "cmd=1"])
-async def test_trigger_presses_the_button(tmp_path: Path, query: str) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        button = rig.thing("Wall switch")
-        subscription = rig.subscribe()
-        response = await rig.get(f"/api/V1/trigger?guid={guid_of(button.id)}{query}")
-        assert_answer(response, 200, reply("trigger", button, 1))
-        pressed = button.thing_class.event_type_named("pressed")
-        assert pressed is not None
-        event = await next_event(subscription, ev.EventTriggered, lambda e: e.event.thing_id == button.id, within=5)
-        assert event.event.event_type_id == pressed.id
-        subscription.close()
+async def test_trigger_presses_the_button(rig: ThinknxRig, query: str) -> None:
+    button = rig.thing("Wall switch")
+    subscription = rig.subscribe()
+    response = await rig.get(f"/api/V1/trigger?guid={guid_of(button.id)}{query}")
+    assert_answer(response, 200, reply("trigger", button, 1))
+    pressed = button.thing_class.event_type_named("pressed")
+    assert pressed is not None
+    event = await next_event(subscription, ev.EventTriggered, lambda e: e.event.thing_id == button.id, within=5)
+    assert event.event.event_type_id == pressed.id
+    subscription.close()
 
 
 # -- the URL forms: V1 / v1, case, &&, bare fb, form POST ----------------------------------------------
 
 
 @pytest.mark.parametrize("prefix", ["/api/V1", "/api/v1", "/API/V1", "/Api/v1"], ids=["V1", "v1", "API", "Api"])
-async def test_version_segment_in_either_case(tmp_path: Path, prefix: str) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        lamp = rig.thing("Reading lamp")
-        response = await rig.get(f"{prefix}/power?guid={guid_of(lamp.id)}&cmd=1&fb")
-        assert_answer(response, 200, reply("power", lamp, 1, 1))
-        assert rig.value(lamp, "power") is True
+async def test_version_segment_in_either_case(rig: ThinknxRig, prefix: str) -> None:
+    lamp = rig.thing("Reading lamp")
+    response = await rig.get(f"{prefix}/power?guid={guid_of(lamp.id)}&cmd=1&fb")
+    assert_answer(response, 200, reply("power", lamp, 1, 1))
+    assert rig.value(lamp, "power") is True
 
 
-async def test_controller_names_are_case_insensitive_and_answer_their_seed_spelling(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        dimmer = rig.thing("Desk light")
-        report(rig, dimmer, "brightness", 64)
-        response = await rig.get(f"/api/V1/PowerLevelStatus?guid={guid_of(dimmer.id)}")
-        assert_answer(response, 200, reply("powerlevelstatus", dimmer, 2, 64))
+async def test_controller_names_are_case_insensitive_and_answer_their_seed_spelling(rig: ThinknxRig) -> None:
+    dimmer = rig.thing("Desk light")
+    report(rig, dimmer, "brightness", 64)
+    response = await rig.get(f"/api/V1/PowerLevelStatus?guid={guid_of(dimmer.id)}")
+    assert_answer(response, 200, reply("powerlevelstatus", dimmer, 2, 64))
 
 
 @pytest.mark.parametrize(
@@ -380,65 +365,61 @@ async def test_controller_names_are_case_insensitive_and_answer_their_seed_spell
     ],
     ids=["double-amp", "double-amp-before-fb", "leading-trailing", "fb-empty", "fb-upper"],
 )
-async def test_double_ampersands_and_bare_fb(tmp_path: Path, query: str) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        dimmer = rig.thing("Bedside light")
-        response = await rig.get("/api/V1/powerlevel?" + query.format(g=guid_of(dimmer.id)))
-        assert_answer(response, 200, reply("powerlevel", dimmer, 2, 50))
-        assert rig.value(dimmer, "brightness") == 50
+async def test_double_ampersands_and_bare_fb(rig: ThinknxRig, query: str) -> None:
+    dimmer = rig.thing("Bedside light")
+    response = await rig.get("/api/V1/powerlevel?" + query.format(g=guid_of(dimmer.id)))
+    assert_answer(response, 200, reply("powerlevel", dimmer, 2, 50))
+    assert rig.value(dimmer, "brightness") == 50
 
 
-async def test_form_post_is_answered_like_get(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        dimmer = rig.thing("Worktop light")
-        guid = guid_of(dimmer.id)
-        subscription = rig.subscribe()
-        response = await rig.post("/api/V1/powerlevel", f"guid={guid}&cmd=30&fb")
-        assert_answer(response, 200, reply("powerlevel", dimmer, 2, 30))
-        await state_changed(subscription, dimmer, "brightness", 30)
-        # query and form together: the guid in the URL, the value in the body
-        response = await rig.post(f"/api/V1/powerlevel?guid={guid}", "cmd=70")
-        assert_answer(response, 200, reply("powerlevel", dimmer, 2))
-        await state_changed(subscription, dimmer, "brightness", 70)
-        # a charset parameter on the content type is fine
-        response = await rig.post(
-            "/api/V1/powerlevelstatus", f"guid={guid}", content_type="application/x-www-form-urlencoded; charset=UTF-8"
-        )
-        assert_answer(response, 200, reply("powerlevelstatus", dimmer, 2, 70))
-        # a status by POST with the guid in the query and an empty body
-        response = await rig.post(f"/api/V1/powerlevelstatus?guid={guid}", "")
-        assert_answer(response, 200, reply("powerlevelstatus", dimmer, 2, 70))
-        # a param in both: the query's wins (as the first of a repeated param does)
-        response = await rig.post(f"/api/V1/powerlevel?guid={guid}&cmd=40", "cmd=90")
-        assert_answer(response, 200, reply("powerlevel", dimmer, 2))
-        await state_changed(subscription, dimmer, "brightness", 40)
-        subscription.close()
+async def test_form_post_is_answered_like_get(rig: ThinknxRig) -> None:
+    dimmer = rig.thing("Worktop light")
+    guid = guid_of(dimmer.id)
+    subscription = rig.subscribe()
+    response = await rig.post("/api/V1/powerlevel", f"guid={guid}&cmd=30&fb")
+    assert_answer(response, 200, reply("powerlevel", dimmer, 2, 30))
+    await state_changed(subscription, dimmer, "brightness", 30)
+    # query and form together: the guid in the URL, the value in the body
+    response = await rig.post(f"/api/V1/powerlevel?guid={guid}", "cmd=70")
+    assert_answer(response, 200, reply("powerlevel", dimmer, 2))
+    await state_changed(subscription, dimmer, "brightness", 70)
+    # a charset parameter on the content type is fine
+    response = await rig.post(
+        "/api/V1/powerlevelstatus", f"guid={guid}", content_type="application/x-www-form-urlencoded; charset=UTF-8"
+    )
+    assert_answer(response, 200, reply("powerlevelstatus", dimmer, 2, 70))
+    # a status by POST with the guid in the query and an empty body
+    response = await rig.post(f"/api/V1/powerlevelstatus?guid={guid}", "")
+    assert_answer(response, 200, reply("powerlevelstatus", dimmer, 2, 70))
+    # a param in both: the query's wins (as the first of a repeated param does)
+    response = await rig.post(f"/api/V1/powerlevel?guid={guid}&cmd=40", "cmd=90")
+    assert_answer(response, 200, reply("powerlevel", dimmer, 2))
+    await state_changed(subscription, dimmer, "brightness", 40)
+    subscription.close()
 
 
-async def test_percent_encoded_params_are_decoded(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        value = rig.thing("Heating flow set point")
-        response = await rig.get(f"/api/V1/setvalue?%67uid={guid_of(value.id)}&cmd=%34%32.5&fb")
-        assert_answer(response, 200, reply("setvalue", value, 1, 42.5))
+async def test_percent_encoded_params_are_decoded(rig: ThinknxRig) -> None:
+    value = rig.thing("Heating flow set point")
+    response = await rig.get(f"/api/V1/setvalue?%67uid={guid_of(value.id)}&cmd=%34%32.5&fb")
+    assert_answer(response, 200, reply("setvalue", value, 1, 42.5))
 
 
 # -- a change over REST is seen on the hub bus ---------------------------------------------------------
 
 
-async def test_a_change_over_rest_is_a_state_changed_on_the_hub_bus(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        lamp = rig.thing("Path light")
-        subscription = rig.subscribe()
-        assert_answer(await rig.get(f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1"), 200, reply("power", lamp, 1))
-        event = await state_changed(subscription, lamp, "power")
-        assert event.value is True
-        executed = await next_event(subscription, ev.ActionExecuted, lambda e: e.thing_id == lamp.id, within=5)
-        assert executed.status == "NoError"
-        # setting the same value again changes nothing: no StateChanged
-        assert_answer(await rig.get(f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1"), 200, reply("power", lamp, 1))
-        await next_event(subscription, ev.ActionExecuted, lambda e: e.thing_id == lamp.id, within=5)
-        assert [change for change in state_changes(subscription, lamp) if change[0] == "power"] == []
-        subscription.close()
+async def test_a_change_over_rest_is_a_state_changed_on_the_hub_bus(rig: ThinknxRig) -> None:
+    lamp = rig.thing("Path light")
+    subscription = rig.subscribe()
+    assert_answer(await rig.get(f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1"), 200, reply("power", lamp, 1))
+    event = await state_changed(subscription, lamp, "power")
+    assert event.value is True
+    executed = await next_event(subscription, ev.ActionExecuted, lambda e: e.thing_id == lamp.id, within=5)
+    assert executed.status == "NoError"
+    # setting the same value again changes nothing: no StateChanged
+    assert_answer(await rig.get(f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1"), 200, reply("power", lamp, 1))
+    await next_event(subscription, ev.ActionExecuted, lambda e: e.thing_id == lamp.id, within=5)
+    assert [change for change in state_changes(subscription, lamp) if change[0] == "power"] == []
+    subscription.close()
 
 
 # -- fb and device failures -----------------------------------------------------------------------------
@@ -473,12 +454,11 @@ async def test_fb_when_the_device_reports_late_but_in_time(tmp_path: Path) -> No
         assert_answer(response, 200, reply("power", switch, "2/1/11", 1))
 
 
-async def test_a_failing_device_is_impossible_with_and_without_fb(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        switch = rig.thing("Broken switch")
-        assert_answer(await rig.get(f"/api/V1/power?guid={guid_of(switch.id)}&cmd=1"), 500, IMPOSSIBLE)
-        assert_answer(await rig.get(f"/api/V1/power?guid={guid_of(switch.id)}&cmd=1&fb"), 500, IMPOSSIBLE)
-        assert rig.value(switch, "power") is False
+async def test_a_failing_device_is_impossible_with_and_without_fb(rig: ThinknxRig) -> None:
+    switch = rig.thing("Broken switch")
+    assert_answer(await rig.get(f"/api/V1/power?guid={guid_of(switch.id)}&cmd=1"), 500, IMPOSSIBLE)
+    assert_answer(await rig.get(f"/api/V1/power?guid={guid_of(switch.id)}&cmd=1&fb"), 500, IMPOSSIBLE)
+    assert rig.value(switch, "power") is False
 
 
 async def test_a_device_that_does_not_finish_in_the_hub_timeout_is_impossible(tmp_path: Path) -> None:
@@ -507,17 +487,16 @@ async def test_fb_for_a_value_the_device_already_has_is_confirmed_at_once(tmp_pa
             assert time.monotonic() - started < 1.0, target  # the device's report confirmed it, no waiting
 
 
-async def test_every_blindangle_percentage_round_trips(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        blind = rig.thing("Blind east")
-        guid = guid_of(blind.id)
-        for percent in range(101):
-            response = await rig.get(f"/api/V1/blindangle?guid={guid}&cmd={percent}&fb")
-            assert_answer(response, 200, reply("blindangle", blind, 3, percent))
-            angle = rig.value(blind, "angle")
-            assert angle == round(-90 + 1.8 * percent), (percent, angle)
-            response = await rig.get(f"/api/V1/blindanglestatus?guid={guid}")
-            assert response.json()["status"] == percent
+async def test_every_blindangle_percentage_round_trips(rig: ThinknxRig) -> None:
+    blind = rig.thing("Blind east")
+    guid = guid_of(blind.id)
+    for percent in range(101):
+        response = await rig.get(f"/api/V1/blindangle?guid={guid}&cmd={percent}&fb")
+        assert_answer(response, 200, reply("blindangle", blind, 3, percent))
+        angle = rig.value(blind, "angle")
+        assert angle == round(-90 + 1.8 * percent), (percent, angle)
+        response = await rig.get(f"/api/V1/blindanglestatus?guid={guid}")
+        assert response.json()["status"] == percent
 
 
 async def test_a_waiting_fb_does_not_hold_up_other_requests(tmp_path: Path) -> None:
@@ -536,121 +515,113 @@ async def test_a_waiting_fb_does_not_hold_up_other_requests(tmp_path: Path) -> N
         assert_answer(await waiting, 500, IMPOSSIBLE)
 
 
-async def test_setting_a_device_that_is_not_connected_is_impossible(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        mock = rig.thing("Mock")
-        report(rig, mock, "connected", False)
-        assert_answer(await rig.get(f"/api/V1/power?guid={guid_of(mock.id)}&cmd=1"), 500, IMPOSSIBLE)
-        assert_answer(await rig.get(f"/api/V1/power?guid={guid_of(mock.id)}&cmd=1&fb"), 500, IMPOSSIBLE)
-        assert rig.value(mock, "power") is False
+async def test_setting_a_device_that_is_not_connected_is_impossible(rig: ThinknxRig) -> None:
+    mock = rig.thing("Mock")
+    report(rig, mock, "connected", False)
+    assert_answer(await rig.get(f"/api/V1/power?guid={guid_of(mock.id)}&cmd=1"), 500, IMPOSSIBLE)
+    assert_answer(await rig.get(f"/api/V1/power?guid={guid_of(mock.id)}&cmd=1&fb"), 500, IMPOSSIBLE)
+    assert rig.value(mock, "power") is False
 
 
 # -- comm_obj ---------------------------------------------------------------------------------------------
 
 
-async def test_comm_obj_of_a_knx_thing_is_its_group_address(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        switch = rig.thing("KNX switch")
-        guid = guid_of(switch.id)
-        assert_answer(await rig.get(f"/api/V1/power?guid={guid}&cmd=1"), 200, reply("power", switch, "2/1/10"))
-        assert_answer(await rig.get(f"/api/V1/power?guid={guid}&cmd=0&fb"), 200, reply("power", switch, "2/1/10", 0))
-        assert_answer(await rig.get(f"/api/V1/powerstatus?guid={guid}"), 200, reply("powerstatus", switch, "2/1/10", 0))
-        assert rig.fake.writes == [(switch.id, True), (switch.id, False)]
+async def test_comm_obj_of_a_knx_thing_is_its_group_address(rig: ThinknxRig) -> None:
+    switch = rig.thing("KNX switch")
+    guid = guid_of(switch.id)
+    assert_answer(await rig.get(f"/api/V1/power?guid={guid}&cmd=1"), 200, reply("power", switch, "2/1/10"))
+    assert_answer(await rig.get(f"/api/V1/power?guid={guid}&cmd=0&fb"), 200, reply("power", switch, "2/1/10", 0))
+    assert_answer(await rig.get(f"/api/V1/powerstatus?guid={guid}"), 200, reply("powerstatus", switch, "2/1/10", 0))
+    assert rig.fake.writes == [(switch.id, True), (switch.id, False)]
 
 
-async def test_comm_obj_numbers_states_then_declared_actions(tmp_path: Path) -> None:
+async def test_comm_obj_numbers_states_then_declared_actions(rig: ThinknxRig) -> None:
     """States from 1 in declaration order, then the declared (non-state) actions."""
-    async with thinknx_rig(tmp_path) as rig:
-        blind = rig.thing("Blind east")
-        names = [st.name for st in blind.thing_class.state_types]
-        actions = [at.name for at in blind.thing_class.declared_action_types]
-        assert names == ["percentage", "moving", "angle"]
-        assert actions == ["open", "close", "stop", "stepUp", "stepDown"]
-        guid = guid_of(blind.id)
-        expected = {
-            "heightlevelstatus": 1,
-            "blindanglestatus": 3,
-            "updown?cmd=0": 4,
-            "updown?cmd=1": 5,
-            "stop?cmd=1": 6,
-            "blindstep?cmd=0": 7,
-            "blindstep?cmd=1": 8,
-        }
-        for call, number in expected.items():
-            controller, _, query = call.partition("?")
-            response = await rig.get(f"/api/V1/{controller}?guid={guid}&{query}")
-            assert response.status_code == 200, (call, response.text)
-            assert response.json()["comm_obj"] == number, call
+    blind = rig.thing("Blind east")
+    names = [st.name for st in blind.thing_class.state_types]
+    actions = [at.name for at in blind.thing_class.declared_action_types]
+    assert names == ["percentage", "moving", "angle"]
+    assert actions == ["open", "close", "stop", "stepUp", "stepDown"]
+    guid = guid_of(blind.id)
+    expected = {
+        "heightlevelstatus": 1,
+        "blindanglestatus": 3,
+        "updown?cmd=0": 4,
+        "updown?cmd=1": 5,
+        "stop?cmd=1": 6,
+        "blindstep?cmd=0": 7,
+        "blindstep?cmd=1": 8,
+    }
+    for call, number in expected.items():
+        controller, _, query = call.partition("?")
+        response = await rig.get(f"/api/V1/{controller}?guid={guid}&{query}")
+        assert response.status_code == 200, (call, response.text)
+        assert response.json()["comm_obj"] == number, call
 
 
 # -- who may see and do what ------------------------------------------------------------------------------
 
 
-async def test_a_read_only_user_reads_but_may_not_set(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        lamp = rig.thing("Reading lamp")
-        blind = rig.thing("Blind south")
-        button = rig.thing("Wall switch")
-        viewer = (VIEWER, PASSWORD)
-        subscription = rig.subscribe()
-        response = await rig.get(f"/api/V1/powerstatus?guid={guid_of(lamp.id)}", auth=viewer)
-        assert_answer(response, 200, reply("powerstatus", lamp, 1, 0))
-        for target in (
-            f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1",
-            f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1&fb",
-            f"/api/V1/updown?guid={guid_of(blind.id)}&cmd=1",
-            f"/api/V1/heightlevel?guid={guid_of(blind.id)}&val=50&fb",
-            f"/api/V1/trigger?guid={guid_of(button.id)}",
-        ):
-            assert_answer(await rig.get(target, auth=viewer), 403, AUTH_FAILED)
-        await asyncio.sleep(0.1)
-        assert rig.value(lamp, "power") is False
-        assert rig.value(blind, "moving") is False
-        assert state_changes(subscription, lamp) == [] and state_changes(subscription, blind) == []
-        subscription.close()
+async def test_a_read_only_user_reads_but_may_not_set(rig: ThinknxRig) -> None:
+    lamp = rig.thing("Reading lamp")
+    blind = rig.thing("Blind south")
+    button = rig.thing("Wall switch")
+    viewer = (VIEWER, PASSWORD)
+    subscription = rig.subscribe()
+    response = await rig.get(f"/api/V1/powerstatus?guid={guid_of(lamp.id)}", auth=viewer)
+    assert_answer(response, 200, reply("powerstatus", lamp, 1, 0))
+    for target in (
+        f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1",
+        f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1&fb",
+        f"/api/V1/updown?guid={guid_of(blind.id)}&cmd=1",
+        f"/api/V1/heightlevel?guid={guid_of(blind.id)}&val=50&fb",
+        f"/api/V1/trigger?guid={guid_of(button.id)}",
+    ):
+        assert_answer(await rig.get(target, auth=viewer), 403, AUTH_FAILED)
+    await asyncio.sleep(0.1)
+    assert rig.value(lamp, "power") is False
+    assert rig.value(blind, "moving") is False
+    assert state_changes(subscription, lamp) == [] and state_changes(subscription, blind) == []
+    subscription.close()
 
 
-async def test_a_user_sees_only_things_in_the_home_domain_and_below(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        loft = rig.thing("Loft light")
-        assert loft.domain == SUB_DOMAIN
-        lamp = rig.thing("Reading lamp")
-        tenant = (TENANT, PASSWORD)
-        response = await rig.get(f"/api/V1/power?guid={guid_of(loft.id)}&cmd=1&fb", auth=tenant)
-        assert_answer(response, 200, reply("power", loft, 1, 1))
-        assert rig.value(loft, "power") is True
-        assert_answer(await rig.get(f"/api/V1/powerstatus?guid={guid_of(lamp.id)}", auth=tenant), 404, DEVICE_NOT_FOUND)
-        assert_answer(await rig.get(f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1", auth=tenant), 404, DEVICE_NOT_FOUND)
-        assert rig.value(lamp, "power") is False
-        # the owner (root) sees both
-        assert_answer(
-            await rig.get(f"/api/V1/powerstatus?guid={guid_of(loft.id)}"), 200, reply("powerstatus", loft, 1, 1)
-        )
+async def test_a_user_sees_only_things_in_the_home_domain_and_below(rig: ThinknxRig) -> None:
+    loft = rig.thing("Loft light")
+    assert loft.domain == SUB_DOMAIN
+    lamp = rig.thing("Reading lamp")
+    tenant = (TENANT, PASSWORD)
+    response = await rig.get(f"/api/V1/power?guid={guid_of(loft.id)}&cmd=1&fb", auth=tenant)
+    assert_answer(response, 200, reply("power", loft, 1, 1))
+    assert rig.value(loft, "power") is True
+    assert_answer(await rig.get(f"/api/V1/powerstatus?guid={guid_of(lamp.id)}", auth=tenant), 404, DEVICE_NOT_FOUND)
+    assert_answer(await rig.get(f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1", auth=tenant), 404, DEVICE_NOT_FOUND)
+    assert rig.value(lamp, "power") is False
+    # the owner (root) sees both
+    assert_answer(await rig.get(f"/api/V1/powerstatus?guid={guid_of(loft.id)}"), 200, reply("powerstatus", loft, 1, 1))
 
 
-async def test_a_controller_the_device_lacks_is_a_params_error(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        cases: dict[str, Any] = {
-            "powerlevel?cmd=50": "Reading lamp",  # on/off light: no brightness
-            "powerlevelstatus": "Reading lamp",
-            "heightlevel?val=50": "Air conditioning",
-            "updown?cmd=1": "Reading lamp",
-            "blindangle?cmd=50": "Evening scene",
-            "tempmode?cmd=1": "Air conditioning",  # an HVAC unit has no thermostat modes
-            "hvacmode?cmd=1": ("Thermostat", "Office"),
-            "setvalue?cmd=1": "Reading lamp",
-            "actualtemp": "Reading lamp",
-            "scenelaunch?cmd=1": "Wall switch",
-            "trigger": "Evening scene",
-            "power?cmd=1": "Blind south",
-            "chronoen?cmd=1": "Air conditioning",
-        }
-        for call, name in cases.items():
-            controller, _, query = call.partition("?")
-            thing = rig.thing(*name) if isinstance(name, tuple) else rig.thing(name)
-            response = await rig.get(f"/api/V1/{controller}?guid={guid_of(thing.id)}&{query}")
-            assert response.status_code == 400, (call, name, response.text)
-            assert response.json() == PARAMS_ERRORS
+async def test_a_controller_the_device_lacks_is_a_params_error(rig: ThinknxRig) -> None:
+    cases: dict[str, Any] = {
+        "powerlevel?cmd=50": "Reading lamp",  # on/off light: no brightness
+        "powerlevelstatus": "Reading lamp",
+        "heightlevel?val=50": "Air conditioning",
+        "updown?cmd=1": "Reading lamp",
+        "blindangle?cmd=50": "Evening scene",
+        "tempmode?cmd=1": "Air conditioning",  # an HVAC unit has no thermostat modes
+        "hvacmode?cmd=1": ("Thermostat", "Office"),
+        "setvalue?cmd=1": "Reading lamp",
+        "actualtemp": "Reading lamp",
+        "scenelaunch?cmd=1": "Wall switch",
+        "trigger": "Evening scene",
+        "power?cmd=1": "Blind south",
+        "chronoen?cmd=1": "Air conditioning",
+    }
+    for call, name in cases.items():
+        controller, _, query = call.partition("?")
+        thing = rig.thing(*name) if isinstance(name, tuple) else rig.thing(name)
+        response = await rig.get(f"/api/V1/{controller}?guid={guid_of(thing.id)}&{query}")
+        assert response.status_code == 400, (call, name, response.text)
+        assert response.json() == PARAMS_ERRORS
 
 
 # -- system/serverStatus --------------------------------------------------------------------------------
@@ -684,61 +655,58 @@ async def _server_status(rig: ThinknxRig, **options: Any) -> dict[str, Any]:
     return dict(body)
 
 
-async def test_server_status_fields_and_formats(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        body = await _server_status(rig)
-        assert body["namespace"] == "system/serverStatus"
-        assert re.fullmatch(r"\d\d\.\d\d\.\d\d\.\d\d", body["version"]), body["version"]
-        parts = [int(part) for part in re.findall(r"\d+", __version__)[:4]]
-        assert [int(part) for part in body["version"].split(".")] == [*parts, 0, 0, 0, 0][:4]
-        assert body["process_uptime"] == "0 days 0 hours 0 min"
-        assert _minutes(body["server_uptime"]) >= _minutes(body["process_uptime"])
-        config_time = datetime.strptime(body["config_time"], CONFIG_TIME)
-        assert abs((datetime.now() - config_time).total_seconds()) < 60
-        assert isinstance(body["connected_clients"], int) and body["connected_clients"] >= 1
-        assert body["pbx_users"] == ""
-        # any user who may log in reads it, by any URL spelling
-        assert (await _server_status(rig, auth=(VIEWER, PASSWORD)))["namespace"] == "system/serverStatus"
-        response = await rig.get("/api/v1/SYSTEM/serverstatus")
-        assert response.status_code == 200 and response.json()["namespace"] == "system/serverStatus"
-        response = await rig.post("/api/V1/system/serverStatus", "")
-        assert response.status_code == 200 and list(response.json()) == SERVER_STATUS_KEYS
-        assert (await rig.get("/api/V1/system/serverStatus", auth=None)).status_code == 401
+async def test_server_status_fields_and_formats(rig: ThinknxRig) -> None:
+    body = await _server_status(rig)
+    assert body["namespace"] == "system/serverStatus"
+    assert re.fullmatch(r"\d\d\.\d\d\.\d\d\.\d\d", body["version"]), body["version"]
+    parts = [int(part) for part in re.findall(r"\d+", __version__)[:4]]
+    assert [int(part) for part in body["version"].split(".")] == [*parts, 0, 0, 0, 0][:4]
+    assert body["process_uptime"] == "0 days 0 hours 0 min"
+    assert _minutes(body["server_uptime"]) >= _minutes(body["process_uptime"])
+    config_time = datetime.strptime(body["config_time"], CONFIG_TIME)
+    assert abs((datetime.now() - config_time).total_seconds()) < 60
+    assert isinstance(body["connected_clients"], int) and body["connected_clients"] >= 1
+    assert body["pbx_users"] == ""
+    # any user who may log in reads it, by any URL spelling
+    assert (await _server_status(rig, auth=(VIEWER, PASSWORD)))["namespace"] == "system/serverStatus"
+    response = await rig.get("/api/v1/SYSTEM/serverstatus")
+    assert response.status_code == 200 and response.json()["namespace"] == "system/serverStatus"
+    response = await rig.post("/api/V1/system/serverStatus", "")
+    assert response.status_code == 200 and list(response.json()) == SERVER_STATUS_KEYS
+    assert (await rig.get("/api/V1/system/serverStatus", auth=None)).status_code == 401
 
 
-async def test_server_status_counts_connected_clients(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        before = (await _server_status(rig))["connected_clients"]
-        extra = [rig.new_client() for _ in range(3)]
-        for client in extra:  # keep-alive: each holds its connection open
-            assert (await rig.get("/api/V1/system/serverStatus", client=client)).status_code == 200
-        during = (await _server_status(rig))["connected_clients"]
-        assert during == before + 3
-        for client in extra:
-            await client.aclose()
-        for _ in range(50):
-            if (await _server_status(rig))["connected_clients"] == before:
-                break
-            await asyncio.sleep(0.02)
-        assert (await _server_status(rig))["connected_clients"] == before
+async def test_server_status_counts_connected_clients(rig: ThinknxRig) -> None:
+    before = (await _server_status(rig))["connected_clients"]
+    extra = [rig.new_client() for _ in range(3)]
+    for client in extra:  # keep-alive: each holds its connection open
+        assert (await rig.get("/api/V1/system/serverStatus", client=client)).status_code == 200
+    during = (await _server_status(rig))["connected_clients"]
+    assert during == before + 3
+    for client in extra:
+        await client.aclose()
+    for _ in range(50):
+        if (await _server_status(rig))["connected_clients"] == before:
+            break
+        await asyncio.sleep(0.02)
+    assert (await _server_status(rig))["connected_clients"] == before
 
 
-async def test_config_time_changes_when_a_thing_is_added_or_removed_not_when_a_state_changes(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:
-        first = (await _server_status(rig))["config_time"]
-        await asyncio.sleep(1.1)  # the format has whole seconds
-        lamp = rig.thing("Reading lamp")
-        assert (await rig.get(f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1&fb")).status_code == 200
-        assert (await _server_status(rig))["config_time"] == first
-        added = await rig.add("Another lamp", "light")
-        second = (await _server_status(rig))["config_time"]
-        assert second != first
-        assert datetime.strptime(second, CONFIG_TIME) > datetime.strptime(first, CONFIG_TIME)
-        assert abs((datetime.now() - datetime.strptime(second, CONFIG_TIME)).total_seconds()) < 5
-        await asyncio.sleep(1.1)
-        assert (await rig.hub.remove_thing(SYSTEM, added.id)).ok
-        third = (await _server_status(rig))["config_time"]
-        assert datetime.strptime(third, CONFIG_TIME) > datetime.strptime(second, CONFIG_TIME)
+async def test_config_time_changes_when_a_thing_is_added_or_removed_not_when_a_state_changes(rig: ThinknxRig) -> None:
+    first = (await _server_status(rig))["config_time"]
+    await asyncio.sleep(1.1)  # the format has whole seconds
+    lamp = rig.thing("Reading lamp")
+    assert (await rig.get(f"/api/V1/power?guid={guid_of(lamp.id)}&cmd=1&fb")).status_code == 200
+    assert (await _server_status(rig))["config_time"] == first
+    added = await rig.add("Another lamp", "light")
+    second = (await _server_status(rig))["config_time"]
+    assert second != first
+    assert datetime.strptime(second, CONFIG_TIME) > datetime.strptime(first, CONFIG_TIME)
+    assert abs((datetime.now() - datetime.strptime(second, CONFIG_TIME)).total_seconds()) < 5
+    await asyncio.sleep(1.1)
+    assert (await rig.hub.remove_thing(SYSTEM, added.id)).ok
+    third = (await _server_status(rig))["config_time"]
+    assert datetime.strptime(third, CONFIG_TIME) > datetime.strptime(second, CONFIG_TIME)
 
 
 # -- system/sendKNX* --------------------------------------------------------------------------------------
@@ -790,14 +758,13 @@ async def test_send_knx_writes_group_kind_and_value_within_the_seed_range(
         assert bus.writes == [("2/3/4", kind, value)]
 
 
-async def test_send_knx_without_a_knx_connection_is_impossible(tmp_path: Path) -> None:
-    async with thinknx_rig(tmp_path) as rig:  # no raw bus
-        for controller, _kind, good, _bad in RAW_KINDS:
-            response = await rig.get(f"/api/V1/system/{controller}?group=1/0/1&value={good[0]}")
-            assert_answer(response, 500, IMPOSSIBLE)
-            # the params are still checked first
-            response = await rig.get(f"/api/V1/system/{controller}?group=1/0/300&value={good[0]}")
-            assert_answer(response, 400, PARAMS_ERRORS)
+async def test_send_knx_without_a_knx_connection_is_impossible(rig: ThinknxRig) -> None:
+    for controller, _kind, good, _bad in RAW_KINDS:
+        response = await rig.get(f"/api/V1/system/{controller}?group=1/0/1&value={good[0]}")
+        assert_answer(response, 500, IMPOSSIBLE)
+        # the params are still checked first
+        response = await rig.get(f"/api/V1/system/{controller}?group=1/0/300&value={good[0]}")
+        assert_answer(response, 400, PARAMS_ERRORS)
 
 
 async def test_send_knx_when_the_bus_fails_or_refuses(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """The Thinknx door down to real KNX telegrams: REST calls against a hub whose KNX integration tunnels
 to a real knxd (dummy bus) in a private network namespace.
 
-Run: scripts/knx-netns.sh .venv/bin/python -m pytest -q -m knxd tests/test_thinknx_knxd.py
+Run: scripts/knx-netns.sh .venv/bin/python -m pytest -q -m knxd tests/api/thinknx/test_knxd.py
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The KNX integration against a real knxd (dummy bus) in a private network namespace.
 
-Run: scripts/knx-netns.sh .venv/bin/python -m pytest -q -m knxd tests/test_knxd.py
+Run: scripts/knx-netns.sh .venv/bin/python -m pytest -q -m knxd tests/integrations/knx/test_knxd.py
 Outside the namespace every test here skips (CI=true: fails). The hub is a real Hub; the other
 side of the bus is knxd's own tools (groupsocketlisten, groupswrite/groupwrite) and a second xknx
 tunnel client playing an actuator.

@@ -55,7 +55,7 @@ TEST_BED_PREFIXES = (
 
 @pytest.mark.parametrize("thing_class", CLASSES, ids=[c.name for c in CLASSES])
 def test_class_claims_an_interface(thing_class: ThingClass) -> None:
-    """Every house device claims a known interface (that it implements them: tests/test_catalogue.py)."""
+    """Every house device claims a known interface (that it implements them: tests/core/test_catalogue.py)."""
     assert thing_class.declared_interfaces, "a house device must claim at least one interface"
     for interface_name in thing_class.declared_interfaces:
         assert interface_name in interfaces.CATALOGUE, interface_name
