@@ -282,7 +282,7 @@ def test_an_added_bad_import_in_the_real_package_is_caught(tmp_path: Path) -> No
         target.write_text(path.read_text())
     additions = {
         "core/events.py": "from thinggate.storage import open_store\n",
-        "api/ezlo/items.py": "from thinggate.api.jsonrpc import packing\n",
+        "api/ezlo/item_index.py": "from thinggate.api.jsonrpc import packing\n",
         "integrations/virtual/__init__.py": "import thinggate.api.thinknx.door\n",
         "core/model.py": "from thinggate.core import hub\n",  # hub imports model: a cycle
     }
@@ -296,7 +296,7 @@ def test_an_added_bad_import_in_the_real_package_is_caught(tmp_path: Path) -> No
     )
     assert any(
         v.startswith(
-            "a door never imports another door: thinggate.api.ezlo.items imports thinggate.api.jsonrpc.packing"
+            "a door never imports another door: thinggate.api.ezlo.item_index imports thinggate.api.jsonrpc.packing"
         )
         for v in broken
     )

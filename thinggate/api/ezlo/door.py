@@ -21,7 +21,7 @@ import msgspec
 from thinggate.api.ezlo import errors, ids
 from thinggate.api.ezlo.errors import EzloError
 from thinggate.api.ezlo.handlers import METHODS
-from thinggate.api.ezlo.items import Item, ItemIndex, formatted, now_ms
+from thinggate.api.ezlo.item_index import Item, ItemIndex, formatted, now_ms
 from thinggate.api.ezlo.params import Fault, Params, ParamsProblem, problem_of
 from thinggate.api.ezlo.session import ANONYMOUS, Access, EzloSession, Method
 from thinggate.api.websocket import FrameOutbox
@@ -316,7 +316,7 @@ class EzloDoor:
             handler(event)
 
     def _device_fields(self, item: Item) -> dict[str, Any]:
-        from thinggate.api.ezlo.catalogue import device_kind
+        from thinggate.api.ezlo.item_table import device_kind
 
         thing = item.thing
         kind = device_kind(thing.thing_class)

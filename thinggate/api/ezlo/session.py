@@ -15,7 +15,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
 
-from thinggate.api.ezlo.items import Item, ItemIndex
+from thinggate.api.ezlo.item_index import Item, ItemIndex
 from thinggate.api.ezlo.params import BadParams, Params, ezlo_convention
 from thinggate.api.websocket import FrameOutbox
 from thinggate.core.hub import Hub

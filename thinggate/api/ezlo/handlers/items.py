@@ -14,7 +14,7 @@ from msgspec import UNSET
 
 from thinggate.api.ezlo import errors, scales
 from thinggate.api.ezlo.errors import EzloError
-from thinggate.api.ezlo.items import Item
+from thinggate.api.ezlo.item_index import Item
 from thinggate.api.ezlo.params import (
     DictionaryAddParams,
     DictionaryElement,
@@ -121,7 +121,7 @@ def command_for(item: Item, value: Any, scale: str | None) -> Command:
     thing = item.thing
     if item.spec.action is not None:
         action_type = thing.thing_class.action_type_named(item.spec.action)
-        if action_type is None:  # the catalogue only lists actions the class has
+        if action_type is None:  # the item table only lists actions the class has
             raise errors.unknown_error(f"{thing.name} cannot {item.spec.action}")
         return Command(thing.id, action_type.id, ())
     if item.state_type is None or not item.has_setter:

@@ -1,6 +1,6 @@
 """Ezlo items and devices built from things, and the index that finds them by Ezlo id.
 
-An item is one state (or one command) of a thing as the catalogue shows it. The parts of an
+An item is one state (or one command) of a thing as the item table shows it. The parts of an
 item's JSON that do not change with its value are built once per thing and kept, so that
 listing 100,000 items costs little more than encoding them.
 """
@@ -12,8 +12,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from thinggate.api.ezlo import catalogue, ids
-from thinggate.api.ezlo.catalogue import ItemSpec
+from thinggate.api.ezlo import ids, item_table
+from thinggate.api.ezlo.item_table import ItemSpec
 from thinggate.core.model import StateType, Thing
 
 
@@ -149,10 +149,10 @@ def items_of(thing: Thing) -> list[Item]:
     device = ids.device_id(thing.id)
     found: list[Item] = []
     for state_type in thing.thing_class.state_types:
-        spec = catalogue.state_item(thing.thing_class, state_type)
+        spec = item_table.state_item(thing.thing_class, state_type)
         if spec is not None:
             found.append(Item(ids.item_id(thing.id, str(state_type.id)), device, thing, spec, state_type))
-    for action_name, spec in catalogue.action_items(thing.thing_class):
+    for action_name, spec in item_table.action_items(thing.thing_class):
         found.append(Item(ids.item_id(thing.id, action_name), device, thing, spec, None))
     for item in found:
         item.static = _static_item(item, thing.name)
@@ -172,7 +172,7 @@ def reachable(thing: Thing) -> bool:
 
 def device_json(thing: Thing, *, has_battery: bool) -> dict[str, Any]:
     """The device object of `hub.devices.list`."""
-    kind = catalogue.device_kind(thing.thing_class)
+    kind = item_table.device_kind(thing.thing_class)
     return {
         "_id": ids.device_id(thing.id),
         "parentDeviceId": ids.device_id(thing.parent_id) if thing.parent_id else "",
