@@ -169,6 +169,7 @@ class RegistryDoor:
     async def _dispatch(self, request: web.Request) -> Any:
         parts = request.match_info.get("tail", "").split("/")
         found = [(route, values) for route in self.routes if (values := route.match(parts)) is not None]
+        found.sort(key=lambda match: len(match[1]))  # a literal segment wins: /domains/list before /domains/{id}
         exact = next(((route, values) for route, values in found if route.method == request.method), None)
         if exact is None and request.method == "HEAD":
             exact = next(((route, values) for route, values in found if route.method == "GET"), None)
