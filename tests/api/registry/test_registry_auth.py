@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.api.registry.registry_tools import ADMIN, PASSWORD, STACK, Rig, registry_rig
+from tests.jsonrpc_tools import RpcClient
 from thinggate.api.registry.keys import hash_api_key
 from thinggate.core.store import RegistryTokenRecord
 
@@ -226,8 +227,16 @@ async def test_failed_logins_lock_the_address_out_with_retry_after(rig: Rig) -> 
     assert int(locked.headers["Retry-After"]) >= 1
     refresh = await client.post("/auth/refresh", {"refreshToken": "whatever"})
     assert refresh.status_code == 429
-    # The lockout is the hub's shared one: every door that uses the context's limiter sees it.
+    # The lockout is the hub's shared one: JSON-RPC refuses the right password from that address too.
     assert rig.server.context.login_limiter.check("127.0.0.1") > 0
+    port = rig.server.doors["jsonrpc"].tcp_port  # type: ignore[attr-defined]
+    rpc = await RpcClient.tcp(port, tls=False)
+    try:
+        await rpc.hello()
+        reply = await rpc.call("JSONRPC.Authenticate", {"username": ADMIN, "password": PASSWORD, "deviceName": "t"})
+        assert reply["success"] is False
+    finally:
+        await rpc.close()
 
 
 # -- API keys from the command line, while the hub runs ----------------------------------------------
