@@ -295,6 +295,15 @@ async def test_moving_a_type_needs_delete_on_the_old_domain_and_create_on_the_ne
     assert ok(await admin.get("/thingtypes/lights", params="domain"))["domain"] == "b"
 
 
+async def test_a_new_label_is_the_class_display_name_for_its_things_too(rig: Rig, admin: Client) -> None:
+    ok(await admin.post("/thingtypes", {**LIGHTS, "resources": LIGHT_RESOURCES}))
+    thing_id = await add_thing(rig, "lights")
+    ok(await admin.patch("/thingtypes/lights", {"label": "Lamps", "domain": "root"}))
+    hub = rig.server.hub
+    assert hub.thing_classes[class_id("lights")].display_name == "Lamps"
+    assert hub.things[thing_id].thing_class is hub.thing_classes[class_id("lights")]
+
+
 async def test_resources_change_only_while_the_type_has_no_things(rig: Rig, admin: Client) -> None:
     ok(await admin.post("/thingtypes", {**LIGHTS, "resources": LIGHT_RESOURCES}))
     fewer = {"label": "Lights", "domain": "root", "resources": LIGHT_RESOURCES[:1]}

@@ -242,20 +242,25 @@ class ThingTypes:
                 _check_domain(principal, "D", thing_type.domain, self.domains)
                 _check_domain(principal, "C", new_domain, self.domains)
             record = replace(thing_type.record(), **changes)
-            thing_class = thing_type.thing_class
-            if (record.resources, record.virtual_resources) != (thing_type.resources, thing_type.virtual_resources):
-                if self.hub.things_of_class(thing_class.id):
-                    raise RegistryFailure(
-                        RegistryError.THING_TYPE_HAS_THINGS,
-                        f"thing type {type_id!r} has things: its resources cannot change",
-                        property="resources",
-                    )
-                thing_class = self._class_of(record)
+            things = self.hub.things_of_class(thing_type.thing_class.id)
+            resources_change = (record.resources, record.virtual_resources) != (
+                thing_type.resources,
+                thing_type.virtual_resources,
+            )
+            if resources_change and things:
+                raise RegistryFailure(
+                    RegistryError.THING_TYPE_HAS_THINGS,
+                    f"thing type {type_id!r} has things: its resources cannot change",
+                    property="resources",
+                )
+            # Made anew (the label is the class's display name); with the same resources its ids are the same.
+            thing_class = self._class_of(record)
             await self._write(self.store.save_thing_type(record))
             updated = _thing_type(record, thing_class)
             self._types[type_id] = updated
-            if thing_class is not thing_type.thing_class:
-                self.hub.add_thing_class(thing_class)
+            self.hub.add_thing_class(thing_class)
+            for thing in things:  # same state, action and param ids: the things take the new class as it is
+                thing.thing_class = thing_class
         return updated
 
     async def remove(self, principal: Principal, type_id: str) -> None:
