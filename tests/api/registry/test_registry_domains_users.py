@@ -210,6 +210,11 @@ async def test_nobody_gives_a_right_it_does_not_hold(rig: Rig) -> None:
         403,
         "NOT_AUTHORIZED_DOMAIN",
     )
+    # Nor changes or removes someone holding more than it does: no taking over an administrator's account.
+    await rig.user("boss", role="Admin", domain="a")
+    assert key_of(await hr.patch("/users/boss", {"password": "Taken1234"})) == (403, "NOT_AUTHORIZED")
+    assert key_of(await hr.delete("/users/boss")) == (403, "NOT_AUTHORIZED")
+    await rig.logged_in("boss")  # the password is still the boss's own
 
 
 # -- the isolation matrix ------------------------------------------------------------------------

@@ -262,6 +262,7 @@ class Directory:
         user = self.user(principal, username)
         if not (user.username == principal.name and changes.profile_only):
             self.check_domain(principal, "U", OBJECT_USER, user.home_domain, "userName")
+            self._check_holds_all_of(principal, user)
         home = user.home_domain
         if changes.home_domain is not None and changes.home_domain != user.home_domain:
             self.check_domain(principal, "D", OBJECT_USER, user.home_domain, "domainName")
@@ -296,6 +297,7 @@ class Directory:
         if user.username == principal.name:
             raise RegistryFailure(RegistryError.INVALID_ACTION, "users cannot remove themselves", property="userName")
         self.check_domain(principal, "D", OBJECT_USER, user.home_domain, "userName")
+        self._check_holds_all_of(principal, user)
         try:
             await self.security.remove_user(user.username)
         except UserFailure as failure:
@@ -309,19 +311,33 @@ class Directory:
                 f"unknown role {role!r}; expected one of {', '.join(ROLE_ORDER)}",
                 property="roleName",
             )
-        # A role gives rights in the user's home subtree: the principal must hold each of them there.
-        holder = Principal(name="", scopes=ROLE_SCOPES[role], home_domain=home, domains=self.security.domains)
+        self._check_rights(principal, ROLE_SCOPES[role], home, privileges, f"role {role}")
+
+    def _check_holds_all_of(self, principal: Principal, user: UserInfo) -> None:
+        """Refuse (NOT_AUTHORIZED) changing or removing a user who holds a right the principal does not.
+
+        Otherwise a right to update users would set an administrator's password and log in as one.
+        """
+        self._check_rights(principal, user.effective_scopes, user.home_domain, user.privileges, f"user {user.username}")
+
+    def _check_rights(
+        self, principal: Principal, scopes: Scope, home: str, privileges: Iterable[Privilege], whose: str
+    ) -> None:
+        # Scopes give rights in the home subtree: the principal must hold each of them there.
+        holder = Principal(name="", scopes=scopes, home_domain=home, domains=self.security.domains)
         for object in sorted(OBJECTS):
             for operation in sorted(OPERATIONS):
                 if holder.may(operation, object, home) and not principal.may(operation, object, home):
                     raise RegistryFailure(
                         RegistryError.NOT_AUTHORIZED,
-                        f"role {role} gives rights in {home!r} the caller does not have there",
+                        f"{whose} has rights in {home!r} the caller does not have there",
                         property="roleName",
                     )
-        if role == ROLE_ADMIN and not (principal.has_scope(Scope.ADMIN) and principal.covers_domain(home)):
+        if holder.has_scope(Scope.ADMIN) and not (principal.has_scope(Scope.ADMIN) and principal.covers_domain(home)):
             raise RegistryFailure(
-                RegistryError.NOT_AUTHORIZED, "only an administrator of the domain may make one", property="roleName"
+                RegistryError.NOT_AUTHORIZED,
+                f"only an administrator of {home!r} may do this for {whose}",
+                property="roleName",
             )
         for privilege in privileges:
             if privilege.domain not in self.security.domains:
@@ -332,7 +348,7 @@ class Directory:
                 if not principal.may(operation, privilege.object, privilege.domain):
                     raise RegistryFailure(
                         RegistryError.NOT_AUTHORIZED,
-                        f"the caller may not give {privilege.object}.{operation} in {privilege.domain!r}",
+                        f"the caller does not hold {privilege.object}.{operation} in {privilege.domain!r} ({whose})",
                         property="privileges",
                     )
 
