@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from thinggate.api.door import DoorContext
 from thinggate.api.registry import auth, domains, thingtypes, users
 from thinggate.api.registry.door import RegistryDoor, Route
 from thinggate.api.registry.keys import ApiKeys
 from thinggate.api.registry.settings import RegistryConfig
 from thinggate.api.registry.tokens import RegistryTokens
-from thinggate.core.registry import Directory, ThingTypes
+from thinggate.core.registry import Directory
+
+_LOG = logging.getLogger(__name__)
 
 
 async def build(context: DoorContext, settings: RegistryConfig) -> RegistryDoor | None:
@@ -16,13 +20,10 @@ async def build(context: DoorContext, settings: RegistryConfig) -> RegistryDoor 
     if not settings.enabled or context.ports.http is None:
         return None
     thing_types = context.thing_types
-    if thing_types is None:  # a context made without the composition root's (tests of other doors)
-        from thinggate.integrations.generic import GenericIntegration
-
-        generic = GenericIntegration()
-        context.hub.register(generic)
-        thing_types = ThingTypes(hub=context.hub, store=context.store, maker=generic, domains=context.security.domains)
-        await thing_types.load()
+    if thing_types is None:
+        # Thing types come from the composition root (the generic integration): a door imports no integration.
+        _LOG.warning("registry: no thing types in the door context; the door stays closed")
+        return None
     directory = context.directory or Directory(context.security)
     keys = ApiKeys(context.store, publish=settings.publish_api_key)
     await keys.load()
