@@ -16,6 +16,7 @@ from tests.hubtools import TIME_SCALE
 from thinggate.api.jsonrpc.settings import JsonRpcConfig
 from thinggate.api.registry.door import RegistryDoor
 from thinggate.api.registry.settings import RegistryConfig
+from thinggate.api.thinknx.settings import ThinknxConfig
 from thinggate.config import Config, Ports, VirtualConfig
 from thinggate.server import Server, start_server
 
@@ -139,14 +140,15 @@ class Rig:
         await self.server.security.add_domain(name, parent)
 
 
-def registry_config(data_dir: Path, *, virtual: bool = True, **registry: Any) -> Config:
-    """A configuration with the registry door and plain JSON-RPC on free ports, nothing else."""
+def registry_config(data_dir: Path, *, virtual: bool = True, thinknx: bool = False, **registry: Any) -> Config:
+    """A configuration with the registry door and plain JSON-RPC (and Thinknx if asked) on free ports."""
     return Config(
         data_dir=data_dir,
         bind="127.0.0.1",
-        ports=Ports(jsonrpc_tcp=0, jsonrpc_ws=None, ezlo=None, thinknx=None, http=0),
+        ports=Ports(jsonrpc_tcp=0, jsonrpc_ws=None, ezlo=None, thinknx=0 if thinknx else None, http=0),
         doors={
             "jsonrpc": JsonRpcConfig(tcp_tls=False, zeroconf=False, lockdown_seconds=0.0),
+            "thinknx": ThinknxConfig(tls=False),
             "registry": RegistryConfig(**registry),
         },
         virtual=VirtualConfig(enabled=virtual, time_scale=TIME_SCALE),
@@ -155,11 +157,11 @@ def registry_config(data_dir: Path, *, virtual: bool = True, **registry: Any) ->
 
 @asynccontextmanager
 async def registry_rig(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch, *, virtual: bool = True, **registry: Any
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, *, virtual: bool = True, thinknx: bool = False, **registry: Any
 ) -> AsyncIterator[Rig]:
     """A started hub with the registry door and an admin user; stopped afterwards."""
     monkeypatch.setattr("thinggate.core.security.manager.PasswordHasher", fast_hasher)
-    server = await start_server(registry_config(data_dir, virtual=virtual, **registry))
+    server = await start_server(registry_config(data_dir, virtual=virtual, thinknx=thinknx, **registry))
     rig = Rig(server)
     try:
         if not server.security.has_users:  # a restart on the same data keeps the first start's admin

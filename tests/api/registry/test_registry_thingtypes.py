@@ -6,10 +6,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.api.registry.registry_tools import ADMIN, PASSWORD, Client, Rig, registry_rig
 from tests.jsonrpc_tools import RpcClient
+from thinggate.core.guids import guid_of
 from thinggate.core.security import SYSTEM, Privilege
 from thinggate.integrations.generic.manifest import class_id
 
@@ -398,3 +400,27 @@ async def test_a_thing_type_is_a_thing_class_of_the_generic_integration_over_jso
         assert (brightness["displayName"], brightness["maxValue"]) == ("Dim level", 100)
     finally:
         await client.close()
+
+
+async def test_a_types_catalogue_interface_reaches_its_things_through_thinknx(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A thing type with power and brightness resources is a dimmable light to every door.
+    async with registry_rig(tmp_path, monkeypatch, thinknx=True) as rig:
+        admin = await rig.logged_in(ADMIN)
+        ok(await admin.post("/thingtypes", {**LIGHTS, "resources": LIGHT_RESOURCES}))
+        rpc = await RpcClient.tcp(rig.server.doors["jsonrpc"].tcp_port, tls=False)  # type: ignore[attr-defined]
+        try:
+            await rpc.login(ADMIN, PASSWORD)
+            added = await rpc.call("Integrations.AddThing", {"thingClassId": str(class_id("lights")), "name": "Desk"})
+        finally:
+            await rpc.close()
+        thing_id = uuid.UUID(added["thingId"])
+        port = rig.server.doors["thinknx"].port  # type: ignore[attr-defined]
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}/api/V1", auth=(ADMIN, PASSWORD)) as thinknx:
+            assert (await thinknx.get("/power", params={"guid": guid_of(thing_id), "cmd": "1"})).status_code == 200
+            assert (
+                await thinknx.get("/powerlevel", params={"guid": guid_of(thing_id), "cmd": "42"})
+            ).status_code == 200
+        thing = rig.server.hub.things[thing_id]
+        assert (thing.state_value("power"), thing.state_value("brightness")) == (True, 42)
