@@ -140,10 +140,13 @@ class Rig:
         await self.server.security.add_domain(name, parent)
 
 
-def registry_config(data_dir: Path, *, virtual: bool = True, thinknx: bool = False, **registry: Any) -> Config:
+def registry_config(
+    data_dir: Path, *, virtual: bool = True, thinknx: bool = False, database: str | None = None, **registry: Any
+) -> Config:
     """A configuration with the registry door and plain JSON-RPC (and Thinknx if asked) on free ports."""
     return Config(
         data_dir=data_dir,
+        database=database,
         bind="127.0.0.1",
         ports=Ports(jsonrpc_tcp=0, jsonrpc_ws=None, ezlo=None, thinknx=0 if thinknx else None, http=0),
         doors={
@@ -157,11 +160,18 @@ def registry_config(data_dir: Path, *, virtual: bool = True, thinknx: bool = Fal
 
 @asynccontextmanager
 async def registry_rig(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch, *, virtual: bool = True, thinknx: bool = False, **registry: Any
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    virtual: bool = True,
+    thinknx: bool = False,
+    database: str | None = None,
+    **registry: Any,
 ) -> AsyncIterator[Rig]:
     """A started hub with the registry door and an admin user; stopped afterwards."""
     monkeypatch.setattr("thinggate.core.security.manager.PasswordHasher", fast_hasher)
-    server = await start_server(registry_config(data_dir, virtual=virtual, thinknx=thinknx, **registry))
+    config = registry_config(data_dir, virtual=virtual, thinknx=thinknx, database=database, **registry)
+    server = await start_server(config)
     rig = Rig(server)
     try:
         if not server.security.has_users:  # a restart on the same data keeps the first start's admin
