@@ -313,17 +313,24 @@ async def test_a_things_read_privilege_shows_things_through_json_rpc_too(rig: Ri
     await matrix_rig(rig, admin)
     ok(await admin.post("/thingtypes", {"id": "lamp", "label": "Lamp", "domain": "root"}))
     added = await rig.server.hub.add_thing(SYSTEM, name="Lamp in b", thing_class_id=class_id("lamp"), domain="b")
-    assert added.ok
+    assert added.ok and added.value is not None
     await rig.user("plain", role="Read", domain="a")
     await rig.user("granted", role="Read", domain="a", privileges=[Privilege("thing", "b", frozenset("R"))])
     port = rig.server.doors["jsonrpc"].tcp_port  # type: ignore[attr-defined]
-    seen: dict[str, set[str]] = {}
-    for name in ("plain", "granted"):
-        client = await RpcClient.tcp(port, tls=False)
-        try:
+    clients = {name: await RpcClient.tcp(port, tls=False) for name in ("plain", "granted")}
+    try:
+        seen: dict[str, set[str]] = {}
+        for name, client in clients.items():
             await client.login(name, PASSWORD)
+            await client.notify("Integrations")
             things = (await client.call("Integrations.GetThings"))["things"]
             seen[name] = {thing["name"] for thing in things}
-        finally:
+        assert "Lamp in b" not in seen["plain"] and "Lamp in b" in seen["granted"]
+        # Its removal is told to whoever could see it, by the same rule.
+        assert (await rig.server.hub.remove_thing(SYSTEM, added.value)).ok
+        removed = await clients["granted"].notification("Integrations.ThingRemoved")
+        assert removed["thingId"].strip("{}") == str(added.value)
+        await clients["plain"].no_notification()
+    finally:
+        for client in clients.values():
             await client.close()
-    assert "Lamp in b" not in seen["plain"] and "Lamp in b" in seen["granted"]
