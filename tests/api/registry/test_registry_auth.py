@@ -215,6 +215,9 @@ async def test_a_removed_users_token_stops_working(rig: Rig) -> None:
     alice = await rig.logged_in("alice")
     await rig.server.security.remove_user("alice")
     assert (await alice.get("/user")).status_code == 401
+    # Its login is deleted at the next reload (start, or the control socket's `reload`).
+    await rig.door.tokens.load()
+    assert [record.username for record in await rig.server.store.load_registry_tokens()] == []
 
 
 async def test_failed_logins_lock_the_address_out_with_retry_after(rig: Rig) -> None:

@@ -48,10 +48,23 @@ class RegistryTokens:
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:
-        """Read the logins from the store (at start and on `reload`)."""
-        records = await self.store.load_registry_tokens()
-        self._by_access = {record.access_hash: record for record in records}
-        self._by_refresh = {record.refresh_hash: record for record in records}
+        """Read the logins from the store (at start and on `reload`), deleting those that can never work again.
+
+        A login whose refresh token expired, or whose user is gone, is deleted here: a client that
+        never comes back would otherwise leave its row forever.
+        """
+        now = datetime.now(UTC)
+        live: list[RegistryTokenRecord] = []
+        dead: list[uuid.UUID] = []
+        for record in await self.store.load_registry_tokens():
+            if record.refresh_expires <= now or self._principal(record) is None:
+                dead.append(record.id)
+            else:
+                live.append(record)
+        if dead:
+            await self.store.delete_registry_tokens(dead)
+        self._by_access = {record.access_hash: record for record in live}
+        self._by_refresh = {record.refresh_hash: record for record in live}
 
     async def login(self, username: str) -> IssuedLogin:
         """A new login for a user whose password was checked."""
