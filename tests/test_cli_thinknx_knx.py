@@ -175,6 +175,7 @@ jsonrpc_tcp = 0
 jsonrpc_ws = 0
 ezlo = 0
 thinknx = {port}
+http = 0
 
 [jsonrpc]
 tcp_tls = false

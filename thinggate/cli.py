@@ -42,6 +42,8 @@ thinknx_app = typer.Typer(
 app.add_typer(thinknx_app, name="thinknx")
 knx_app = typer.Typer(help="The KNX integration: things from an ETS project.", no_args_is_help=True)
 app.add_typer(knx_app, name="knx")
+apikey_app = typer.Typer(help="The registry door's API keys (x-api-key).", no_args_is_help=True)
+app.add_typer(apikey_app, name="apikey")
 console = Console()
 errors = Console(stderr=True)
 
@@ -553,6 +555,84 @@ def knx_import(
     )
     if failed:
         raise typer.Exit(1)
+
+
+async def _with_store(config: Config, work: Any) -> Any:
+    private_dir(config.data_dir)
+    store = await open_store(config.database, config.data_dir)
+    try:
+        return await work(store)
+    finally:
+        await store.close()
+
+
+@apikey_app.command("list")
+def apikey_list(
+    config_path: ConfigOption = None, data_dir: DataDirOption = None, database: DatabaseOption = None
+) -> None:
+    """List the API keys (only the published one is shown: the others are stored hashed)."""
+    config = _config(config_path, data_dir, database)
+
+    async def work(store: Any) -> list[Any]:
+        return list(await store.load_api_keys())
+
+    table = Table("id", "name", "created", "key")
+    for record in _run(_with_store(config, work)):
+        shown = record.published_key or "(hashed)"
+        table.add_row(str(record.id), escape(_shown(record.name)), record.created.isoformat(timespec="seconds"), shown)
+    console.print(table)
+
+
+@apikey_app.command("add")
+def apikey_add(
+    name: Annotated[str, typer.Option("--name", help="what the key is for")] = "client",
+    config_path: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Make a new API key and print it (it is stored hashed and shown only now)."""
+    from thinggate.api.registry.keys import make_record
+
+    config = _config(config_path, data_dir, database)
+    record, key = make_record(name)
+
+    async def work(store: Any) -> None:
+        await store.save_api_key(record)
+
+    _run(_with_store(config, work))
+    _tell_running_hub(config)
+    console.print(key)
+    console.print(f"key {record.id} ({escape(name)}) is stored hashed: this is the only time it is shown")
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    key: Annotated[str, typer.Argument(help="the key's id (from `thinggate apikey list`) or its name")],
+    config_path: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Revoke an API key at once (revoking the published one makes the hub publish a new one)."""
+    config = _config(config_path, data_dir, database)
+
+    async def work(store: Any) -> list[Any]:
+        records = await store.load_api_keys()
+        chosen = [record for record in records if str(record.id) == key] or [
+            record for record in records if record.name == key
+        ]
+        if len(chosen) == 1:
+            await store.delete_api_key(chosen[0].id)
+        return chosen
+
+    chosen = _run(_with_store(config, work))
+    if not chosen:
+        errors.print(f"[red]no API key with id or name {escape(key)!r}[/red]")
+        raise typer.Exit(1)
+    if len(chosen) > 1:
+        errors.print(f"[red]{len(chosen)} keys are named {escape(key)!r}: revoke one by its id[/red]")
+        raise typer.Exit(1)
+    _tell_running_hub(config)
+    console.print(f"API key {chosen[0].id} revoked")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.jsonrpc.settings import JsonRpcConfig
+from thinggate.api.registry.settings import RegistryConfig
 from thinggate.api.thinknx.settings import ThinknxConfig
 
 if TYPE_CHECKING:
@@ -38,4 +39,5 @@ DOORS: tuple[DoorSpec, ...] = (
     DoorSpec("jsonrpc", JsonRpcConfig, "thinggate.api.jsonrpc.factory:build"),
     DoorSpec("ezlo", EzloConfig, "thinggate.api.ezlo.factory:build"),
     DoorSpec("thinknx", ThinknxConfig, "thinggate.api.thinknx.factory:build"),
+    DoorSpec("registry", RegistryConfig, "thinggate.api.registry.factory:build"),
 )

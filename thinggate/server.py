@@ -23,10 +23,12 @@ from thinggate.control_socket import ControlSocket, socket_path
 from thinggate.core.events import EventBus
 from thinggate.core.hub import Hub
 from thinggate.core.modes import HouseModes
+from thinggate.core.registry import Directory, ThingTypes
 from thinggate.core.security import SecurityManager
 from thinggate.core.store import Store
 from thinggate.doors import DOORS
 from thinggate.files import narrow_if_present, private_dir, write_private
+from thinggate.integrations.generic import GenericIntegration
 from thinggate.integrations.virtual import VirtualIntegration
 from thinggate.storage import open_store
 
@@ -172,6 +174,14 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
             raise ConfigError(f"[knx]: {exc}") from None
         knx = KnxIntegration(settings=knx_settings)
         hub.register(knx)
+    # Thing types made through the registry: their classes are declared before the hub restores things.
+    generic = GenericIntegration()
+    hub.register(generic)
+    thing_types = ThingTypes(hub=hub, store=store, maker=generic, domains=security.domains)
+    await thing_types.load()
+    directory = Directory(security)
+    directory.holdings.append(thing_types.in_domain)
+    directory.holdings.append(_things_in(hub))
     await hub.start()
     if knx is not None:
         from thinggate.integrations.knx.configured import sync_configured_things
@@ -199,6 +209,8 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
         hub_certificate=_hub_certificate(config),
         raw_bus=knx,
         announcer=Announcer(interfaces_for(config.bind)),
+        thing_types=thing_types,
+        directory=directory,
     )
     server = Server(
         config=config,
@@ -219,6 +231,16 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
     _release_start_up_memory()
     _LOG.info("thinggate is up: %d things, data in %s", len(hub.things), config.data_dir)
     return server
+
+
+def _things_in(hub: Hub) -> Callable[[str], list[str]]:
+    """What a domain holds of things (the directory asks before removing a domain)."""
+
+    def things(domain: str) -> list[str]:
+        count = sum(1 for thing in hub.things.values() if thing.domain == domain)
+        return [f"{count} thing(s)"] if count else []
+
+    return things
 
 
 def _release_start_up_memory() -> None:

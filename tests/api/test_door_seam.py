@@ -17,6 +17,7 @@ from aiohttp import web
 
 import thinggate.doors
 from thinggate.api.door import DoorContext
+from thinggate.api.registry.settings import RegistryConfig
 from thinggate.config import Config, ConfigError, Ports, VirtualConfig, load_config
 from thinggate.doors import DOORS, DoorSpec
 from thinggate.server import Server, start_server
@@ -85,7 +86,7 @@ def _config(data_dir: Path, **doors: Any) -> Config:
         data_dir=data_dir,
         bind="127.0.0.1",
         ports=Ports(jsonrpc_tcp=None, jsonrpc_ws=None, ezlo=None, thinknx=0, http=0),
-        doors=doors,
+        doors={"registry": RegistryConfig(enabled=False), **doors},  # only the sample door adds HTTP routes
         virtual=VirtualConfig(auto_things=False),
     )
 

@@ -22,7 +22,8 @@ from thinggate.api.tls import CertificateFiles
 from thinggate.api.zeroconf import Announcer
 from thinggate.core.hub import Hub
 from thinggate.core.modes import HouseModes
-from thinggate.core.security import SecurityManager
+from thinggate.core.registry import Directory, ThingTypes
+from thinggate.core.security import LoginLimiter, SecurityManager
 from thinggate.core.store import Store
 
 ControlCommand = Callable[[list[str]], Awaitable[str]]
@@ -71,6 +72,12 @@ class DoorContext:
     """The one mDNS responder: doors add the services clients discover them by; withdrawn at stop."""
     doors: dict[str, FrontDoor] = field(default_factory=dict)
     """The doors started so far, by name (a door's status page may count every door's clients)."""
+    login_limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    """The per-address failed-login lockout doors share (a guesser locked out at one is locked out at all)."""
+    thing_types: ThingTypes | None = None
+    """Thing types (the generic integration's classes and every integration's, read-only); None without them."""
+    directory: Directory | None = None
+    """Domains and users as a principal may see and change them; None: a door makes one on `security`."""
 
     def client_count(self) -> int:
         """Clients connected through every door right now."""

@@ -43,6 +43,7 @@ from thinggate.core.model import (
     Vendor,
 )
 from thinggate.core.operations import ParamInput, Result, Timeouts, operation
+from thinggate.core.scopes import OBJECT_THING
 from thinggate.core.security import SYSTEM, Principal, Scope
 from thinggate.core.store import HistoryEntry, Store, ThingRecord
 from thinggate.core.values import clamp, convert, parse_uuid, verify_params, verify_value
@@ -382,8 +383,11 @@ class Hub:
     @staticmethod
     def saw_removed(principal: Principal, event: ev.ThingRemoved) -> bool:
         """Whether the principal could see the thing that `event` removed (it is no longer there to ask)."""
-        return event.thing_id in principal.allowed_thing_ids or (
-            principal.has_scope(Scope.ACCESS_ALL_THINGS) and principal.covers_domain(event.domain)
+        return (
+            event.thing_id in principal.allowed_thing_ids
+            or (principal.has_scope(Scope.ACCESS_ALL_THINGS) and principal.covers_domain(event.domain))
+            # A Things.READ privilege on the domain showed it too (Principal.may_see).
+            or (bool(principal.privileges) and principal.may("R", OBJECT_THING, event.domain))
         )
 
     def all_thing_classes(self) -> list[ThingClass]:

@@ -93,8 +93,16 @@ OPERATIONS = frozenset({"C", "R", "U", "D"})
 
 _OPERATION_ORDER = "CRUD"
 
-THING_OBJECTS = frozenset({"thing", "thingtype"})
+OBJECT_THING = "thing"
+OBJECT_THING_TYPE = "thingtype"
+OBJECT_DOMAIN = "domain"
+OBJECT_USER = "user"
+
+THING_OBJECTS = frozenset({OBJECT_THING, OBJECT_THING_TYPE})
 """Objects the ReadWrite role may create, update and delete."""
+
+OBJECTS = frozenset({OBJECT_THING, OBJECT_THING_TYPE, OBJECT_DOMAIN, OBJECT_USER})
+"""The kinds of object rights are given on (privileges may name others, for what doors add later)."""
 
 
 @dataclass(frozen=True, slots=True)

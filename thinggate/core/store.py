@@ -80,6 +80,8 @@ class DomainRecord:
     name: str
     parent: str | None
     description: str = ""
+    display_name: str = ""  # the registry's `name` of a domain (its id is `name` here)
+    data: dict[str, Any] = field(default_factory=dict)  # custom data a registry client keeps on it
 
 
 @dataclass(slots=True)
@@ -91,6 +93,50 @@ class HistoryEntry:
     kind: str  # "state", "event" or "action"
     type_id: uuid.UUID
     value: Any
+
+
+@dataclass(slots=True)
+class ApiKeyRecord:
+    """A registry API key (`x-api-key`) as stored: its SHA-256, never the key, unless published.
+
+    The published key is the one `GET /<stack>/metadata/manifest` hands to anyone who asks (MIC's
+    SDKs discover it there), so it is public by design and kept in clear; every other key is
+    shown once, when it is made.
+    """
+
+    id: uuid.UUID
+    name: str
+    key_hash: str
+    created: datetime
+    published_key: str | None = None
+
+
+@dataclass(slots=True)
+class RegistryTokenRecord:
+    """One registry login: an access token and its refresh token, both stored as SHA-256 only."""
+
+    id: uuid.UUID
+    username: str
+    access_hash: str
+    access_expires: datetime
+    refresh_hash: str
+    refresh_expires: datetime
+    created: datetime
+
+
+@dataclass(slots=True)
+class ThingTypeRecord:
+    """A thing type made through the registry API (a class of the generic integration), as stored."""
+
+    id: str
+    domain: str
+    label: str
+    description: str = ""
+    data: Any = None  # the client's custom data, kept as given (any JSON value)
+    resources: list[dict[str, Any]] = field(default_factory=list)
+    virtual_resources: list[dict[str, Any]] = field(default_factory=list)
+    lock_mappings: bool = False
+    created: datetime | None = None
 
 
 class SecurityStore(Protocol):
@@ -130,7 +176,42 @@ class SecurityStore(Protocol):
         """Store one hub-wide setting (a JSON value), durably."""
 
 
-class Store(SecurityStore, Protocol):
+class RegistryStore(Protocol):
+    """The persistence of the registry: API keys, registry logins and thing types.
+
+    Each write is one durable transaction; the lifecycle-event outbox (issue 13 part 2) joins the
+    thing-type writes as an argument, so a change and its event commit together.
+    """
+
+    async def load_api_keys(self) -> list[ApiKeyRecord]:
+        """Every API key, oldest first."""
+
+    async def save_api_key(self, record: ApiKeyRecord) -> None:
+        """Insert or replace an API key, durably."""
+
+    async def delete_api_key(self, key_id: uuid.UUID) -> None:
+        """Delete an API key, durably."""
+
+    async def load_registry_tokens(self) -> list[RegistryTokenRecord]:
+        """Every registry login, oldest first."""
+
+    async def save_registry_token(self, record: RegistryTokenRecord) -> None:
+        """Insert or replace a registry login, durably."""
+
+    async def delete_registry_tokens(self, token_ids: Sequence[uuid.UUID]) -> None:
+        """Delete registry logins (logout, expiry), durably."""
+
+    async def load_thing_types(self) -> list[ThingTypeRecord]:
+        """Every thing type, oldest first."""
+
+    async def save_thing_type(self, record: ThingTypeRecord) -> None:
+        """Insert or replace a thing type, durably."""
+
+    async def delete_thing_type(self, thing_type_id: str) -> None:
+        """Delete a thing type, durably."""
+
+
+class Store(SecurityStore, RegistryStore, Protocol):
     """Persistence the hub and the security layer are handed."""
 
     async def load_things(self) -> list[ThingRecord]:

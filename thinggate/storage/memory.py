@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from thinggate.core.store import (
+    ApiKeyRecord,
     DomainRecord,
     HistoryEntry,
     IOConnectionRecord,
+    RegistryTokenRecord,
     Store,
     ThingRecord,
+    ThingTypeRecord,
     TokenRecord,
     UserRecord,
 )
@@ -41,6 +44,9 @@ class MemoryStore:
         self.users: dict[str, dict[str, Any]] = {}
         self.tokens: dict[uuid.UUID, dict[str, Any]] = {}
         self.domains: dict[str, DomainRecord] = {}
+        self.api_keys: dict[uuid.UUID, dict[str, Any]] = {}
+        self.registry_tokens: dict[uuid.UUID, dict[str, Any]] = {}
+        self.thing_types: dict[str, dict[str, Any]] = {}
         self.closed = False
 
     # -- things -----------------------------------------------------------------------------
@@ -180,15 +186,62 @@ class MemoryStore:
 
     async def load_domains(self) -> list[DomainRecord]:
         """Every domain, by name."""
-        return [replace(self.domains[name]) for name in sorted(self.domains)]
+        # Through the row form: a copy whose data no caller shares with the store.
+        return [sql.domain_from_row(sql.domain_to_row(self.domains[name])) for name in sorted(self.domains)]
 
     async def save_domain(self, record: DomainRecord) -> None:
         """Insert or replace a domain."""
-        self.domains[record.name] = replace(record)
+        self.domains[record.name] = sql.domain_from_row(sql.domain_to_row(record))
 
     async def delete_domain(self, name: str) -> None:
         """Delete a domain."""
         self.domains.pop(name, None)
+
+    # -- registry ---------------------------------------------------------------------------
+
+    async def load_api_keys(self) -> list[ApiKeyRecord]:
+        """Every API key, oldest first."""
+        records = [sql.api_key_from_row(row) for row in self.api_keys.values()]
+        return sorted(records, key=lambda record: (record.created, str(record.id)))
+
+    async def save_api_key(self, record: ApiKeyRecord) -> None:
+        """Insert or replace an API key (its hash unique, as the table's constraint makes it)."""
+        if any(row["key_hash"] == record.key_hash and key != record.id for key, row in self.api_keys.items()):
+            raise ValueError("an API key with this hash exists already")
+        row = sql.api_key_to_row(record)
+        row["created"] = as_utc(row["created"])
+        self.api_keys[record.id] = row
+
+    async def delete_api_key(self, key_id: uuid.UUID) -> None:
+        """Delete an API key."""
+        self.api_keys.pop(key_id, None)
+
+    async def load_registry_tokens(self) -> list[RegistryTokenRecord]:
+        """Every registry login, oldest first."""
+        records = [sql.registry_token_from_row(row) for row in self.registry_tokens.values()]
+        return sorted(records, key=lambda record: (record.created, str(record.id)))
+
+    async def save_registry_token(self, record: RegistryTokenRecord) -> None:
+        """Insert or replace a registry login."""
+        self.registry_tokens[record.id] = sql.registry_token_to_row(record)
+
+    async def delete_registry_tokens(self, token_ids: Sequence[uuid.UUID]) -> None:
+        """Delete registry logins."""
+        for token_id in token_ids:
+            self.registry_tokens.pop(token_id, None)
+
+    async def load_thing_types(self) -> list[ThingTypeRecord]:
+        """Every thing type, oldest first."""
+        records = [sql.thing_type_from_row(row) for row in self.thing_types.values()]
+        return sorted(records, key=lambda record: (record.created or as_utc(datetime.min), record.id))
+
+    async def save_thing_type(self, record: ThingTypeRecord) -> None:
+        """Insert or replace a thing type."""
+        self.thing_types[record.id] = sql.thing_type_to_row(record)
+
+    async def delete_thing_type(self, thing_type_id: str) -> None:
+        """Delete a thing type."""
+        self.thing_types.pop(thing_type_id, None)
 
     # -- lifecycle --------------------------------------------------------------------------
 

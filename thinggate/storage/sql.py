@@ -9,6 +9,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import msgspec
@@ -18,11 +19,14 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import Executable
 
 from thinggate.core.store import (
+    ApiKeyRecord,
     DomainRecord,
     HistoryEntry,
     IOConnectionRecord,
+    RegistryTokenRecord,
     Store,
     ThingRecord,
+    ThingTypeRecord,
     TokenRecord,
     UserRecord,
 )
@@ -274,6 +278,107 @@ def token_from_row(row: Mapping[Any, Any]) -> TokenRecord:
         username=row["username"],
         token_hash=row["token_hash"],
         device_name=row["device_name"],
+        created=t.as_utc(row["created"]),
+    )
+
+
+def domain_to_row(record: DomainRecord) -> dict[str, Any]:
+    """A domain as a `domains` row."""
+    return {
+        "name": record.name,
+        "parent": record.parent,
+        "description": record.description,
+        "display_name": record.display_name,
+        "data": encode_json(record.data),
+    }
+
+
+def domain_from_row(row: Mapping[Any, Any]) -> DomainRecord:
+    """A `domains` row as a record."""
+    data = decode_json(row["data"]) if row.get("data") else {}
+    return DomainRecord(
+        name=row["name"],
+        parent=row["parent"],
+        description=row["description"],
+        display_name=row.get("display_name") or "",
+        data=data if isinstance(data, dict) else {},
+    )
+
+
+def api_key_to_row(record: ApiKeyRecord) -> dict[str, Any]:
+    """An API key as an `api_keys` row."""
+    return {
+        "id": str(record.id),
+        "name": record.name,
+        "key_hash": record.key_hash,
+        "published_key": record.published_key,
+        "created": record.created,
+    }
+
+
+def api_key_from_row(row: Mapping[Any, Any]) -> ApiKeyRecord:
+    """An `api_keys` row as a record."""
+    return ApiKeyRecord(
+        id=uuid.UUID(row["id"]),
+        name=row["name"],
+        key_hash=row["key_hash"],
+        created=t.as_utc(row["created"]),
+        published_key=row["published_key"],
+    )
+
+
+def registry_token_to_row(record: RegistryTokenRecord) -> dict[str, Any]:
+    """A registry login as a `registry_tokens` row."""
+    return {
+        "id": str(record.id),
+        "username": record.username,
+        "access_hash": record.access_hash,
+        "access_expires": record.access_expires,
+        "refresh_hash": record.refresh_hash,
+        "refresh_expires": record.refresh_expires,
+        "created": record.created,
+    }
+
+
+def registry_token_from_row(row: Mapping[Any, Any]) -> RegistryTokenRecord:
+    """A `registry_tokens` row as a record (times as aware UTC datetimes)."""
+    return RegistryTokenRecord(
+        id=uuid.UUID(row["id"]),
+        username=row["username"],
+        access_hash=row["access_hash"],
+        access_expires=t.as_utc(row["access_expires"]),
+        refresh_hash=row["refresh_hash"],
+        refresh_expires=t.as_utc(row["refresh_expires"]),
+        created=t.as_utc(row["created"]),
+    )
+
+
+def thing_type_to_row(record: ThingTypeRecord) -> dict[str, Any]:
+    """A thing type as a `thing_types` row (created now if the record has no time yet)."""
+    return {
+        "id": record.id,
+        "domain": record.domain,
+        "label": record.label,
+        "description": record.description,
+        "data": encode_json(record.data),
+        "resources": encode_json(record.resources),
+        "virtual_resources": encode_json(record.virtual_resources),
+        "lock_mappings": record.lock_mappings,
+        "created": record.created if record.created is not None else datetime.now(UTC),
+    }
+
+
+def thing_type_from_row(row: Mapping[Any, Any]) -> ThingTypeRecord:
+    """A `thing_types` row as a record."""
+    return ThingTypeRecord(
+        id=row["id"],
+        domain=row["domain"],
+        label=row["label"],
+        description=row["description"],
+        data=_decode_any(row["data"]),
+        resources=_decode_objects(row["resources"]),
+        virtual_resources=_decode_objects(row["virtual_resources"]),
+        lock_mappings=bool(row["lock_mappings"]),
         created=t.as_utc(row["created"]),
     )
 
@@ -546,14 +651,11 @@ class SqlStore:
 
     async def load_domains(self) -> list[DomainRecord]:
         """Every domain."""
-        return [
-            DomainRecord(name=row.name, parent=row.parent, description=row.description)
-            for row in await self._rows(select(t.domains).order_by(t.domains.c.name))
-        ]
+        return [domain_from_row(row._mapping) for row in await self._rows(select(t.domains).order_by(t.domains.c.name))]
 
     async def save_domain(self, record: DomainRecord) -> None:
         """Insert or replace a domain, durably."""
-        row = {"name": record.name, "parent": record.parent, "description": record.description}
+        row = domain_to_row(record)
         async with self._writing() as connection:
             await connection.execute(self._upsert(t.domains, ["name"]), row)
 
@@ -561,6 +663,57 @@ class SqlStore:
         """Delete a domain, durably."""
         async with self._writing() as connection:
             await connection.execute(delete(t.domains).where(t.domains.c.name == name))
+
+    # -- registry ---------------------------------------------------------------------------
+
+    async def load_api_keys(self) -> list[ApiKeyRecord]:
+        """Every API key, oldest first."""
+        rows = await self._rows(select(t.api_keys).order_by(t.api_keys.c.created, t.api_keys.c.id))
+        return [api_key_from_row(row._mapping) for row in rows]
+
+    async def save_api_key(self, record: ApiKeyRecord) -> None:
+        """Insert or replace an API key, durably."""
+        async with self._writing() as connection:
+            await connection.execute(self._upsert(t.api_keys, ["id"]), api_key_to_row(record))
+
+    async def delete_api_key(self, key_id: uuid.UUID) -> None:
+        """Delete an API key, durably."""
+        async with self._writing() as connection:
+            await connection.execute(delete(t.api_keys).where(t.api_keys.c.id == str(key_id)))
+
+    async def load_registry_tokens(self) -> list[RegistryTokenRecord]:
+        """Every registry login, oldest first."""
+        columns = t.registry_tokens.c
+        rows = await self._rows(select(t.registry_tokens).order_by(columns.created, columns.id))
+        return [registry_token_from_row(row._mapping) for row in rows]
+
+    async def save_registry_token(self, record: RegistryTokenRecord) -> None:
+        """Insert or replace a registry login, durably."""
+        async with self._writing() as connection:
+            await connection.execute(self._upsert(t.registry_tokens, ["id"]), registry_token_to_row(record))
+
+    async def delete_registry_tokens(self, token_ids: Sequence[uuid.UUID]) -> None:
+        """Delete registry logins, durably."""
+        if not token_ids:
+            return
+        async with self._writing() as connection:
+            for chunk in _chunks(token_ids):
+                await connection.execute(delete(t.registry_tokens).where(t.registry_tokens.c.id.in_(chunk)))
+
+    async def load_thing_types(self) -> list[ThingTypeRecord]:
+        """Every thing type, oldest first."""
+        rows = await self._rows(select(t.thing_types).order_by(t.thing_types.c.created, t.thing_types.c.id))
+        return [thing_type_from_row(row._mapping) for row in rows]
+
+    async def save_thing_type(self, record: ThingTypeRecord) -> None:
+        """Insert or replace a thing type, durably."""
+        async with self._writing() as connection:
+            await connection.execute(self._upsert(t.thing_types, ["id"]), thing_type_to_row(record))
+
+    async def delete_thing_type(self, thing_type_id: str) -> None:
+        """Delete a thing type, durably."""
+        async with self._writing() as connection:
+            await connection.execute(delete(t.thing_types).where(t.thing_types.c.id == thing_type_id))
 
     # -- lifecycle --------------------------------------------------------------------------
 

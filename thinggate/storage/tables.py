@@ -179,4 +179,42 @@ domains = Table(
     Column("name", Text, primary_key=True),
     Column("parent", Text, nullable=True),
     Column("description", Text, nullable=False),
+    Column("display_name", Text, nullable=False, server_default=""),  # the registry's `name`
+    Column("data", Text, nullable=False, server_default="{}"),  # JSON object: a registry client's data
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    _uuid("id", primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("key_hash", Text, nullable=False, unique=True),  # SHA-256 hex of the key
+    Column("published_key", Text, nullable=True),  # the key itself, only for the one the manifest hands out
+    Column("created", UTCDateTime, nullable=False),
+)
+
+registry_tokens = Table(
+    "registry_tokens",
+    metadata,
+    _uuid("id", primary_key=True),
+    Column("username", Text, nullable=False, index=True),
+    Column("access_hash", Text, nullable=False),  # SHA-256 hex of the access token
+    Column("access_expires", UTCDateTime, nullable=False),
+    Column("refresh_hash", Text, nullable=False),  # SHA-256 hex of the refresh token
+    Column("refresh_expires", UTCDateTime, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+)
+
+thing_types = Table(
+    "thing_types",
+    metadata,
+    Column("id", Text, primary_key=True),  # the client's id, ^[a-z0-9-_]+$
+    Column("domain", Text, nullable=False, index=True),
+    Column("label", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("data", Text, nullable=False),  # JSON, as the client gave it
+    Column("resources", Text, nullable=False),  # JSON array of resource objects
+    Column("virtual_resources", Text, nullable=False),  # JSON array of resource objects
+    Column("lock_mappings", Boolean, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
 )

@@ -74,6 +74,7 @@ class JsonRpcDoor:
         server_uuid: uuid.UUID,
         settings: JsonRpcSettings | None = None,
         push_button_available: bool = True,
+        limiter: LoginLimiter | None = None,
     ) -> None:
         self.hub = hub
         self.security = security
@@ -82,7 +83,8 @@ class JsonRpcDoor:
         self.push_button_available = push_button_available
         self.schema = Schema.load()
         self.introspection = self.schema.introspection(IMPLEMENTED_NAMESPACES)
-        self.limiter = LoginLimiter()
+        # The hub's shared lockout (DoorContext.login_limiter) when given: a guesser locked out at one door is at all.
+        self.limiter = limiter if limiter is not None else LoginLimiter()
         self.push_button = PushButtonAuth(
             security,
             self._push_button_finished,

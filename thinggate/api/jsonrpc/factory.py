@@ -30,6 +30,7 @@ async def build(context: DoorContext, settings: JsonRpcConfig) -> JsonRpcServer 
             logins_waiting=context.guard.limits.logins_waiting_per_address,
             push_button_interval=settings.push_button_interval,
         ),
+        limiter=context.login_limiter,
     )
     tls = server_context(context.hub_certificate()) if settings.tcp_tls or settings.ws_tls else None
     tcp = ws = None

@@ -41,7 +41,8 @@ _T = TypeVar("_T")
 # nymea's pattern, kept verbatim for compatibility: note that "+-@" is a range, so
 # , / : ; < = > ? are accepted too (as nymea accepts them).
 _USERNAME = re.compile(r"[a-zA-Z0-9_\.+-@]{3,}")
-_DOMAIN_NAME = re.compile(r"[a-z0-9_-]+")
+DOMAIN_NAME = re.compile(r"[a-z0-9_-]+")
+"""What a domain's name (its id) may be made of."""
 _MIN_PASSWORD_LENGTH = 8
 
 
@@ -318,6 +319,10 @@ class SecurityManager:
         """Replace a user's custom privileges (ValueError for an unknown domain)."""
         return await self._update_user(username, privileges=tuple(dict.fromkeys(privileges)))
 
+    async def set_user_role(self, username: str, role: str) -> UserInfo:
+        """Give a user exactly one registry role, its scopes the role's alone (ValueError for an unknown role)."""
+        return await self._update_user(username, roles=_check_roles((role,)), scopes=Scope.NONE)
+
     async def set_user_home_domain(self, username: str, home_domain: str) -> UserInfo:
         """Move a user to another home domain (ValueError for an unknown domain)."""
         return await self._update_user(username, home_domain=home_domain)
@@ -557,20 +562,56 @@ class SecurityManager:
             queue.extend(sorted(self.domains.children(name)))
         return ordered
 
-    async def add_domain(self, name: str, parent: str = ROOT_DOMAIN, description: str = "") -> DomainRecord:
+    def domain_record(self, name: str) -> DomainRecord | None:
+        """A copy of one domain's record (None for an unknown domain)."""
+        record = self._domain_records.get(name)
+        return replace(record, data=dict(record.data)) if record is not None else None
+
+    async def add_domain(
+        self,
+        name: str,
+        parent: str = ROOT_DOMAIN,
+        description: str = "",
+        *,
+        display_name: str = "",
+        data: Mapping[str, Any] | None = None,
+    ) -> DomainRecord:
         """Add a domain under an existing parent (ValueError for a bad name, duplicate or unknown parent)."""
-        if not _DOMAIN_NAME.fullmatch(name):
+        if not DOMAIN_NAME.fullmatch(name):
             raise ValueError(f"invalid domain name {name!r}: use only a-z, 0-9, '-' and '_'")
         async with self._lock:
             if name in self.domains:
                 raise ValueError(f"domain {name!r} already exists")
             if parent not in self.domains:
                 raise ValueError(f"unknown parent domain {parent!r}")
-            record = DomainRecord(name, parent, description)
+            record = DomainRecord(name, parent, description, display_name, dict(data or {}))
             await self._backend(f"save domain {name!r}", self._store.save_domain(record))
             self.domains.add(name, parent)
             self._domain_records[name] = record
         return replace(record)
+
+    async def update_domain(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        display_name: str | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> DomainRecord:
+        """Change a domain's description, display name and/or data (None keeps it; ValueError if unknown)."""
+        async with self._lock:
+            record = self._domain_records.get(name)
+            if record is None:
+                raise ValueError(f"unknown domain {name!r}")
+            changed = replace(
+                record,
+                description=record.description if description is None else description,
+                display_name=record.display_name if display_name is None else display_name,
+                data=dict(record.data) if data is None else dict(data),
+            )
+            await self._backend(f"save domain {name!r}", self._store.save_domain(changed))
+            self._domain_records[name] = changed
+        return replace(changed, data=dict(changed.data))
 
     async def remove_domain(self, name: str) -> None:
         """Remove a leaf domain nobody lives in or holds privileges on (ValueError otherwise).

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from thinggate.core.model import Thing
-from thinggate.core.scopes import OPERATIONS, ROOT_DOMAIN, THING_OBJECTS, Privilege, Scope
+from thinggate.core.scopes import OBJECT_THING, OPERATIONS, ROOT_DOMAIN, THING_OBJECTS, Privilege, Scope
 from thinggate.core.security.domains import DomainTree
 
 
@@ -42,10 +42,13 @@ class Principal:
         return self._covers(self.home_domain, domain)
 
     def may_see(self, thing: Thing) -> bool:
-        """Whether the thing exists for this principal at all."""
-        if not self.covers_domain(thing.domain):
-            return False
-        return self.has_scope(Scope.ACCESS_ALL_THINGS) or thing.id in self.allowed_thing_ids
+        """Whether the thing exists for this principal at all (its home domain's reach, or a read privilege)."""
+        if self.covers_domain(thing.domain) and (
+            self.has_scope(Scope.ACCESS_ALL_THINGS) or thing.id in self.allowed_thing_ids
+        ):
+            return True
+        # A privilege to read things in another subtree shows them through every door alike.
+        return bool(self.privileges) and self._granted("R", OBJECT_THING, thing.domain)
 
     def sees_every_thing(self) -> bool:
         """Whether every thing is visible to the principal (AccessAllThings from the root domain)."""
@@ -75,6 +78,10 @@ class Principal:
                 if object in THING_OBJECTS and self.has_scope(Scope.CONFIGURE_THINGS):
                     return True
         # Privileges are additive and independent of the home domain.
+        return self._granted(operation, object, domain)
+
+    def _granted(self, operation: str, object: str, domain: str) -> bool:
+        """Whether a custom privilege grants the operation on the object in `domain` (its subtree's)."""
         return any(
             privilege.object == object and operation in privilege.operations and self._covers(privilege.domain, domain)
             for privilege in self.privileges

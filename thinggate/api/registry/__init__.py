@@ -1,0 +1,1 @@
+"""The registry door: Telenor Connexion Managed IoT Cloud's REST API (domains, users, privileges, thing types)."""

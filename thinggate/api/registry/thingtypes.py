@@ -1,0 +1,202 @@
+"""Thing types (seed 002, every row): LIST, CREATE, GET, UPDATE (PATCH), REMOVE."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from thinggate.api.registry.door import Call, RegistryDoor, Route, given, required_text
+from thinggate.api.registry.errors import RegistryProblem, invalid, required
+from thinggate.api.registry.structs import (
+    Empty,
+    Resource,
+    ThingTypeCreate,
+    ThingTypeCreated,
+    ThingTypeOut,
+    ThingTypeUpdate,
+    ThingTypeUpdated,
+)
+from thinggate.core.registry import ThingType
+from thinggate.core.security import Principal
+from thinggate.core.store import ThingTypeRecord
+
+LIST_ATTRIBUTES = (
+    "id",
+    "label",
+    "description",
+    "resources",
+    "virtualResources",
+    "domain",
+    "readOnly",
+    "thingCount",
+    "lockMappings",
+)
+"""What LIST may be asked for (the seed's list); without `attributes`, all of them."""
+
+GET_ATTRIBUTES = (
+    "label",
+    "readOnly",
+    "thingCount",
+    "domain",
+    "data",
+    "resources",
+    "virtualResources",
+    "lockMappings",
+    "description",
+)
+"""What GET may be asked for: the seed's list, and `description`, which its answer holds too."""
+
+_IGNORED_QUERY = frozenset({"attributes", "id", "identityId"})  # identityId: MIC clients may send it as a query
+
+
+def _resource(resource: Resource) -> dict[str, Any]:
+    stored: dict[str, Any] = {"name": resource.name, "type": resource.type, "isSettable": resource.isSettable}
+    if resource.label is not msgspec.UNSET:
+        stored["label"] = resource.label
+    if resource.unit is not msgspec.UNSET:
+        stored["unit"] = resource.unit
+    return stored
+
+
+def routes(door: RegistryDoor) -> list[Route]:
+    """The thing type routes."""
+    types = door.thing_types
+
+    def shown(
+        principal: Principal, thing_type: ThingType, wanted: tuple[str, ...], counts: Mapping[Any, int]
+    ) -> ThingTypeOut:
+        values: dict[str, Any] = {
+            "id": thing_type.id,
+            "label": thing_type.label,
+            "description": thing_type.description,
+            "resources": thing_type.resources,
+            "virtualResources": thing_type.virtual_resources,
+            "domain": thing_type.domain,
+            "lockMappings": thing_type.lock_mappings,
+            "data": thing_type.data,
+        }
+        out: dict[str, Any] = {}
+        for name in wanted:
+            if name == "readOnly":
+                out[name] = types.read_only(principal, thing_type)
+            elif name == "thingCount":
+                out[name] = counts.get(thing_type.thing_class.id, 0)
+            else:
+                out[name] = values[name]
+        return ThingTypeOut(**out)
+
+    async def list_types(call: Call) -> list[ThingTypeOut]:
+        wanted = _listed(call.query.get("attributes"), LIST_ATTRIBUTES) or LIST_ATTRIBUTES
+        visible = types.visible(call.who)
+        if not visible:
+            every = types.all()
+            if len(every) == 1:  # the seed: "Returned if there is only one Thing Type and not accessible by user"
+                raise RegistryProblem(
+                    "NOT_AUTHORIZED_DOMAIN",
+                    "the thing type is in a domain the caller may not read",
+                    property="domain",
+                    params={"domain": every[0].domain},
+                )
+        counts = types.thing_counts(call.who) if "thingCount" in wanted else {}
+        return [shown(call.who, thing_type, wanted, counts) for thing_type in visible]
+
+    async def get_type(call: Call) -> ThingTypeOut:
+        type_id = required_text(call.params["id"], "id")
+        # attributes=label,thingCount, or the attributes as keys of their own: ?label&thingCount (values ignored)
+        wanted = _listed(call.query.get("attributes"), GET_ATTRIBUTES)
+        as_keys = [key for key in call.query if key not in _IGNORED_QUERY]
+        unknown = [key for key in as_keys if key not in GET_ATTRIBUTES]
+        if unknown:
+            raise invalid(unknown[0], f"unknown attribute {unknown[0]!r}; choose from {', '.join(GET_ATTRIBUTES)}")
+        chosen = tuple(dict.fromkeys((*wanted, *as_keys)))
+        thing_type = types.get(call.who, type_id)
+        every = (
+            "domain",
+            "label",
+            "description",
+            "data",
+            "readOnly",
+            "thingCount",
+            "lockMappings",
+            "resources",
+            "virtualResources",
+        )
+        counts = types.thing_counts(call.who) if not chosen or "thingCount" in chosen else {}
+        return shown(call.who, thing_type, ("id", *(chosen or every)), counts)
+
+    async def create(call: Call) -> ThingTypeCreated:
+        body: ThingTypeCreate = call.body
+        type_id = required_text(body.id, "id")
+        label = required_text(body.label, "label")
+        domain = required_text(body.domain, "domain")
+        record = ThingTypeRecord(
+            id=type_id,
+            domain=domain,
+            label=label,
+            description=body.description,
+            data=body.data,
+            resources=[_resource(resource) for resource in body.resources],
+            virtual_resources=[_resource(resource) for resource in body.virtualResources],
+            lock_mappings=body.lockMappings,
+        )
+        made = await types.create(call.who, record)
+        return ThingTypeCreated(
+            id=made.id,
+            domain=made.domain,
+            label=made.label,
+            description=made.description,
+            data=made.data,
+            lockMappings=made.lock_mappings,
+        )
+
+    async def update(call: Call) -> ThingTypeUpdated:
+        type_id = required_text(call.params["id"], "id")
+        body: ThingTypeUpdate = call.body
+        changes: dict[str, Any] = {
+            "label": required_text(body.label, "label"),
+            "domain": required_text(body.domain, "domain"),
+        }
+        if body.description is not msgspec.UNSET:
+            changes["description"] = body.description
+        if body.data is not msgspec.UNSET:
+            changes["data"] = body.data
+        if body.lockMappings is not msgspec.UNSET:
+            changes["lock_mappings"] = body.lockMappings
+        resources = given(body.resources)
+        if resources is not None:
+            changes["resources"] = [_resource(resource) for resource in resources]
+        virtual = given(body.virtualResources)
+        if virtual is not None:
+            changes["virtual_resources"] = [_resource(resource) for resource in virtual]
+        updated = await types.update(call.who, type_id, changes)
+        return ThingTypeUpdated(id=updated.id, label=updated.label, description=updated.description, data=updated.data)
+
+    async def remove(call: Call) -> Empty:
+        await types.remove(call.who, required_text(call.params["id"], "id"))
+        return Empty()
+
+    async def id_required(call: Call) -> Any:
+        raise required("id")
+
+    return [
+        Route("GET", "/thingtypes", list_types),
+        Route("POST", "/thingtypes", create, ThingTypeCreate),
+        Route("PATCH", "/thingtypes", id_required),
+        Route("DELETE", "/thingtypes", id_required),
+        Route("GET", "/thingtypes/{id}", get_type),
+        Route("PATCH", "/thingtypes/{id}", update, ThingTypeUpdate),
+        Route("DELETE", "/thingtypes/{id}", remove),
+    ]
+
+
+def _listed(text: str | None, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """The attributes named in a comma-separated list (INVALID_ARGUMENTS for one not allowed)."""
+    if not text:
+        return ()
+    wanted = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    unknown = [name for name in wanted if name not in allowed and name != "id"]
+    if unknown:
+        raise invalid("attributes", f"unknown attribute(s) {', '.join(unknown)}; choose from {', '.join(allowed)}")
+    return wanted
