@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.registry.registry_tools import Rig, registry_rig
+from tests.api.registry.rig import Rig, registry_rig
 
 
 @pytest.fixture

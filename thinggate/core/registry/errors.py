@@ -6,6 +6,8 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
+from thinggate.core.errors import HubFailure
+
 
 class RegistryError(enum.Enum):
     """The kinds of registry failure (a door maps each to its own code and status)."""
@@ -26,8 +28,11 @@ class RegistryError(enum.Enum):
     BACKEND_ERROR = "BACKEND_ERROR"
 
 
-class RegistryFailure(Exception):
-    """A registry operation refused or failed; `property` names the request field at fault, if one is."""
+class RegistryFailure(HubFailure):
+    """A registry operation refused or failed; `property` names the request field at fault, if one is.
+
+    One of the core's failure family (thinggate.core.errors), so a caller that catches HubFailure catches it too.
+    """
 
     def __init__(
         self,
@@ -37,8 +42,20 @@ class RegistryFailure(Exception):
         property: str | None = None,
         params: Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(f"{error.value}: {message}")
+        super().__init__(message)
         self.error = error
-        self.message = message
         self.property = property
         self.params: dict[str, Any] = dict(params or {})
+
+    @property
+    def code(self) -> str:
+        """The registry error's key, e.g. "THING_TYPE_NOT_FOUND"."""
+        return self.error.value
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt with its keyword arguments, so that copies and pickles carry the property and params.
+        return (_rebuild, (self.error, self.message, self.property, self.params))
+
+
+def _rebuild(error: RegistryError, message: str, property: str | None, params: dict[str, Any]) -> RegistryFailure:
+    return RegistryFailure(error, message, property=property, params=params)

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.registry.registry_tools import ADMIN, PASSWORD, Client, Rig, registry_rig
+from tests.api.registry.rig import ADMIN, PASSWORD, Client, Rig, registry_rig
 from tests.jsonrpc_tools import RpcClient
 from thinggate.core.guids import guid_of
 from thinggate.core.security import SYSTEM, Privilege

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.registry.registry_tools import ADMIN, registry_config, registry_rig
+from tests.api.registry.rig import ADMIN, registry_config, registry_rig
 from thinggate.api.registry.settings import RegistryConfig
 from thinggate.config import ConfigError, load_config
 from thinggate.server import start_server

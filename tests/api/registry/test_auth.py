@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.registry.registry_tools import ADMIN, PASSWORD, STACK, Rig, registry_rig
+from tests.api.registry.rig import ADMIN, PASSWORD, STACK, Rig, registry_rig
 from tests.jsonrpc_tools import RpcClient
 from thinggate.api.registry.keys import hash_api_key
 from thinggate.core.store import RegistryTokenRecord

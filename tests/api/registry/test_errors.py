@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.registry.registry_tools import ADMIN, STACK, Client, Rig, registry_rig
+from tests.api.registry.rig import ADMIN, STACK, Client, Rig, registry_rig
 from thinggate.api.registry.errors import STATUS
 from thinggate.core.registry import RegistryError
 
