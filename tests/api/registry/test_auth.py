@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.api.jsonrpc.rig import RpcClient
 from tests.api.registry.rig import ADMIN, PASSWORD, STACK, Rig, registry_rig
-from tests.jsonrpc_tools import RpcClient
 from thinggate.api.registry.keys import hash_api_key
 from thinggate.core.store import RegistryTokenRecord
 

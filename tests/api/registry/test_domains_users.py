@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.api.jsonrpc.rig import RpcClient
 from tests.api.registry.rig import ADMIN, PASSWORD, Client, Rig
-from tests.jsonrpc_tools import RpcClient
 from thinggate.core.security import SYSTEM, Privilege
 from thinggate.integrations.generic.manifest import class_id
 

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.api.jsonrpc.rig import RpcClient
 from tests.api.registry.rig import ADMIN, PASSWORD, Client, Rig, registry_rig
-from tests.jsonrpc_tools import RpcClient
 from thinggate.core.guids import guid_of
 from thinggate.core.security import SYSTEM, Privilege
 from thinggate.integrations.generic.manifest import class_id
