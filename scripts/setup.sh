@@ -19,6 +19,8 @@ if [ "$want_test" = 1 ]; then
   command -v curl >/dev/null 2>&1 || debs+=(curl)
   command -v unshare >/dev/null 2>&1 || debs+=(util-linux)
   command -v ip >/dev/null 2>&1 || debs+=(iproute2)
+  command -v mosquitto >/dev/null 2>&1 || debs+=(mosquitto)
+  command -v mosquitto_sub >/dev/null 2>&1 || debs+=(mosquitto-clients)
 fi
 if [ "${#debs[@]}" -gt 0 ]; then
   echo "== installing Debian packages: ${debs[*]}"
