@@ -9,6 +9,7 @@ from __future__ import annotations
 import thinggate.api.tls
 import thinggate.storage
 from tests.knxd import knxd_server
+from tests.mosquitto import mosquitto
 from tests.peers import postgres_server, postgres_url, sqlite_url
 
 # In one long test process, migrations and self-signed certificates are made in-process: a child
@@ -17,4 +18,4 @@ from tests.peers import postgres_server, postgres_url, sqlite_url
 thinggate.storage.MIGRATE_IN_CHILD = False
 thinggate.api.tls.MAKE_IN_CHILD = False
 
-__all__ = ["knxd_server", "postgres_server", "postgres_url", "sqlite_url"]
+__all__ = ["knxd_server", "mosquitto", "postgres_server", "postgres_url", "sqlite_url"]

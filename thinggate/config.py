@@ -11,6 +11,7 @@ from typing import Any
 
 from thinggate.api.guard import ListenerLimits
 from thinggate.doors import DOORS
+from thinggate.mqtt.settings import MqttConfig
 
 
 def default_data_dir() -> Path:
@@ -58,6 +59,7 @@ class Config:
     """Each door's settings by section name (thinggate.doors.DOORS); a door not given has its defaults."""
     limits: ListenerLimits = field(default_factory=ListenerLimits)  # [limits]: how every listener defends itself
     knx: dict[str, Any] | None = None  # the [knx] table as written; the KNX integration reads it
+    mqtt: MqttConfig = field(default_factory=MqttConfig)  # [mqtt]: the broker the hub connects out to, if any
 
     def door(self, name: str) -> Any:
         """The settings of the door whose section is `name` (its defaults when none were given)."""
@@ -98,10 +100,11 @@ def load_config(path: Path | None = None) -> Config:
     virtual = _section(VirtualConfig, raw.pop("virtual", {}), "virtual")
     doors = {spec.name: _section(spec.settings, raw.pop(spec.name, {}), spec.name) for spec in DOORS}
     limits = _section(ListenerLimits, raw.pop("limits", {}), "limits")
+    mqtt = _section(MqttConfig, raw.pop("mqtt", {}), "mqtt")
     knx = raw.pop("knx", None)
     if knx is not None and not isinstance(knx, dict):
         raise ConfigError(f"[knx] must be a table, not {knx!r}")
     if "data_dir" in raw:
         raw["data_dir"] = Path(raw["data_dir"]).expanduser()
     config = _section(Config, raw, "top level")
-    return replace(config, ports=ports, virtual=virtual, doors=doors, limits=limits, knx=knx)
+    return replace(config, ports=ports, virtual=virtual, doors=doors, limits=limits, knx=knx, mqtt=mqtt)

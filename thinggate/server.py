@@ -102,6 +102,10 @@ def _check(config: Config) -> None:
         config.limits.check()
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    try:
+        config.mqtt.check()
+    except ValueError as exc:
+        raise ConfigError(f"[mqtt] {exc}") from None
     for spec in DOORS:
         check = getattr(config.door(spec.name), "check", None)
         if check is not None:
