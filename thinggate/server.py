@@ -23,7 +23,7 @@ from thinggate.control_socket import ControlSocket, socket_path
 from thinggate.core.events import EventBus
 from thinggate.core.hub import Hub
 from thinggate.core.modes import HouseModes
-from thinggate.core.registry import Directory, ThingTypes
+from thinggate.core.registry import Directory, Things, ThingTypes
 from thinggate.core.security import SecurityManager
 from thinggate.core.store import Store
 from thinggate.doors import DOORS
@@ -179,10 +179,14 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
         knx = KnxIntegration(settings=knx_settings)
         hub.register(knx)
     # Thing types made through the registry: their classes are declared before the hub restores things.
-    generic = GenericIntegration()
+    identity = server_uuid(config.data_dir)
+    generic = GenericIntegration(
+        mqtt=config.mqtt, client_id=config.mqtt.client_id or f"thinggate-{identity}", domains=security.domains
+    )
     hub.register(generic)
     thing_types = ThingTypes(hub=hub, store=store, maker=generic, domains=security.domains)
     await thing_types.load()
+    things = Things(hub=hub, store=store, thing_types=thing_types, shadows=generic, domains=security.domains)
     directory = Directory(security)
     directory.holdings.append(thing_types.in_domain)
     directory.holdings.append(_things_in(hub))
@@ -197,7 +201,6 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
 
         await hub.wait_until_set_up()
         await populate(hub, virtual)
-    identity = server_uuid(config.data_dir)
     guard = ConnectionGuard(config.limits)
     context = DoorContext(
         hub=hub,
@@ -214,6 +217,7 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
         raw_bus=knx,
         announcer=Announcer(interfaces_for(config.bind)),
         thing_types=thing_types,
+        things=things,
         directory=directory,
     )
     server = Server(

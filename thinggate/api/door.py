@@ -22,7 +22,7 @@ from thinggate.api.tls import CertificateFiles
 from thinggate.api.zeroconf import Announcer
 from thinggate.core.hub import Hub
 from thinggate.core.modes import HouseModes
-from thinggate.core.registry import Directory, ThingTypes
+from thinggate.core.registry import Directory, Things, ThingTypes
 from thinggate.core.security import LoginLimiter, SecurityManager
 from thinggate.core.store import Store
 
@@ -76,6 +76,8 @@ class DoorContext:
     """The per-address failed-login lockout doors share (a guesser locked out at one is locked out at all)."""
     thing_types: ThingTypes | None = None
     """Thing types (the generic integration's classes and every integration's, read-only); None without them."""
+    things: Things | None = None
+    """Things of registry thing types as a principal may see and change them; None without thing types."""
     directory: Directory | None = None
     """Domains and users as a principal may see and change them; None: a door makes one on `security`."""
 

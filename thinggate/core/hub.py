@@ -782,6 +782,22 @@ class Hub:
         return Result()
 
     @operation(Scope.CONFIGURE_THINGS)
+    async def move_thing(self, principal: Principal, thing_id: Any, domain: str) -> Result[None]:
+        """Move a thing to another domain the principal covers (the registry's domain change)."""
+        thing = self._visible_thing(principal, thing_id)
+        new_domain = self._domain_for(principal, domain)
+        if new_domain != thing.domain:
+            old_domain = thing.domain
+            thing.domain = new_domain
+            try:
+                await self._persist(thing)
+            except BaseException:
+                thing.domain = old_domain
+                raise
+            self.bus.publish(ev.ThingChanged(thing))
+        return Result()
+
+    @operation(Scope.CONFIGURE_THINGS)
     async def remove_thing(self, principal: Principal, thing_id: Any) -> Result[list[uuid.UUID]]:
         """Remove a thing and its children; an auto-created child answers ThingIsChild."""
         thing = self._visible_thing(principal, thing_id)

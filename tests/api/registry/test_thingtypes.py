@@ -310,7 +310,8 @@ async def test_resources_change_only_while_the_type_has_no_things(rig: Rig, admi
     ok(await admin.post("/thingtypes", {**LIGHTS, "resources": LIGHT_RESOURCES}))
     fewer = {"label": "Lights", "domain": "root", "resources": LIGHT_RESOURCES[:1]}
     ok(await admin.patch("/thingtypes/lights", fewer))
-    assert [s.name for s in rig.server.hub.thing_classes[class_id("lights")].state_types] == ["power"]
+    # Every generic class has a `connected` state after its resources.
+    assert [s.name for s in rig.server.hub.thing_classes[class_id("lights")].state_types] == ["power", "connected"]
     await add_thing(rig, "lights")
     assert error(await admin.patch("/thingtypes/lights", {**fewer, "resources": LIGHT_RESOURCES})) == (
         409,
@@ -394,7 +395,7 @@ async def test_a_thing_type_is_a_thing_class_of_the_generic_integration_over_jso
         (thing_class,) = answer["thingClasses"]
         assert thing_class["displayName"] == "Lights"
         assert set(thing_class["interfaces"]) >= {"dimmablelight", "light", "power"}
-        assert {state["name"] for state in thing_class["stateTypes"]} == {"power", "brightness"}
+        assert {state["name"] for state in thing_class["stateTypes"]} == {"power", "brightness", "connected"}
         assert {action["name"] for action in thing_class["actionTypes"]} == {"power", "brightness"}
         brightness = next(state for state in thing_class["stateTypes"] if state["name"] == "brightness")
         assert (brightness["displayName"], brightness["maxValue"]) == ("Dim level", 100)

@@ -34,9 +34,12 @@ def test_resources_are_states_and_settable_ones_actions() -> None:
         ("pm25", BasicType.DOUBLE, False, "PM 2.5"),
         ("setpoint", BasicType.INT, True, "setpoint"),
         ("note", BasicType.STRING, True, "note"),
+        ("connected", BasicType.BOOL, False, "Connected"),  # every generic thing's (the MQTT connection)
     ]
     assert sorted(a.name for a in made.action_types) == ["note", "setpoint"]
-    assert made.interfaces == ()
+    assert made.interfaces == ("connectable",)
+    assert [p.name for p in made.param_types] == ["thingName"] and made.param_types[0].read_only
+    assert [p.name for p in made.settings_types] == ["description", "externalId"]
     # Ids derive from the type's id and the names: the same after a restart.
     assert thing_class_for(record([{"name": "pm25", "type": "double"}])).state_types[0].id == made.state_types[0].id
 
@@ -64,7 +67,13 @@ def test_resources_are_states_and_settable_ones_actions() -> None:
     ],
 )
 def test_catalogue_names_give_interfaces(resources: list[dict[str, Any]], interfaces: tuple[str, ...]) -> None:
-    assert thing_class_for(record(resources)).interfaces == interfaces
+    # Matched interfaces first, then `connectable`, which every generic class has.
+    assert thing_class_for(record(resources)).interfaces == (*interfaces, "connectable")
+
+
+def test_connected_is_a_reserved_resource_name() -> None:
+    with pytest.raises(ValueError, match="reserved"):
+        thing_class_for(record([{"name": "connected", "type": "boolean"}]))
 
 
 def test_an_interface_state_takes_the_catalogues_unit_and_range() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from thinggate.api.door import DoorContext
-from thinggate.api.registry import auth, domains, thingtypes, users
+from thinggate.api.registry import auth, domains, things, thingtypes, users
 from thinggate.api.registry.door import RegistryDoor, Route
 from thinggate.api.registry.keys import ApiKeys
 from thinggate.api.registry.settings import RegistryConfig
@@ -54,6 +54,7 @@ async def build(context: DoorContext, settings: RegistryConfig) -> RegistryDoor 
         *domains.routes(door),
         *users.routes(door),
         *thingtypes.routes(door),
+        *(things.routes(door, context.things) if context.things is not None else []),
     ]
     door.add_routes(context.http, table)
     return door

@@ -275,3 +275,66 @@ class ThingTypeUpdated(Struct):
     label: str
     description: str
     data: Any
+
+
+# -- things ------------------------------------------------------------------------------------
+
+
+class ThingCreate(Struct):
+    """`POST /things`."""
+
+    thingType: Annotated[str | UnsetType, doc("The thing type's id (required)")] = UNSET
+    domain: Annotated[str | UnsetType, doc("The domain the thing belongs to (required)")] = UNSET
+    thingName: Annotated[
+        str | UnsetType,
+        doc("The thing's name, ^[A-Za-z0-9:_-]{1,128}$, fixed for its life (default: the next of 00000001, ...)"),
+    ] = UNSET
+    label: Annotated[str | UnsetType, doc("A display name (default: the thing name)")] = UNSET
+    description: Annotated[str, doc("A longer description")] = ""
+    externalId: Annotated[str, doc("The thing's id in another system")] = ""
+
+
+class ThingUpdate(Struct):
+    """`PATCH` or `PUT /things/{thingName}`: what is given changes."""
+
+    label: Annotated[str | UnsetType, doc("A display name")] = UNSET
+    description: Annotated[str | UnsetType, doc("A longer description")] = UNSET
+    externalId: Annotated[str | UnsetType, doc("The thing's id in another system")] = UNSET
+    domain: Annotated[
+        str | UnsetType, doc("A new domain (needs Things.DELETE on the old and Things.CREATE on the new)")
+    ] = UNSET
+
+
+class ThingStateUpdate(Struct):
+    """`PUT /things/{thingName}/state`: values asked of the device, each a settable resource."""
+
+    desired: Annotated[dict[str, Any] | UnsetType, doc("Resource name -> value (required)")] = UNSET
+
+
+class ThingState(Struct):
+    """A thing's state, as a device shadow."""
+
+    reported: Annotated[dict[str, Any], doc("Every resource's current value, and `connected`")]
+    desired: Annotated[dict[str, Any], doc("Values asked of the device it has not reported back yet")]
+
+
+class ThingOut(Struct):
+    """A thing."""
+
+    thingName: Annotated[str, doc("The thing's name (its id in the registry and on MQTT)")]
+    thingType: Annotated[str, doc("The thing type's id")]
+    domain: Annotated[str, doc("The domain it belongs to")]
+    domainTopic: Annotated[str, doc("The domain's path in MQTT topics (empty for root)")]
+    label: Annotated[str, doc("Its display name")]
+    description: Annotated[str, doc("A longer description")]
+    externalId: Annotated[str, doc("Its id in another system")]
+    state: ThingState
+
+
+class ThingList(Struct):
+    """`GET /things`."""
+
+    things: list[ThingOut]
+    totalPages: Annotated[int, doc("Pages of `size` things")]
+    page: Annotated[int, doc("This page (0 is the first)")]
+    metadata: Annotated[dict[str, int], doc("{count}: things in all that match")]

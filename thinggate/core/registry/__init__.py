@@ -3,13 +3,25 @@
 Every door that manages domains, users or thing types asks here, so one rule decides for all:
 `errors` (what can go wrong, with the property at fault), `directory` (domains and users by
 principal), `thingtypes` (thing types: the generic integration's classes, and every
-integration's classes shown read-only).
+integration's classes shown read-only), `things` (things of registry thing types).
 """
 
 from __future__ import annotations
 
 from thinggate.core.registry.directory import Directory
 from thinggate.core.registry.errors import RegistryError, RegistryFailure
+from thinggate.core.registry.things import RegistryThing, ThingChanges, Things, ThingShadows
 from thinggate.core.registry.thingtypes import ThingType, ThingTypeMaker, ThingTypes
 
-__all__ = ["Directory", "RegistryError", "RegistryFailure", "ThingType", "ThingTypeMaker", "ThingTypes"]
+__all__ = [
+    "Directory",
+    "RegistryError",
+    "RegistryFailure",
+    "RegistryThing",
+    "ThingChanges",
+    "ThingShadows",
+    "ThingType",
+    "ThingTypeMaker",
+    "ThingTypes",
+    "Things",
+]

@@ -170,6 +170,14 @@ class ThingTypes:
             return found
         return next((thing_type for thing_type in self._integration_types() if thing_type.id == type_id), None)
 
+    def registry_types(self) -> list[ThingType]:
+        """The thing types made through the registry (the generic integration's classes), oldest first."""
+        return list(self._types.values())
+
+    def of_class(self, thing_class_id: Any) -> ThingType | None:
+        """The registry thing type whose class this is (None for another integration's class)."""
+        return next((t for t in self._types.values() if t.thing_class.id == thing_class_id), None)
+
     def visible(self, principal: Principal) -> list[ThingType]:
         """The thing types the principal may read (ThingTypes.READ on the type's domain)."""
         return [thing_type for thing_type in self.all() if principal.may("R", OBJECT_THING_TYPE, thing_type.domain)]

@@ -16,7 +16,8 @@ from dataclasses import replace
 from typing import Any
 
 from thinggate.core.interfaces import CATALOGUE, InterfaceState, check_interfaces, expand, required_states
-from thinggate.core.model import BasicType, SetupMethod, StateType, ThingClass, Unit
+from thinggate.core.model import BasicType, ParamType, SetupMethod, StateType, ThingClass, Unit
+from thinggate.core.registry.things import CONNECTED_STATE, DESCRIPTION_SETTING, EXTERNAL_ID_SETTING, THING_NAME_PARAM
 from thinggate.core.store import ThingTypeRecord
 from thinggate.integrations.generic.manifest import DECLARATIONS, class_id, state_type_id
 
@@ -39,6 +40,20 @@ RESOURCE_TYPES: Mapping[str, BasicType] = {
     "geo_point": BasicType.OBJECT,
 }
 """Resource types (MIC's observation mappings) and the state type each becomes."""
+
+RESERVED_NAMES = frozenset({CONNECTED_STATE})
+"""Resource names every generic class has already (the connection state)."""
+
+# Shared by every generic class: the registry's thing name (fixed at creation), description and externalId.
+THING_PARAMS: tuple[ParamType, ...] = (
+    DECLARATIONS.param("thing", THING_NAME_PARAM, BasicType.STRING, "", display_name="Thing name", read_only=True),
+)
+THING_SETTINGS: tuple[ParamType, ...] = (
+    DECLARATIONS.param("thing", DESCRIPTION_SETTING, BasicType.STRING, "", kind="setting", display_name="Description"),
+    DECLARATIONS.param(
+        "thing", EXTERNAL_ID_SETTING, BasicType.STRING, "", kind="setting", display_name="External id", index=1
+    ),
+)
 
 _DEFAULTS: Mapping[BasicType, Any] = {
     BasicType.BOOL: False,
@@ -64,6 +79,8 @@ def _states(type_id: str, resources: Iterable[Mapping[str, Any]], seen: set[str]
             raise ValueError(f"{where}: resource name {name!r} must match ^[A-Za-z][A-Za-z0-9_]{{0,63}}$")
         if name in seen:
             raise ValueError(f"{where}: resource {name!r} is declared twice")
+        if name in RESERVED_NAMES:
+            raise ValueError(f"{where}: resource name {name!r} is reserved (every thing has a {name} state)")
         seen.add(name)
         type_name = resource.get("type")
         basic = RESOURCE_TYPES.get(type_name) if isinstance(type_name, str) else None
@@ -140,12 +157,23 @@ def thing_class_for(record: ThingTypeRecord) -> ThingClass:
     for interface in interfaces:
         for wanted in required_states(interface):
             by_name[wanted.name] = _as_catalogue_says(by_name[wanted.name], wanted, wanted.name in labelled)
+    # Whether the device is reachable: true without a broker, else the broker connection and the device's will.
+    connected = StateType(
+        id=state_type_id(record.id, CONNECTED_STATE),
+        name=CONNECTED_STATE,
+        display_name="Connected",
+        type=BasicType.BOOL,
+        default_value=True,
+        cached=False,
+    )
     thing_class = DECLARATIONS.thing_class(
         record.id,
         record.label or record.id,
-        interfaces=interfaces,
+        interfaces=(*interfaces, "connectable"),
         setup_method=SetupMethod.JUST_ADD,
-        states=tuple(by_name[state.name] for state in states),
+        params=THING_PARAMS,
+        settings=THING_SETTINGS,
+        states=(*(by_name[state.name] for state in states), connected),
         class_id=class_id(record.id),
     )
     check_interfaces(thing_class)  # what matched must hold, as for any integration's class
