@@ -13,11 +13,13 @@ import pytest
 from argon2 import PasswordHasher
 
 from tests.hubtools import TIME_SCALE
+from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.jsonrpc.settings import JsonRpcConfig
 from thinggate.api.registry.door import RegistryDoor
 from thinggate.api.registry.settings import RegistryConfig
 from thinggate.api.thinknx.settings import ThinknxConfig
 from thinggate.config import Config, Ports, VirtualConfig
+from thinggate.mqtt.settings import MqttConfig
 from thinggate.server import Server, start_server
 
 ADMIN = "admin"
@@ -72,6 +74,10 @@ class Client:
     async def patch(self, path: str, body: Any = None, **kwargs: Any) -> httpx.Response:
         """PATCH below the stack."""
         return await self.call("PATCH", path, body, **kwargs)
+
+    async def put(self, path: str, body: Any = None, **kwargs: Any) -> httpx.Response:
+        """PUT below the stack."""
+        return await self.call("PUT", path, body, **kwargs)
 
     async def delete(self, path: str, **kwargs: Any) -> httpx.Response:
         """DELETE below the stack."""
@@ -141,20 +147,29 @@ class Rig:
 
 
 def registry_config(
-    data_dir: Path, *, virtual: bool = True, thinknx: bool = False, database: str | None = None, **registry: Any
+    data_dir: Path,
+    *,
+    virtual: bool = True,
+    thinknx: bool = False,
+    ezlo: bool = False,
+    database: str | None = None,
+    mqtt: MqttConfig | None = None,
+    **registry: Any,
 ) -> Config:
-    """A configuration with the registry door and plain JSON-RPC (and Thinknx if asked) on free ports."""
+    """A configuration with the registry door and plain JSON-RPC (Thinknx, plain anonymous Ezlo, a broker if asked)."""
     return Config(
         data_dir=data_dir,
         database=database,
         bind="127.0.0.1",
-        ports=Ports(jsonrpc_tcp=0, jsonrpc_ws=None, ezlo=None, thinknx=0 if thinknx else None, http=0),
+        ports=Ports(jsonrpc_tcp=0, jsonrpc_ws=None, ezlo=0 if ezlo else None, thinknx=0 if thinknx else None, http=0),
         doors={
             "jsonrpc": JsonRpcConfig(tcp_tls=False, zeroconf=False, lockdown_seconds=0.0),
             "thinknx": ThinknxConfig(tls=False),
+            "ezlo": EzloConfig(tls=False, insecure_access=True, anonymous_access=True, zeroconf=False),
             "registry": RegistryConfig(**registry),
         },
         virtual=VirtualConfig(enabled=virtual, time_scale=TIME_SCALE),
+        mqtt=mqtt or MqttConfig(),
     )
 
 
@@ -165,12 +180,16 @@ async def registry_rig(
     *,
     virtual: bool = True,
     thinknx: bool = False,
+    ezlo: bool = False,
     database: str | None = None,
+    mqtt: MqttConfig | None = None,
     **registry: Any,
 ) -> AsyncIterator[Rig]:
     """A started hub with the registry door and an admin user; stopped afterwards."""
     monkeypatch.setattr("thinggate.core.security.manager.PasswordHasher", fast_hasher)
-    config = registry_config(data_dir, virtual=virtual, thinknx=thinknx, database=database, **registry)
+    config = registry_config(
+        data_dir, virtual=virtual, thinknx=thinknx, ezlo=ezlo, database=database, mqtt=mqtt, **registry
+    )
     server = await start_server(config)
     rig = Rig(server)
     try:
