@@ -116,7 +116,7 @@ async def test_names_are_generated_in_sequence_and_never_handed_out_twice(rig: R
         ({"thingType": "lights", "domain": "root", "thingName": "x" * 129}, (400, "INVALID_ARGUMENTS", "thingName")),
         ({"thingType": "lights", "domain": "root", "thingName": 5}, (400, "INVALID_ARGUMENTS", "thingName")),
         ({"thingType": "lights", "domain": "root", "label": ["x"]}, (400, "INVALID_ARGUMENTS", "label")),
-        ({"thingType": "nothing", "domain": "root"}, (404, "THING_TYPE_NOT_FOUND", "id")),
+        ({"thingType": "nothing", "domain": "root"}, (404, "THING_TYPE_NOT_FOUND", "thingType")),
         ({"thingType": "virtual-light", "domain": "root"}, (400, "INVALID_ARGUMENTS", "thingType")),
         ({"thingType": "lights", "domain": "nowhere"}, (404, "DOMAIN_NOT_FOUND", "domain")),
     ],
@@ -150,7 +150,7 @@ async def test_create_needs_things_create_on_the_domain(rig: Rig, admin: Client)
     writer = await rig.logged_in("writer")
     assert error(await writer.post("/things", {**body, "domain": "root"})) == (403, "NOT_AUTHORIZED_DOMAIN", "domain")
     # The writer cannot read the root's thing type: it does not exist for the writer.
-    assert error(await writer.post("/things", body)) == (404, "THING_TYPE_NOT_FOUND", "id")
+    assert error(await writer.post("/things", body)) == (404, "THING_TYPE_NOT_FOUND", "thingType")
     ok(await admin.post("/thingtypes", {**SENSORS, "id": "a-sensors", "domain": "a"}))
     assert ok(await writer.post("/things", {**body, "thingType": "a-sensors"}))["domain"] == "a"
     granted = await rig.logged_in("granted")  # Read everywhere, plus Things.CREATE in a

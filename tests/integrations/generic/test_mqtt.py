@@ -20,9 +20,11 @@ import aiomqtt
 import httpx
 import pytest
 
+from tests.api.ezlo.rig import EzloClient
 from tests.api.jsonrpc.rig import RpcClient
 from tests.api.registry.rig import ADMIN, PASSWORD, Client, Rig, registry_rig
 from tests.mosquitto import MosquittoServer
+from thinggate.api.ezlo import ids as ezlo_ids
 from thinggate.core.guids import guid_of
 from thinggate.core.model import Thing
 from thinggate.integrations.generic import GenericIntegration
@@ -288,6 +290,28 @@ async def test_rest_and_json_rpc_commands_reach_the_device_in_its_domain(house: 
             await rpc.close()
         message = await next_message(device)
         assert json.loads(bytes(message.payload)) == {"state": {"desired": {"brightness": 20}}}  # type: ignore[arg-type]
+
+
+async def test_an_ezlo_value_set_reaches_the_device_and_its_report_is_an_item_update(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mosquitto: MosquittoServer
+) -> None:
+    async with house_with(tmp_path, monkeypatch, mosquitto, ezlo=True) as house:
+        lamp = house.thing("lamp")
+        power = lamp.thing_class.state_type_named("power")
+        assert power is not None
+        item = ezlo_ids.item_id(lamp.id, str(power.id))
+        port = house.rig.server.doors["ezlo"].port  # type: ignore[attr-defined]
+        ezlo = await EzloClient.connect(f"ws://127.0.0.1:{port}")
+        try:
+            async with house.device("lamp-device", LAMP_TOPIC) as device:
+                assert await ezlo.result("hub.item.value.set", {"_id": item, "value": True}) == {}
+                message = await next_message(device)
+                assert json.loads(bytes(message.payload)) == {"state": {"desired": {"power": True}}}  # type: ignore[arg-type]
+                await house.report(device, LAMP_TOPIC, {"power": True})
+                update = await ezlo.broadcast("hub.item.updated", lambda r: r["_id"] == item and r["value"] is True)
+                assert update["result"]["valueType"] == "bool"
+        finally:
+            await ezlo.close()
 
 
 # -- connected -----------------------------------------------------------------------------------

@@ -198,7 +198,10 @@ class Things:
         if thing_name is not None:
             _check_name(thing_name)
         self._check_domain(principal, "C", domain)
-        found = self.thing_types.get(principal, thing_type)  # THING_TYPE_NOT_FOUND for one the caller cannot read
+        try:
+            found = self.thing_types.get(principal, thing_type)  # not found also when the caller cannot read it
+        except RegistryFailure as failure:
+            raise RegistryFailure(failure.error, failure.message, property="thingType") from None
         if found.integration_defined:
             raise RegistryFailure(
                 RegistryError.INVALID_ARGUMENTS,
@@ -209,7 +212,7 @@ class Things:
         async with self._lock:
             if thing_name is None:
                 thing_name = await self._next_name()
-            elif self.shadows.thing_id_named(thing_name) is not None or _is_id_name(self.hub, thing_name):
+            elif self.shadows.thing_id_named(thing_name) is not None:
                 raise RegistryFailure(
                     RegistryError.THING_NAME_EXISTS,
                     f"thing {thing_name!r} exists already",
@@ -334,14 +337,6 @@ def _check_name(thing_name: str) -> None:
             property="thingName",
             params={"thingName": thing_name},
         )
-
-
-def _is_id_name(hub: Hub, thing_name: str) -> bool:
-    """Whether the name is a thing's id in hex (the name of a generic thing added through another door)."""
-    try:
-        return uuid.UUID(hex=thing_name) in hub.things if len(thing_name) == 32 else False
-    except ValueError:
-        return False
 
 
 def _setting(thing: Thing, name: str) -> str:
