@@ -228,7 +228,7 @@ class Things:
                 params=[(name_param.id, thing_name)],
                 domain=domain,
             )
-            thing_id = _checked(result, "thingName")
+            thing_id = _checked(result, "thingName")  # added and stored: this is where a THING.CREATE belongs
             assert thing_id is not None
             thing = self.hub.things[thing_id]
             settings = _settings(thing, {DESCRIPTION_SETTING: description, EXTERNAL_ID_SETTING: external_id})
@@ -253,6 +253,7 @@ class Things:
                 _checked(await self.hub.edit_thing(SYSTEM, thing.id, name=changes.label), "label")
             if changes.domain is not None and changes.domain != thing.domain:
                 _checked(await self.hub.move_thing(SYSTEM, thing.id, changes.domain), "domain")
+            # Every change is stored by now: this is where a THING.UPDATE belongs.
         return thing
 
     async def remove(self, principal: Principal, thing_name: str) -> None:
@@ -260,7 +261,7 @@ class Things:
         async with self._lock:
             thing = self.get(principal, thing_name)
             self._check_domain(principal, "D", thing.domain, property="thingName")
-            _checked(await self.hub.remove_thing(SYSTEM, thing.id), "thingName")
+            _checked(await self.hub.remove_thing(SYSTEM, thing.id), "thingName")  # where a THING.REMOVE belongs
 
     async def set_desired(self, principal: Principal, thing_name: str, desired: Mapping[str, Any]) -> Thing:
         """Ask the thing's device for values (Things.UPDATE): each a settable resource, run as the hub's action.
