@@ -51,6 +51,7 @@ NOT_FOR_SERVING = (
     "sqlalchemy.dialects.postgresql",  # the store is SQLite here
     "sqlalchemy.orm",  # the store is SQLAlchemy Core: no ORM, not even through sqlalchemy.ext.asyncio
     "limits",  # the Thinknx rate limiter: loaded by the first Thinknx request
+    "argon2",  # password hashing: loaded by the first password check
     "aiomqtt",  # MQTT: only with an [mqtt] url
     "paho",
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import hashlib
 import logging
 import re
@@ -13,10 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from thinggate.core import events as ev
 from thinggate.core.errors import UserError, UserFailure
@@ -34,6 +32,9 @@ from thinggate.core.security.domains import DomainTree
 from thinggate.core.security.principals import Principal
 from thinggate.core.store import DomainRecord, SecurityStore, TokenRecord, UserRecord
 from thinggate.core.users import TokenInfo, UserInfo
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 _LOG = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -112,8 +113,9 @@ class SecurityManager:
         # The hub's bus: doors already listen there, and refresh or revoke open connections when
         # users and tokens change. Required, so that no door has to follow a second bus.
         self.bus = bus
-        # Injectable so tests can use cheap argon2 parameters.
-        self._hasher = hasher if hasher is not None else PasswordHasher()
+        # Injectable so tests can use cheap argon2 parameters. Made at the first password check:
+        # argon2 and its C library stay out of a hub nobody has logged in to by password yet.
+        self._given_hasher = hasher
         self._users: dict[str, _Account] = {}  # by lower-case username
         self._tokens: dict[str, TokenRecord] = {}  # by token hash
         self._domain_records: dict[str, DomainRecord] = {ROOT_DOMAIN: DomainRecord(ROOT_DOMAIN, None)}
@@ -677,6 +679,14 @@ class SecurityManager:
         for privilege in privileges:
             self._check_domain(privilege.domain, f"domain in privilege on {privilege.object!r}")
 
+    @functools.cached_property
+    def _hasher(self) -> PasswordHasher:
+        if self._given_hasher is not None:
+            return self._given_hasher
+        from argon2 import PasswordHasher
+
+        return PasswordHasher()
+
     async def _hash(self, password: str) -> str:
         # argon2 is CPU-heavy by design; a thread keeps the event loop answering meanwhile.
         async with self._password_checks:
@@ -715,6 +725,8 @@ class SecurityManager:
 
 
 def _verify_sync(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
     try:
         return hasher.verify(password_hash, password)
     except VerifyMismatchError:
