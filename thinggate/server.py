@@ -23,7 +23,7 @@ from thinggate.control_socket import ControlSocket, socket_path
 from thinggate.core.events import EventBus
 from thinggate.core.hub import Hub
 from thinggate.core.modes import HouseModes
-from thinggate.core.registry import Directory, ThingTypes
+from thinggate.core.registry import Directory, LifecycleEvents, ThingTypes
 from thinggate.core.security import SecurityManager
 from thinggate.core.store import Store
 from thinggate.doors import DOORS
@@ -181,9 +181,11 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
     # Thing types made through the registry: their classes are declared before the hub restores things.
     generic = GenericIntegration()
     hub.register(generic)
-    thing_types = ThingTypes(hub=hub, store=store, maker=generic, domains=security.domains)
+    # Lifecycle events go into the store's outbox with the changes they report (published by the registry door).
+    events = LifecycleEvents(store, security.domains)
+    thing_types = ThingTypes(hub=hub, store=store, maker=generic, domains=security.domains, events=events)
     await thing_types.load()
-    directory = Directory(security)
+    directory = Directory(security, events=events)
     directory.holdings.append(thing_types.in_domain)
     directory.holdings.append(_things_in(hub))
     await hub.start()
@@ -215,6 +217,8 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
         announcer=Announcer(interfaces_for(config.bind)),
         thing_types=thing_types,
         directory=directory,
+        events=events,
+        mqtt=config.mqtt,
     )
     server = Server(
         config=config,
