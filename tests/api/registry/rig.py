@@ -18,6 +18,7 @@ from thinggate.api.registry.door import RegistryDoor
 from thinggate.api.registry.settings import RegistryConfig
 from thinggate.api.thinknx.settings import ThinknxConfig
 from thinggate.config import Config, Ports, VirtualConfig
+from thinggate.mqtt.settings import MqttConfig
 from thinggate.server import Server, start_server
 
 ADMIN = "admin"
@@ -141,9 +142,15 @@ class Rig:
 
 
 def registry_config(
-    data_dir: Path, *, virtual: bool = True, thinknx: bool = False, database: str | None = None, **registry: Any
+    data_dir: Path,
+    *,
+    virtual: bool = True,
+    thinknx: bool = False,
+    database: str | None = None,
+    mqtt: MqttConfig | None = None,
+    **registry: Any,
 ) -> Config:
-    """A configuration with the registry door and plain JSON-RPC (and Thinknx if asked) on free ports."""
+    """The registry door and plain JSON-RPC (and Thinknx if asked) on free ports; the broker if given."""
     return Config(
         data_dir=data_dir,
         database=database,
@@ -155,6 +162,7 @@ def registry_config(
             "registry": RegistryConfig(**registry),
         },
         virtual=VirtualConfig(enabled=virtual, time_scale=TIME_SCALE),
+        mqtt=mqtt or MqttConfig(),
     )
 
 
@@ -166,11 +174,12 @@ async def registry_rig(
     virtual: bool = True,
     thinknx: bool = False,
     database: str | None = None,
+    mqtt: MqttConfig | None = None,
     **registry: Any,
 ) -> AsyncIterator[Rig]:
     """A started hub with the registry door and an admin user; stopped afterwards."""
     monkeypatch.setattr("thinggate.core.security.manager.PasswordHasher", fast_hasher)
-    config = registry_config(data_dir, virtual=virtual, thinknx=thinknx, database=database, **registry)
+    config = registry_config(data_dir, virtual=virtual, thinknx=thinknx, database=database, mqtt=mqtt, **registry)
     server = await start_server(config)
     rig = Rig(server)
     try:
