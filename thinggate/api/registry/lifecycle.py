@@ -105,7 +105,10 @@ class LifecyclePublisher:
         wait = self.settings.reconnect_seconds
         while True:
             try:
-                async with make_client(self.settings, identifier=self.identifier) as client:
+                # A batch is handed over at once: as many in flight, and no warning that so many are pending.
+                client = make_client(self.settings, identifier=self.identifier, max_inflight_messages=self.batch_size)
+                client.pending_calls_threshold = self.batch_size + 1
+                async with client:
                     self.connected = True
                     wait = self.settings.reconnect_seconds
                     _LOG.info("lifecycle events: connected to the broker")
