@@ -153,6 +153,8 @@ class Directory:
                 data=data,
                 event=self.events.domain(CREATE, name, parent) if self.events else None,
             )
+        except UserFailure as failure:  # the store failed: BACKEND_ERROR
+            raise _user_failure(failure, name) from None
         except ValueError as exc:  # added or its parent removed meanwhile
             raise RegistryFailure(RegistryError.INVALID_ARGUMENTS, str(exc), property="id") from None
 
@@ -176,6 +178,8 @@ class Directory:
                 data=data,
                 event=self.events.domain(UPDATE, name, record.parent) if self.events else None,
             )
+        except UserFailure as failure:  # the store failed: BACKEND_ERROR
+            raise _user_failure(failure, name) from None
         except ValueError as exc:
             raise RegistryFailure(RegistryError.DOMAIN_NOT_FOUND, str(exc), property="id") from None
 
@@ -197,6 +201,8 @@ class Directory:
             await self.security.remove_domain(
                 name, event=self.events.domain(REMOVE, name, record.parent) if self.events else None
             )
+        except UserFailure as failure:  # the store failed: BACKEND_ERROR
+            raise _user_failure(failure, name) from None
         except ValueError as exc:  # something arrived meanwhile
             raise RegistryFailure(RegistryError.DOMAIN_NOT_EMPTY, str(exc), property="id") from None
 
