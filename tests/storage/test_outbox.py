@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert, text
 
 from thinggate.core.store import DomainRecord, EventQuery, EventRecord, Store, ThingTypeRecord, UserRecord
-from thinggate.storage import open_store
+from thinggate.storage import open_store, sql, tables
 from thinggate.storage.memory import MemoryStore
 
 BACKENDS = [
@@ -165,3 +166,25 @@ async def test_events_survive_reopening(tmp_path: Path, sqlite_url: str) -> None
         assert (await again.pending_events(10))[-1].id == later.id
     finally:
         await again.close()
+
+
+@pytest.mark.postgres
+async def test_postgresql_event_writes_commit_in_sequence_order(postgres_url: str, tmp_path: Path) -> None:
+    # Another transaction holds a lower sequence, uncommitted: a later write must wait for it, or a
+    # publisher could publish the later event and then meet the earlier one (out of order).
+    store = await open_store(postgres_url, tmp_path)
+    first, second = event("THING_TYPE.CREATE", thingType="one"), event("THING_TYPE.CREATE", thingType="two")
+    try:
+        async with store.engine.connect() as other:
+            await other.begin()
+            await other.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": sql.OUTBOX_LOCK_KEY})
+            await other.execute(insert(tables.outbox), sql.event_to_row(first))
+            write = asyncio.create_task(store.save_thing_type(thing_type("two"), second))
+            await asyncio.sleep(0.2)
+            assert not write.done()  # waiting for the earlier event's transaction
+            assert await store.pending_events(10) == []
+            await other.commit()
+        await write
+        assert [record.id for record in await store.pending_events(10)] == [first.id, second.id]
+    finally:
+        await store.close()

@@ -478,7 +478,7 @@ def _resolve(waiter: asyncio.Future[None]) -> None:
 
 # PostgreSQL: the key of the advisory lock event-writing transactions hold until they commit, so
 # that events commit in the order of their sequence numbers (a publisher never sees a gap filled later).
-_OUTBOX_LOCK_KEY = 0x7468696E67  # "thing"
+OUTBOX_LOCK_KEY = 0x7468696E67  # "thing"
 
 
 def _chunks(ids: Sequence[uuid.UUID]) -> Iterable[list[str]]:
@@ -532,7 +532,7 @@ class SqlStore:
         async with self._writing() as connection:
             if event is not None:
                 if self._dialect == "postgresql":
-                    await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _OUTBOX_LOCK_KEY})
+                    await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK_KEY})
                 await connection.execute(insert(t.outbox), event_to_row(event))
             yield connection
         if event is not None:
