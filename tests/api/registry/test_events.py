@@ -5,6 +5,8 @@ The receiver is `mosquitto_sub`, a client of its own; the hub is a real one with
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,8 +18,10 @@ import pytest
 from tests.api.registry.rig import ADMIN, PASSWORD, Client, Rig, registry_rig
 from tests.api.registry.subscriber import LifecycleSubscriber, first_seen
 from tests.mosquitto import MosquittoServer, start_mosquitto
+from thinggate.api.registry.lifecycle import LifecyclePublisher
 from thinggate.core.security import Privilege
 from thinggate.mqtt.settings import MqttConfig
+from thinggate.storage.memory import MemoryStore
 
 TARGETS = {"home": "a", "child": "a1", "sibling": "b", "parent": "p"}
 """Where an event's source lives, seen from a caller at home in `a` (p > a > a1, p > b)."""
@@ -267,3 +271,37 @@ async def test_events_are_filtered_by_type_time_and_paged(rig: Rig) -> None:
     assert key_of(await admin.get("/events/not-an-id")) == (404, "EVENT_NOT_FOUND")
     assert key_of(await admin.post(f"/events/{uuid.uuid4()}/acknowledge")) == (404, "EVENT_NOT_FOUND")
     assert key_of(await rig.client().get("/events"))[0] == 401
+
+
+async def test_the_publisher_waits_longer_each_time_the_broker_is_away_and_again_from_the_start_after(
+    tmp_path: Path,
+) -> None:
+    broker = start_mosquitto(tmp_path / "mosquitto")
+    broker.stop()  # its port, with nobody listening
+    publisher = LifecyclePublisher(MemoryStore(), MqttConfig(url=broker.url, reconnect_seconds=10), identifier="t")
+    waits: list[float] = []
+    dropped = asyncio.Event()
+
+    async def wait(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 7:
+            broker.start()  # back: the next attempt connects
+        if len(waits) == 8:
+            dropped.set()
+            await asyncio.Event().wait()  # enough seen: stay here until stopped
+
+    publisher.waits = wait
+    publisher.start()
+    try:
+        async with asyncio.timeout(60):
+            for _ in itertools.count():
+                if publisher.connected:
+                    break
+                await asyncio.sleep(0.02)
+            broker.kill()  # the connection drops
+            await dropped.wait()
+    finally:
+        await publisher.stop()
+        broker.stop()
+    # Doubling from reconnect_seconds up to 60 s; after a connection, from reconnect_seconds again.
+    assert waits == [10, 20, 40, 60, 60, 60, 60, 10]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -81,6 +82,7 @@ class LifecyclePublisher:
         self.idle_seconds = idle_seconds  # a look at the outbox this often even when no write woke us
         self.connected = False
         self.published = 0  # events the broker acknowledged since start (repeats counted)
+        self.waits: Callable[[float], Awaitable[None]] = asyncio.sleep  # between attempts (tests record them)
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -123,7 +125,7 @@ class LifecyclePublisher:
                     # A store failure (a database restarting, say): the events stay where they are.
                     _LOG.error("lifecycle events: publishing failed; again in %.0f s", wait, exc_info=trouble)
             self.connected = False
-            await asyncio.sleep(wait)
+            await self.waits(wait)
             wait = min(wait * 2, MAX_RECONNECT_SECONDS)
 
     async def _publish_forever(self, client: aiomqtt.Client) -> None:
