@@ -267,6 +267,8 @@ async def test_events_are_filtered_by_type_time_and_paged(rig: Rig) -> None:
     assert all(since <= event["timestamp"] <= everything[5]["timestamp"] for event in window["events"])
     assert key_of(await admin.post("/events/find", {"size": 0})) == (400, "INVALID_ARGUMENTS")
     assert key_of(await admin.post("/events/find", {"order": "sideways"})) == (400, "INVALID_ARGUMENTS")
+    assert key_of(await admin.post("/events/find", {"since": 2**60})) == (400, "INVALID_ARGUMENTS")
+    assert key_of(await admin.post("/events/find", {"types": "THING.CREATE"})) == (400, "INVALID_ARGUMENTS")
     assert key_of(await admin.get("/events", params={"since": "yesterday"})) == (400, "INVALID_ARGUMENTS")
     assert key_of(await admin.get("/events/not-an-id")) == (404, "EVENT_NOT_FOUND")
     assert key_of(await admin.post(f"/events/{uuid.uuid4()}/acknowledge")) == (404, "EVENT_NOT_FOUND")

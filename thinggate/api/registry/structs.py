@@ -294,15 +294,21 @@ class EventOut(Struct, omit_defaults=True):
     acknowledgedBy: Annotated[str | None, doc("Who acknowledged it; left out until then")] = None
 
 
+EpochMs = Annotated[int, Meta(ge=0, le=2**53)]
+"""A time in epoch milliseconds (JSON clients hold up to 2**53 exactly)."""
+
+
 class EventFind(Struct):
     """`POST events/find`: which events to find (every filter given must hold), and which page."""
 
     types: Annotated[list[str] | UnsetType, doc('Event types, e.g. ["THING_TYPE.CREATE"] (any if left out)')] = UNSET
     domain: Annotated[str | UnsetType, doc("Only events of this domain and the domains below it")] = UNSET
-    since: Annotated[int | UnsetType, doc("Only events at or after this time (epoch ms)")] = UNSET
-    until: Annotated[int | UnsetType, doc("Only events before this time (epoch ms)")] = UNSET
+    since: Annotated[EpochMs | UnsetType, doc("Only events at or after this time (epoch ms)")] = UNSET
+    until: Annotated[EpochMs | UnsetType, doc("Only events before this time (epoch ms)")] = UNSET
     acknowledged: Annotated[bool | UnsetType, doc("Only acknowledged (true) or unacknowledged (false) events")] = UNSET
-    from_: Annotated[int, doc("How many events to skip (paging)"), Meta(ge=0)] = msgspec.field(default=0, name="from")
+    from_: Annotated[int, doc("How many events to skip (paging)"), Meta(ge=0, le=2**31)] = msgspec.field(
+        default=0, name="from"
+    )
     size: Annotated[int, doc("How many events to answer at most (1-1000)"), Meta(ge=1, le=1000)] = 100
     order: Annotated[str, doc('"desc" (newest first, the default) or "asc"')] = "desc"
 
