@@ -23,7 +23,7 @@ from thinggate.control_socket import ControlSocket, socket_path
 from thinggate.core.events import EventBus
 from thinggate.core.hub import Hub
 from thinggate.core.modes import HouseModes
-from thinggate.core.registry import Directory, Things, ThingTypes
+from thinggate.core.registry import Directory, LifecycleEvents, Things, ThingTypes
 from thinggate.core.security import SecurityManager
 from thinggate.core.store import Store
 from thinggate.doors import DOORS
@@ -184,10 +184,12 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
         mqtt=config.mqtt, client_id=config.mqtt.client_id or f"thinggate-{identity}", domains=security.domains
     )
     hub.register(generic)
-    thing_types = ThingTypes(hub=hub, store=store, maker=generic, domains=security.domains)
+    # Lifecycle events go into the store's outbox with the changes they report (published by the registry door).
+    events = LifecycleEvents(store, security.domains)
+    thing_types = ThingTypes(hub=hub, store=store, maker=generic, domains=security.domains, events=events)
     await thing_types.load()
     things = Things(hub=hub, store=store, thing_types=thing_types, shadows=generic, domains=security.domains)
-    directory = Directory(security)
+    directory = Directory(security, events=events)
     directory.holdings.append(thing_types.in_domain)
     directory.holdings.append(_things_in(hub))
     await hub.start()
@@ -219,6 +221,8 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
         thing_types=thing_types,
         things=things,
         directory=directory,
+        events=events,
+        mqtt=config.mqtt,
     )
     server = Server(
         config=config,

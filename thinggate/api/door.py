@@ -22,9 +22,10 @@ from thinggate.api.tls import CertificateFiles
 from thinggate.api.zeroconf import Announcer
 from thinggate.core.hub import Hub
 from thinggate.core.modes import HouseModes
-from thinggate.core.registry import Directory, Things, ThingTypes
+from thinggate.core.registry import Directory, LifecycleEvents, Things, ThingTypes
 from thinggate.core.security import LoginLimiter, SecurityManager
 from thinggate.core.store import Store
+from thinggate.mqtt.settings import MqttConfig
 
 ControlCommand = Callable[[list[str]], Awaitable[str]]
 """A command of the hub's local control socket: its arguments in, one answer line out."""
@@ -80,6 +81,10 @@ class DoorContext:
     """Things of registry thing types as a principal may see and change them; None without thing types."""
     directory: Directory | None = None
     """Domains and users as a principal may see and change them; None: a door makes one on `security`."""
+    events: LifecycleEvents | None = None
+    """The lifecycle events registry changes are stored with (the outbox); None: changes make none."""
+    mqtt: MqttConfig = field(default_factory=MqttConfig)
+    """The `[mqtt]` broker the hub connects out to (none when its url is empty)."""
 
     def client_count(self) -> int:
         """Clients connected through every door right now."""

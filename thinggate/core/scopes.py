@@ -97,11 +97,12 @@ OBJECT_THING = "thing"
 OBJECT_THING_TYPE = "thingtype"
 OBJECT_DOMAIN = "domain"
 OBJECT_USER = "user"
+OBJECT_EVENT = "event"  # lifecycle events: read them, acknowledge them (UPDATE)
 
-THING_OBJECTS = frozenset({OBJECT_THING, OBJECT_THING_TYPE})
-"""Objects the ReadWrite role may create, update and delete."""
+THING_OBJECTS = frozenset({OBJECT_THING, OBJECT_THING_TYPE, OBJECT_EVENT})
+"""Objects the ReadWrite role may create, update and delete (events: acknowledge, as operators do)."""
 
-OBJECTS = frozenset({OBJECT_THING, OBJECT_THING_TYPE, OBJECT_DOMAIN, OBJECT_USER})
+OBJECTS = frozenset({OBJECT_THING, OBJECT_THING_TYPE, OBJECT_DOMAIN, OBJECT_USER, OBJECT_EVENT})
 """The kinds of object rights are given on (privileges may name others, for what doors add later)."""
 
 

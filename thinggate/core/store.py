@@ -139,17 +139,83 @@ class ThingTypeRecord:
     created: datetime | None = None
 
 
+@dataclass(slots=True)
+class EventRecord:
+    """A lifecycle event as the outbox keeps it: MIC's Event fields, its topic's domain path, and whether it went out.
+
+    Made by the core in the same transaction as the change it reports (the store writes both or
+    neither); `sequence` is the outbox's order, given by the store when it writes the event.
+    """
+
+    id: uuid.UUID  # stable: a receiver drops repeats by it
+    timestamp: int  # epoch milliseconds
+    type: str  # "<OBJECT>.<ACTION>", e.g. "THING_TYPE.CREATE"
+    domain: str  # the domain of the event's source: who may see the event, and where it is published
+    domain_path: str  # that domain's path when the event was made: "/" for root, "/a/b/" below
+    source: dict[str, Any] = field(default_factory=dict)  # e.g. {"thingType": "lamp", "domain": "site"}
+    message: str = ""
+    classification: str = "INTERNAL"
+    acknowledgement_required: bool = False
+    acknowledged_at: int | None = None  # epoch milliseconds
+    acknowledged_by: str | None = None
+    published: bool = False  # acknowledged by the broker (PUBACK)
+    sequence: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuery:
+    """Which stored events to find; every filter given must hold."""
+
+    domains: frozenset[str] | None = None  # only events of these domains (None: any domain)
+    types: frozenset[str] = frozenset()  # only these types (empty: any type)
+    since: int | None = None  # timestamp >= since (epoch ms)
+    until: int | None = None  # timestamp < until (epoch ms)
+    acknowledged: bool | None = None  # only (un)acknowledged ones (None: both)
+    offset: int = 0
+    limit: int = 100
+    newest_first: bool = True
+
+
+class EventStore(Protocol):
+    """The lifecycle events' outbox, which is also the event store `/events` reads.
+
+    Events are written by the other stores' writes (their `event` argument), in the same
+    transaction as the change they report.
+    """
+
+    async def pending_events(self, limit: int) -> list[EventRecord]:
+        """The oldest events not yet published, in outbox order."""
+
+    async def mark_events_published(self, sequences: Sequence[int]) -> None:
+        """Mark events published (the broker acknowledged them), durably."""
+
+    async def wait_for_events(self) -> None:
+        """Return when an event was written since the last call (callers bound the wait with a timeout)."""
+
+    async def find_events(self, query: EventQuery) -> tuple[list[EventRecord], int]:
+        """The events a query finds (one page, in time order) and how many it finds in all."""
+
+    async def load_event(self, event_id: uuid.UUID) -> EventRecord | None:
+        """One event by id (None when there is none)."""
+
+    async def acknowledge_event(self, event_id: uuid.UUID, at: int, by: str) -> EventRecord | None:
+        """Set when and by whom an event was acknowledged, durably (None when there is no such event)."""
+
+    async def prune_events(self, older_than: int) -> int:
+        """Delete events made before `older_than` (epoch ms), durably; how many went."""
+
+
 class SecurityStore(Protocol):
     """The persistence the security layer needs: users, tokens and domains."""
 
     async def load_users(self) -> list[UserRecord]:
         """Every user."""
 
-    async def save_user(self, record: UserRecord) -> None:
-        """Insert or replace a user, durably."""
+    async def save_user(self, record: UserRecord, event: EventRecord | None = None) -> None:
+        """Insert or replace a user, durably (with the event reporting it, in the same transaction)."""
 
-    async def delete_user(self, username: str) -> None:
-        """Delete a user and its tokens, durably."""
+    async def delete_user(self, username: str, event: EventRecord | None = None) -> None:
+        """Delete a user and its tokens, durably (with the event reporting it, in the same transaction)."""
 
     async def load_tokens(self) -> list[TokenRecord]:
         """Every token."""
@@ -163,11 +229,11 @@ class SecurityStore(Protocol):
     async def load_domains(self) -> list[DomainRecord]:
         """Every domain."""
 
-    async def save_domain(self, record: DomainRecord) -> None:
-        """Insert or replace a domain, durably."""
+    async def save_domain(self, record: DomainRecord, event: EventRecord | None = None) -> None:
+        """Insert or replace a domain, durably (with the event reporting it, in the same transaction)."""
 
-    async def delete_domain(self, name: str) -> None:
-        """Delete a domain, durably."""
+    async def delete_domain(self, name: str, event: EventRecord | None = None) -> None:
+        """Delete a domain, durably (with the event reporting it, in the same transaction)."""
 
     async def load_hub_settings(self) -> dict[str, Any]:
         """Hub-wide settings (house mode, the digest realm, ...) by key."""
@@ -179,8 +245,8 @@ class SecurityStore(Protocol):
 class RegistryStore(Protocol):
     """The persistence of the registry: API keys, registry logins and thing types.
 
-    Each write is one durable transaction; the lifecycle-event outbox (issue 13 part 2) joins the
-    thing-type writes as an argument, so a change and its event commit together.
+    Each write is one durable transaction; a lifecycle event given to a thing-type write goes into
+    the outbox in that same transaction, so a change and its event commit together.
     """
 
     async def load_api_keys(self) -> list[ApiKeyRecord]:
@@ -204,27 +270,27 @@ class RegistryStore(Protocol):
     async def load_thing_types(self) -> list[ThingTypeRecord]:
         """Every thing type, oldest first."""
 
-    async def save_thing_type(self, record: ThingTypeRecord) -> None:
-        """Insert or replace a thing type, durably."""
+    async def save_thing_type(self, record: ThingTypeRecord, event: EventRecord | None = None) -> None:
+        """Insert or replace a thing type, durably (with the event reporting it, in the same transaction)."""
 
-    async def delete_thing_type(self, thing_type_id: str) -> None:
-        """Delete a thing type, durably."""
+    async def delete_thing_type(self, thing_type_id: str, event: EventRecord | None = None) -> None:
+        """Delete a thing type, durably (with the event reporting it, in the same transaction)."""
 
 
-class Store(SecurityStore, RegistryStore, Protocol):
+class Store(SecurityStore, RegistryStore, EventStore, Protocol):
     """Persistence the hub and the security layer are handed."""
 
     async def load_things(self) -> list[ThingRecord]:
         """Every stored thing."""
 
-    async def save_thing(self, record: ThingRecord) -> None:
-        """Insert or replace a thing, durably."""
+    async def save_thing(self, record: ThingRecord, event: EventRecord | None = None) -> None:
+        """Insert or replace a thing, durably (with the event reporting it, in the same transaction)."""
 
     async def save_things(self, records: Sequence[ThingRecord]) -> None:
         """Insert or replace many things in one durable transaction (imports, benchmarks)."""
 
-    async def delete_things(self, thing_ids: list[uuid.UUID]) -> None:
-        """Delete things, their cached states and their IO connections, durably."""
+    async def delete_things(self, thing_ids: list[uuid.UUID], event: EventRecord | None = None) -> None:
+        """Delete things, their cached states and their IO connections, durably (with an event, together)."""
 
     async def load_states(self) -> dict[uuid.UUID, dict[uuid.UUID, Any]]:
         """Cached state values by thing id and state type id."""

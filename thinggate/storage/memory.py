@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from thinggate.core.store import (
     ApiKeyRecord,
     DomainRecord,
+    EventQuery,
+    EventRecord,
     HistoryEntry,
     IOConnectionRecord,
     RegistryTokenRecord,
@@ -47,7 +49,20 @@ class MemoryStore:
         self.api_keys: dict[uuid.UUID, dict[str, Any]] = {}
         self.registry_tokens: dict[uuid.UUID, dict[str, Any]] = {}
         self.thing_types: dict[str, dict[str, Any]] = {}
+        self.outbox: list[dict[str, Any]] = []  # rows in sequence order
+        self._next_sequence = 1
+        self._event_signal = sql.EventSignal()
         self.closed = False
+
+    def _add_event(self, event: EventRecord | None) -> None:
+        """Put an event into the outbox (with the write it reports: nothing between them can fail)."""
+        if event is None:
+            return
+        row = sql.event_to_row(event)
+        row["sequence"] = self._next_sequence
+        self._next_sequence += 1
+        self.outbox.append(row)
+        self._event_signal.written()
 
     # -- things -----------------------------------------------------------------------------
 
@@ -55,17 +70,20 @@ class MemoryStore:
         """Every stored thing, in the order they were first saved."""
         return [sql.thing_from_row(row) for row in self.things.values()]
 
-    async def save_thing(self, record: ThingRecord) -> None:
-        """Insert or replace a thing."""
-        self.things[record.id] = sql.thing_to_row(record)
+    async def save_thing(self, record: ThingRecord, event: EventRecord | None = None) -> None:
+        """Insert or replace a thing (and put the event reporting it into the outbox)."""
+        row = sql.thing_to_row(record)
+        self.things[record.id] = row
+        self._add_event(event)
 
     async def save_things(self, records: Sequence[ThingRecord]) -> None:
         """Insert or replace many things (as `SqlStore.save_things`)."""
         for record in records:
             self.things[record.id] = sql.thing_to_row(record)
 
-    async def delete_things(self, thing_ids: list[uuid.UUID]) -> None:
-        """Delete things, their cached states and their IO connections."""
+    async def delete_things(self, thing_ids: list[uuid.UUID], event: EventRecord | None = None) -> None:
+        """Delete things, their cached states and their IO connections (and put the event into the outbox)."""
+        self._add_event(event)
         doomed = set(thing_ids)
         for thing_id in doomed:
             self.things.pop(thing_id, None)
@@ -157,12 +175,14 @@ class MemoryStore:
         """Every user, by name."""
         return [sql.user_from_row(self.users[name]) for name in sorted(self.users)]
 
-    async def save_user(self, record: UserRecord) -> None:
-        """Insert or replace a user."""
+    async def save_user(self, record: UserRecord, event: EventRecord | None = None) -> None:
+        """Insert or replace a user (and put the event reporting it into the outbox)."""
         self.users[record.username] = sql.user_to_row(record)
+        self._add_event(event)
 
-    async def delete_user(self, username: str) -> None:
-        """Delete a user and its tokens."""
+    async def delete_user(self, username: str, event: EventRecord | None = None) -> None:
+        """Delete a user and its tokens (and put the event reporting it into the outbox)."""
+        self._add_event(event)
         self.users.pop(username, None)
         self.tokens = {key: row for key, row in self.tokens.items() if row["username"] != username}
 
@@ -189,12 +209,14 @@ class MemoryStore:
         # Through the row form: a copy whose data no caller shares with the store.
         return [sql.domain_from_row(sql.domain_to_row(self.domains[name])) for name in sorted(self.domains)]
 
-    async def save_domain(self, record: DomainRecord) -> None:
-        """Insert or replace a domain."""
+    async def save_domain(self, record: DomainRecord, event: EventRecord | None = None) -> None:
+        """Insert or replace a domain (and put the event reporting it into the outbox)."""
         self.domains[record.name] = sql.domain_from_row(sql.domain_to_row(record))
+        self._add_event(event)
 
-    async def delete_domain(self, name: str) -> None:
-        """Delete a domain."""
+    async def delete_domain(self, name: str, event: EventRecord | None = None) -> None:
+        """Delete a domain (and put the event reporting it into the outbox)."""
+        self._add_event(event)
         self.domains.pop(name, None)
 
     # -- registry ---------------------------------------------------------------------------
@@ -235,19 +257,77 @@ class MemoryStore:
         records = [sql.thing_type_from_row(row) for row in self.thing_types.values()]
         return sorted(records, key=lambda record: (record.created or as_utc(datetime.min), record.id))
 
-    async def save_thing_type(self, record: ThingTypeRecord) -> None:
-        """Insert or replace a thing type."""
+    async def save_thing_type(self, record: ThingTypeRecord, event: EventRecord | None = None) -> None:
+        """Insert or replace a thing type (and put the event reporting it into the outbox)."""
         self.thing_types[record.id] = sql.thing_type_to_row(record)
+        self._add_event(event)
 
-    async def delete_thing_type(self, thing_type_id: str) -> None:
-        """Delete a thing type."""
+    async def delete_thing_type(self, thing_type_id: str, event: EventRecord | None = None) -> None:
+        """Delete a thing type (and put the event reporting it into the outbox)."""
+        self._add_event(event)
         self.thing_types.pop(thing_type_id, None)
+
+    # -- lifecycle events (the outbox) ----------------------------------------------------------
+
+    async def pending_events(self, limit: int) -> list[EventRecord]:
+        """The oldest events not yet published, in outbox order."""
+        pending = [row for row in self.outbox if not row["published"]]
+        return [sql.event_from_row(row) for row in pending[:limit]]
+
+    async def mark_events_published(self, sequences: Sequence[int]) -> None:
+        """Mark events published."""
+        wanted = set(sequences)
+        for row in self.outbox:
+            if row["sequence"] in wanted:
+                row["published"] = True
+
+    async def wait_for_events(self) -> None:
+        """Return when an event was written since the last call (callers bound the wait with a timeout)."""
+        await self._event_signal.wait()
+
+    async def find_events(self, query: EventQuery) -> tuple[list[EventRecord], int]:
+        """The events a query finds (one page, in time order) and how many it finds in all."""
+        found = [row for row in self.outbox if _matches(row, query)]
+        found.sort(key=lambda row: (row["timestamp"], row["sequence"]), reverse=query.newest_first)
+        page = found[query.offset : query.offset + query.limit]
+        return [sql.event_from_row(row) for row in page], len(found)
+
+    async def load_event(self, event_id: uuid.UUID) -> EventRecord | None:
+        """One event by id (None when there is none)."""
+        row = next((row for row in self.outbox if row["id"] == str(event_id)), None)
+        return None if row is None else sql.event_from_row(row)
+
+    async def acknowledge_event(self, event_id: uuid.UUID, at: int, by: str) -> EventRecord | None:
+        """Set when and by whom an event was acknowledged (None when there is no such event)."""
+        row = next((row for row in self.outbox if row["id"] == str(event_id)), None)
+        if row is None:
+            return None
+        row["acknowledged_at"], row["acknowledged_by"] = at, by
+        return sql.event_from_row(row)
+
+    async def prune_events(self, older_than: int) -> int:
+        """Delete events made before `older_than` (epoch ms); how many went."""
+        kept = [row for row in self.outbox if row["timestamp"] >= older_than]
+        pruned = len(self.outbox) - len(kept)
+        self.outbox = kept
+        return pruned
 
     # -- lifecycle --------------------------------------------------------------------------
 
     async def close(self) -> None:
         """Nothing is pending; only remember that the store was closed."""
         self.closed = True
+
+
+def _matches(row: dict[str, Any], query: EventQuery) -> bool:
+    """Whether an outbox row passes a query's filters."""
+    return (
+        (query.domains is None or row["domain"] in query.domains)
+        and (not query.types or row["type"] in query.types)
+        and (query.since is None or row["timestamp"] >= query.since)
+        and (query.until is None or row["timestamp"] < query.until)
+        and (query.acknowledged is None or (row["acknowledged_at"] is not None) == query.acknowledged)
+    )
 
 
 if TYPE_CHECKING:

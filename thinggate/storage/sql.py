@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import msgspec
-from sqlalchemy import Connection, Row, Table, delete, event, insert, or_, select
+from sqlalchemy import Connection, Row, Table, delete, event, func, insert, or_, select, text, update
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import Executable
@@ -21,6 +21,8 @@ from sqlalchemy.sql import Executable
 from thinggate.core.store import (
     ApiKeyRecord,
     DomainRecord,
+    EventQuery,
+    EventRecord,
     HistoryEntry,
     IOConnectionRecord,
     RegistryTokenRecord,
@@ -405,6 +407,80 @@ def history_from_row(row: Mapping[Any, Any]) -> HistoryEntry:
     )
 
 
+def event_to_row(record: EventRecord) -> dict[str, Any]:
+    """A lifecycle event as an `outbox` row (without its sequence, which the database assigns)."""
+    return {
+        "id": str(record.id),
+        "timestamp": record.timestamp,
+        "type": record.type,
+        "domain": record.domain,
+        "domain_path": record.domain_path,
+        "source": encode_json(record.source),
+        "message": record.message,
+        "classification": record.classification,
+        "acknowledgement_required": record.acknowledgement_required,
+        "acknowledged_at": record.acknowledged_at,
+        "acknowledged_by": record.acknowledged_by,
+        "published": record.published,
+    }
+
+
+def event_from_row(row: Mapping[Any, Any]) -> EventRecord:
+    """An `outbox` row as a lifecycle event."""
+    source = _decode_any(row["source"])
+    return EventRecord(
+        id=uuid.UUID(row["id"]),
+        timestamp=int(row["timestamp"]),
+        type=row["type"],
+        domain=row["domain"],
+        domain_path=row["domain_path"],
+        source=source if isinstance(source, dict) else {},
+        message=row["message"],
+        classification=row["classification"],
+        acknowledgement_required=bool(row["acknowledgement_required"]),
+        acknowledged_at=None if row["acknowledged_at"] is None else int(row["acknowledged_at"]),
+        acknowledged_by=row["acknowledged_by"],
+        published=bool(row["published"]),
+        sequence=int(row["sequence"]),
+    )
+
+
+class EventSignal:
+    """Wakes whoever waits for new outbox events (the publisher), in whichever event loop it waits."""
+
+    def __init__(self) -> None:
+        self._written = False
+        self._waiters: set[asyncio.Future[None]] = set()
+
+    def written(self) -> None:
+        """An event was committed."""
+        self._written = True
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.get_loop().call_soon_threadsafe(_resolve, waiter)
+
+    async def wait(self) -> None:
+        """Return at once if an event was written since the last wait, else when one is."""
+        if not self._written:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.add(waiter)
+            try:
+                await waiter
+            finally:
+                self._waiters.discard(waiter)
+        self._written = False
+
+
+def _resolve(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+# PostgreSQL: the key of the advisory lock event-writing transactions hold until they commit, so
+# that events commit in the order of their sequence numbers (a publisher never sees a gap filled later).
+OUTBOX_LOCK_KEY = 0x7468696E67  # "thing"
+
+
 def _chunks(ids: Sequence[uuid.UUID]) -> Iterable[list[str]]:
     for start in range(0, len(ids), _CHUNK):
         yield [str(i) for i in ids[start : start + _CHUNK]]
@@ -427,6 +503,7 @@ class SqlStore:
         self._write_lock: asyncio.Lock | None = asyncio.Lock() if self._dialect == "sqlite" else None
         self._closed = False
         self._upserts: dict[tuple[str, tuple[str, ...]], Executable] = {}
+        self._event_signal = EventSignal()
 
     @property
     def engine(self) -> AsyncEngine:
@@ -448,6 +525,18 @@ class SqlStore:
             return
         async with self._write_lock, self._engine.begin() as connection:
             yield connection
+
+    @asynccontextmanager
+    async def _writing_with(self, event: EventRecord | None) -> AsyncIterator[AsyncConnection]:
+        """A write transaction that also puts `event` (if any) into the outbox, committed together."""
+        async with self._writing() as connection:
+            if event is not None:
+                if self._dialect == "postgresql":
+                    await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK_KEY})
+                await connection.execute(insert(t.outbox), event_to_row(event))
+            yield connection
+        if event is not None:
+            self._event_signal.written()
 
     async def _rows(self, statement: Executable) -> Sequence[_Row]:
         self._check_open()
@@ -486,9 +575,10 @@ class SqlStore:
             rows = await self._rows(select(t.things))
             return [thing_from_row(row._mapping, shared_ids) for row in rows]
 
-    async def save_thing(self, record: ThingRecord) -> None:
-        """Insert or replace a thing, durably."""
-        await self.save_things([record])
+    async def save_thing(self, record: ThingRecord, event: EventRecord | None = None) -> None:
+        """Insert or replace a thing, durably (with the event reporting it, in the same transaction)."""
+        async with self._writing_with(event) as connection:
+            await connection.execute(self._upsert(t.things, ["id"]), thing_to_row(record))
 
     async def save_things(self, records: Sequence[ThingRecord]) -> None:
         """Insert or replace many things in one transaction, durably (not in the protocol: for imports)."""
@@ -499,11 +589,11 @@ class SqlStore:
         async with self._writing() as connection:
             await connection.execute(self._upsert(t.things, ["id"]), rows)
 
-    async def delete_things(self, thing_ids: list[uuid.UUID]) -> None:
-        """Delete things, their cached states and their IO connections, durably."""
-        if not thing_ids:
+    async def delete_things(self, thing_ids: list[uuid.UUID], event: EventRecord | None = None) -> None:
+        """Delete things, their cached states and their IO connections, durably (with an event, together)."""
+        if not thing_ids and event is None:
             return
-        async with self._writing() as connection:
+        async with self._writing_with(event) as connection:
             for chunk in _chunks(thing_ids):
                 await connection.execute(
                     delete(t.io_connections).where(
@@ -621,14 +711,14 @@ class SqlStore:
         rows = await self._rows(select(t.users).order_by(t.users.c.username))
         return [user_from_row(row._mapping) for row in rows]
 
-    async def save_user(self, record: UserRecord) -> None:
-        """Insert or replace a user, durably."""
-        async with self._writing() as connection:
+    async def save_user(self, record: UserRecord, event: EventRecord | None = None) -> None:
+        """Insert or replace a user, durably (with the event reporting it, in the same transaction)."""
+        async with self._writing_with(event) as connection:
             await connection.execute(self._upsert(t.users, ["username"]), user_to_row(record))
 
-    async def delete_user(self, username: str) -> None:
-        """Delete a user and its tokens, durably."""
-        async with self._writing() as connection:
+    async def delete_user(self, username: str, event: EventRecord | None = None) -> None:
+        """Delete a user and its tokens, durably (with the event reporting it, in the same transaction)."""
+        async with self._writing_with(event) as connection:
             await connection.execute(delete(t.tokens).where(t.tokens.c.username == username))
             await connection.execute(delete(t.users).where(t.users.c.username == username))
 
@@ -653,15 +743,15 @@ class SqlStore:
         """Every domain."""
         return [domain_from_row(row._mapping) for row in await self._rows(select(t.domains).order_by(t.domains.c.name))]
 
-    async def save_domain(self, record: DomainRecord) -> None:
-        """Insert or replace a domain, durably."""
+    async def save_domain(self, record: DomainRecord, event: EventRecord | None = None) -> None:
+        """Insert or replace a domain, durably (with the event reporting it, in the same transaction)."""
         row = domain_to_row(record)
-        async with self._writing() as connection:
+        async with self._writing_with(event) as connection:
             await connection.execute(self._upsert(t.domains, ["name"]), row)
 
-    async def delete_domain(self, name: str) -> None:
-        """Delete a domain, durably."""
-        async with self._writing() as connection:
+    async def delete_domain(self, name: str, event: EventRecord | None = None) -> None:
+        """Delete a domain, durably (with the event reporting it, in the same transaction)."""
+        async with self._writing_with(event) as connection:
             await connection.execute(delete(t.domains).where(t.domains.c.name == name))
 
     # -- registry ---------------------------------------------------------------------------
@@ -705,15 +795,87 @@ class SqlStore:
         rows = await self._rows(select(t.thing_types).order_by(t.thing_types.c.created, t.thing_types.c.id))
         return [thing_type_from_row(row._mapping) for row in rows]
 
-    async def save_thing_type(self, record: ThingTypeRecord) -> None:
-        """Insert or replace a thing type, durably."""
-        async with self._writing() as connection:
+    async def save_thing_type(self, record: ThingTypeRecord, event: EventRecord | None = None) -> None:
+        """Insert or replace a thing type, durably (with the event reporting it, in the same transaction)."""
+        async with self._writing_with(event) as connection:
             await connection.execute(self._upsert(t.thing_types, ["id"]), thing_type_to_row(record))
 
-    async def delete_thing_type(self, thing_type_id: str) -> None:
-        """Delete a thing type, durably."""
-        async with self._writing() as connection:
+    async def delete_thing_type(self, thing_type_id: str, event: EventRecord | None = None) -> None:
+        """Delete a thing type, durably (with the event reporting it, in the same transaction)."""
+        async with self._writing_with(event) as connection:
             await connection.execute(delete(t.thing_types).where(t.thing_types.c.id == thing_type_id))
+
+    # -- lifecycle events (the outbox) ----------------------------------------------------------
+
+    async def pending_events(self, limit: int) -> list[EventRecord]:
+        """The oldest events not yet published, in outbox order."""
+        columns = t.outbox.c
+        statement = select(t.outbox).where(columns.published.is_(False)).order_by(columns.sequence).limit(limit)
+        return [event_from_row(row._mapping) for row in await self._rows(statement)]
+
+    async def mark_events_published(self, sequences: Sequence[int]) -> None:
+        """Mark events published (the broker acknowledged them), durably."""
+        if not sequences:
+            return
+        async with self._writing() as connection:
+            for start in range(0, len(sequences), _CHUNK):
+                chunk = list(sequences[start : start + _CHUNK])
+                await connection.execute(update(t.outbox).where(t.outbox.c.sequence.in_(chunk)).values(published=True))
+
+    async def wait_for_events(self) -> None:
+        """Return when an event was written since the last call (callers bound the wait with a timeout)."""
+        await self._event_signal.wait()
+
+    async def find_events(self, query: EventQuery) -> tuple[list[EventRecord], int]:
+        """The events a query finds (one page, in time order) and how many it finds in all."""
+        columns = t.outbox.c
+        conditions: list[Any] = []
+        if query.domains is not None:
+            if not query.domains:
+                return [], 0
+            conditions.append(columns.domain.in_(sorted(query.domains)))
+        if query.types:
+            conditions.append(columns.type.in_(sorted(query.types)))
+        if query.since is not None:
+            conditions.append(columns.timestamp >= query.since)
+        if query.until is not None:
+            conditions.append(columns.timestamp < query.until)
+        if query.acknowledged is not None:
+            conditions.append(
+                columns.acknowledged_at.is_not(None) if query.acknowledged else columns.acknowledged_at.is_(None)
+            )
+        order = (
+            (columns.timestamp.desc(), columns.sequence.desc())
+            if query.newest_first
+            else (columns.timestamp, columns.sequence)
+        )
+        page = select(t.outbox).where(*conditions).order_by(*order).offset(query.offset).limit(query.limit)
+        total = select(func.count()).select_from(t.outbox).where(*conditions)
+        self._check_open()
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(page)).all()
+            count = (await connection.execute(total)).scalar_one()
+        return [event_from_row(row._mapping) for row in rows], int(count)
+
+    async def load_event(self, event_id: uuid.UUID) -> EventRecord | None:
+        """One event by id (None when there is none)."""
+        rows = await self._rows(select(t.outbox).where(t.outbox.c.id == str(event_id)))
+        return event_from_row(rows[0]._mapping) if rows else None
+
+    async def acknowledge_event(self, event_id: uuid.UUID, at: int, by: str) -> EventRecord | None:
+        """Set when and by whom an event was acknowledged, durably (None when there is no such event)."""
+        async with self._writing() as connection:
+            await connection.execute(
+                update(t.outbox).where(t.outbox.c.id == str(event_id)).values(acknowledged_at=at, acknowledged_by=by)
+            )
+            rows = (await connection.execute(select(t.outbox).where(t.outbox.c.id == str(event_id)))).all()
+        return event_from_row(rows[0]._mapping) if rows else None
+
+    async def prune_events(self, older_than: int) -> int:
+        """Delete events made before `older_than` (epoch ms), durably; how many went."""
+        async with self._writing() as connection:
+            result = await connection.execute(delete(t.outbox).where(t.outbox.c.timestamp < older_than))
+        return int(result.rowcount or 0)
 
     # -- lifecycle --------------------------------------------------------------------------
 

@@ -218,3 +218,25 @@ thing_types = Table(
     Column("lock_mappings", Boolean, nullable=False),
     Column("created", UTCDateTime, nullable=False),
 )
+
+# The lifecycle events' outbox, kept as the event store `/events` reads (published rows stay
+# until the retention prunes them). `sequence` is the publishing order.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("sequence", _HISTORY_ID, primary_key=True, autoincrement=True),
+    _uuid("id", nullable=False, unique=True),
+    Column("timestamp", BigInteger, nullable=False, index=True),  # epoch ms, as MIC's events carry it
+    Column("type", Text, nullable=False),  # e.g. "THING_TYPE.CREATE"
+    Column("domain", Text, nullable=False, index=True),
+    Column("domain_path", Text, nullable=False),  # "/a/b/" when the event was made: its topic
+    Column("source", Text, nullable=False),  # JSON object
+    Column("message", Text, nullable=False),
+    Column("classification", Text, nullable=False),
+    Column("acknowledgement_required", Boolean, nullable=False),
+    Column("acknowledged_at", BigInteger, nullable=True),  # epoch ms
+    Column("acknowledged_by", Text, nullable=True),
+    Column("published", Boolean, nullable=False),
+    # The publisher reads the unpublished rows in order.
+    Index("ix_outbox_pending", "published", "sequence"),
+)

@@ -186,7 +186,7 @@ async def registry_rig(
     **registry: Any,
 ) -> AsyncIterator[Rig]:
     """A started hub with the registry door and an admin user; stopped afterwards."""
-    monkeypatch.setattr("thinggate.core.security.manager.PasswordHasher", fast_hasher)
+    monkeypatch.setattr("thinggate.core.security.manager.make_hasher", fast_hasher)
     config = registry_config(
         data_dir, virtual=virtual, thinknx=thinknx, ezlo=ezlo, database=database, mqtt=mqtt, **registry
     )

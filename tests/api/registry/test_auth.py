@@ -102,6 +102,7 @@ async def test_login_answers_user_credentials_and_permissions(rig: Rig) -> None:
         "ThingTypes": ["CREATE", "READ", "UPDATE", "DELETE"],
         "Domains": ["READ"],
         "Users": ["READ"],
+        "Events": ["CREATE", "READ", "UPDATE", "DELETE"],
     }
     # Stored as digests only.
     (record,) = await rig.server.store.load_registry_tokens()

@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from thinggate.core.security import (
     SecurityManager,
 )
-from thinggate.core.store import DomainRecord, TokenRecord, UserRecord
+from thinggate.core.store import DomainRecord, EventRecord, TokenRecord, UserRecord
 
 PASSWORD = "Secret123"
 
@@ -28,6 +28,7 @@ class FakeStore:
         self.tokens: dict[uuid.UUID, TokenRecord] = {}
         self.domains: dict[str, DomainRecord] = {}
         self.hub_settings: dict[str, Any] = {}
+        self.events: list[EventRecord] = []  # the outbox: events written with the changes they report
         self.fail = False
 
     def _write(self) -> None:
@@ -37,12 +38,16 @@ class FakeStore:
     async def load_users(self) -> list[UserRecord]:
         return copy.deepcopy(list(self.users.values()))
 
-    async def save_user(self, record: UserRecord) -> None:
+    async def save_user(self, record: UserRecord, event: EventRecord | None = None) -> None:
         self._write()
+        if event is not None:
+            self.events.append(copy.deepcopy(event))
         self.users[record.username] = copy.deepcopy(record)
 
-    async def delete_user(self, username: str) -> None:
+    async def delete_user(self, username: str, event: EventRecord | None = None) -> None:
         self._write()
+        if event is not None:
+            self.events.append(copy.deepcopy(event))
         self.users.pop(username, None)
         self.tokens = {k: t for k, t in self.tokens.items() if t.username != username}
 
@@ -61,12 +66,16 @@ class FakeStore:
         # Children first: the manager must cope with any order.
         return copy.deepcopy(list(reversed(self.domains.values())))
 
-    async def save_domain(self, record: DomainRecord) -> None:
+    async def save_domain(self, record: DomainRecord, event: EventRecord | None = None) -> None:
         self._write()
+        if event is not None:
+            self.events.append(copy.deepcopy(event))
         self.domains[record.name] = copy.deepcopy(record)
 
-    async def delete_domain(self, name: str) -> None:
+    async def delete_domain(self, name: str, event: EventRecord | None = None) -> None:
         self._write()
+        if event is not None:
+            self.events.append(copy.deepcopy(event))
         self.domains.pop(name, None)
 
     async def load_hub_settings(self) -> dict[str, Any]:

@@ -11,6 +11,8 @@ of `errors.py`, unknown paths (404 ROUTE_NOT_FOUND) and methods (405 METHOD_NOT_
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import math
 import re
@@ -26,15 +28,17 @@ from multidict import MultiMapping
 from thinggate.api.guard import ConnectionGuard
 from thinggate.api.registry.errors import RegistryProblem, error_response, invalid, required
 from thinggate.api.registry.keys import ApiKeys
+from thinggate.api.registry.lifecycle import LifecyclePublisher
 from thinggate.api.registry.settings import RegistryConfig
 from thinggate.api.registry.structs import Manifest, MetadataManifest
 from thinggate.api.registry.tokens import RegistryTokens
-from thinggate.core.registry import Directory, RegistryFailure, ThingTypes
+from thinggate.core.registry import Directory, LifecycleEvents, RegistryFailure, ThingTypes
 from thinggate.core.security import LoginLimiter, Principal, SecurityManager
 
 _LOG = logging.getLogger(__name__)
 
 _encode = msgspec.json.Encoder().encode
+_PRUNE_SECONDS = 3600.0
 _PATH_IN_MESSAGE = re.compile(r"at `\$\.?([^`]*)`")
 
 
@@ -118,6 +122,9 @@ class RegistryDoor:
         self.guard = guard
         self.version = version
         self.routes: list[Route] = []
+        self.publisher: LifecyclePublisher | None = None
+        """Publishes lifecycle events to the `[mqtt]` broker (None without one)."""
+        self._pruning: asyncio.Task[None] | None = None
 
     @property
     def connection_count(self) -> int:
@@ -125,7 +132,29 @@ class RegistryDoor:
         return 0
 
     async def stop(self) -> None:
-        """Nothing to close: the HTTP site stops its connections."""
+        """Stop publishing and pruning events (the HTTP site stops its connections)."""
+        if self.publisher is not None:
+            await self.publisher.stop()
+        task, self._pruning = self._pruning, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def start_pruning(self, events: LifecycleEvents) -> None:
+        """Delete events older than `event_retention_days` now and every hour."""
+
+        async def prune() -> None:
+            while True:
+                try:
+                    pruned = await events.prune(self.settings.event_retention_days)
+                    if pruned:
+                        _LOG.info("registry: %d lifecycle event(s) past their retention deleted", pruned)
+                except Exception:
+                    _LOG.warning("registry: could not prune lifecycle events", exc_info=True)
+                await asyncio.sleep(_PRUNE_SECONDS)
+
+        self._pruning = asyncio.create_task(prune(), name="lifecycle-pruning")
 
     def add_routes(self, app: web.Application, routes: list[Route]) -> None:
         """Serve the table under `/<stack_name>/`, and `/manifest`, on the application."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 
 from thinggate.api.door import DoorContext
-from thinggate.api.registry import auth, domains, things, thingtypes, users
+from thinggate.api.registry import auth, domains, events, things, thingtypes, users
 from thinggate.api.registry.door import RegistryDoor, Route
 from thinggate.api.registry.keys import ApiKeys
+from thinggate.api.registry.lifecycle import LifecyclePublisher
 from thinggate.api.registry.settings import RegistryConfig
 from thinggate.api.registry.tokens import RegistryTokens
-from thinggate.core.registry import Directory
+from thinggate.core.registry import Directory, LifecycleEvents
 
 _LOG = logging.getLogger(__name__)
 
@@ -24,7 +25,8 @@ async def build(context: DoorContext, settings: RegistryConfig) -> RegistryDoor 
         # Thing types come from the composition root (the generic integration): a door imports no integration.
         _LOG.warning("registry: no thing types in the door context; the door stays closed")
         return None
-    directory = context.directory or Directory(context.security)
+    lifecycle = context.events or LifecycleEvents(context.store, context.security.domains)
+    directory = context.directory or Directory(context.security, events=lifecycle)
     keys = ApiKeys(context.store, publish=settings.publish_api_key)
     await keys.load()
     tokens = RegistryTokens(
@@ -55,6 +57,14 @@ async def build(context: DoorContext, settings: RegistryConfig) -> RegistryDoor 
         *users.routes(door),
         *thingtypes.routes(door),
         *(things.routes(door, context.things) if context.things is not None else []),
+        *events.routes(door, lifecycle),
     ]
     door.add_routes(context.http, table)
+    # Events are kept for `/events` a while, published or not, then pruned.
+    door.start_pruning(lifecycle)
+    if context.mqtt.enabled:
+        # A client id of its own: MQTT things connect beside it with the hub's.
+        identifier = f"{context.mqtt.client_id or f'thinggate-{context.server_uuid}'}-lifecycle"
+        door.publisher = LifecyclePublisher(context.store, context.mqtt, identifier=identifier)
+        door.publisher.start()
     return door

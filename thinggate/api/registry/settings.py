@@ -20,6 +20,7 @@ class RegistryConfig:
     publish_api_key: bool = True  # /<stack>/metadata/manifest hands out an API key (MIC's SDKs discover it there)
     public_url: str = ""  # ApiGatewayRootUrl in /manifest; "" = the origin the client used (scheme and Host)
     max_body_bytes: int = 262144  # larger request bodies are refused with 413 PAYLOAD_TOO_LARGE
+    event_retention_days: float = 30.0  # lifecycle events are kept (for /events) this long, published or not
 
     def check(self) -> None:
         """Raise ValueError naming the first value the door cannot work with."""
@@ -27,7 +28,7 @@ class RegistryConfig:
             raise ValueError(f"stack_name = {self.stack_name!r}: one path segment of A-Z, a-z, 0-9, _ . - (1-64)")
         if self.stack_name in ("manifest", "openapi.json"):
             raise ValueError(f"stack_name = {self.stack_name!r}: that path is the door's own")
-        for name in ("access_token_seconds", "refresh_token_days"):
+        for name in ("access_token_seconds", "refresh_token_days", "event_retention_days"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
                 raise ValueError(f"{name} = {value!r}: must be a number above 0")

@@ -338,3 +338,46 @@ class ThingList(Struct):
     totalPages: Annotated[int, doc("Pages of `size` things")]
     page: Annotated[int, doc("This page (0 is the first)")]
     metadata: Annotated[dict[str, int], doc("{count}: things in all that match")]
+
+
+# -- lifecycle events --------------------------------------------------------------------------
+class EventOut(Struct, omit_defaults=True):
+    """One lifecycle event, as MIC's Event API shows it and as it is published on `lifecycle/...`."""
+
+    id: Annotated[str, doc("The event's id (a UUID), the same in every repeat: receivers drop repeats by it")]
+    timestamp: Annotated[int, doc("When the change was made, in epoch milliseconds")]
+    message: Annotated[str, doc('"set by thinggate" (MIC: "set by Managed IoT Cloud")')]
+    classification: Annotated[str, doc("INTERNAL for lifecycle events")]
+    type: Annotated[str, doc('"<OBJECT>.<ACTION>", e.g. "THING_TYPE.CREATE"')]
+    source: Annotated[dict[str, Any], doc("What changed, e.g. {thingType, domain}; always its `domain`")]
+    acknowledgementRequired: Annotated[bool, doc("false: lifecycle events need no acknowledgement")]
+    acknowledgedAt: Annotated[int | None, doc("When it was acknowledged (epoch ms); left out until then")] = None
+    acknowledgedBy: Annotated[str | None, doc("Who acknowledged it; left out until then")] = None
+
+
+EpochMs = Annotated[int, Meta(ge=0, le=2**53)]
+"""A time in epoch milliseconds (JSON clients hold up to 2**53 exactly)."""
+
+
+class EventFind(Struct):
+    """`POST events/find`: which events to find (every filter given must hold), and which page."""
+
+    types: Annotated[list[str] | UnsetType, doc('Event types, e.g. ["THING_TYPE.CREATE"] (any if left out)')] = UNSET
+    domain: Annotated[str | UnsetType, doc("Only events of this domain and the domains below it")] = UNSET
+    since: Annotated[EpochMs | UnsetType, doc("Only events at or after this time (epoch ms)")] = UNSET
+    until: Annotated[EpochMs | UnsetType, doc("Only events before this time (epoch ms)")] = UNSET
+    acknowledged: Annotated[bool | UnsetType, doc("Only acknowledged (true) or unacknowledged (false) events")] = UNSET
+    from_: Annotated[int, doc("How many events to skip (paging)"), Meta(ge=0, le=2**31)] = msgspec.field(
+        default=0, name="from"
+    )
+    size: Annotated[int, doc("How many events to answer at most (1-1000)"), Meta(ge=1, le=1000)] = 100
+    order: Annotated[str, doc('"desc" (newest first, the default) or "asc"')] = "desc"
+
+
+class EventPage(Struct):
+    """The answer of `events/find` and `GET events`: one page of events and how many were found in all."""
+
+    total: Annotated[int, doc("How many events the query finds in all")]
+    events: Annotated[list[EventOut], doc("This page of them")]
+    from_: Annotated[int, doc("How many were skipped")] = msgspec.field(default=0, name="from")
+    size: Annotated[int, doc("The page size asked for")] = 100

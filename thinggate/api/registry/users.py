@@ -13,7 +13,7 @@ from thinggate.api.registry.errors import invalid, required
 from thinggate.api.registry.structs import Empty, PrivilegeBody, UserCreate, UserList, UserOut, UserUpdate
 from thinggate.core.registry import Directory
 from thinggate.core.registry.directory import UserChanges, role_of
-from thinggate.core.scopes import OBJECT_DOMAIN, OBJECT_THING, OBJECT_THING_TYPE, OBJECT_USER, Privilege
+from thinggate.core.scopes import OBJECT_DOMAIN, OBJECT_EVENT, OBJECT_THING, OBJECT_THING_TYPE, OBJECT_USER, Privilege
 from thinggate.core.users import UserInfo
 
 OBJECT_NAMES: dict[str, str] = {
@@ -21,6 +21,7 @@ OBJECT_NAMES: dict[str, str] = {
     "ThingTypes": OBJECT_THING_TYPE,
     "Domains": OBJECT_DOMAIN,
     "Users": OBJECT_USER,
+    "Events": OBJECT_EVENT,
 }
 """MIC's object names and the core's."""
 

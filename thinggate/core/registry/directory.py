@@ -16,6 +16,7 @@ from typing import Any
 
 from thinggate.core.errors import UserError, UserFailure
 from thinggate.core.registry.errors import RegistryError, RegistryFailure
+from thinggate.core.registry.events import CREATE, REMOVE, UPDATE, LifecycleEvents
 from thinggate.core.scopes import (
     OBJECT_DOMAIN,
     OBJECT_USER,
@@ -72,8 +73,10 @@ class UserChanges:
 class Directory:
     """Domains and users seen and changed on behalf of a principal."""
 
-    def __init__(self, security: SecurityManager) -> None:
+    def __init__(self, security: SecurityManager, *, events: LifecycleEvents | None = None) -> None:
         self.security = security
+        self.events = events
+        """Makes the lifecycle event each change is stored with (None: changes make no events)."""
         self.holdings: list[DomainHoldings] = []
         """Asked before a domain is removed: what it still holds besides child domains and users."""
 
@@ -143,8 +146,15 @@ class Directory:
             raise RegistryFailure(RegistryError.DOMAIN_ID_EXISTS, f"domain {name!r} exists already", property="id")
         try:
             return await self.security.add_domain(
-                name, parent, description, display_name=display_name or name, data=data
+                name,
+                parent,
+                description,
+                display_name=display_name or name,
+                data=data,
+                event=self.events.domain(CREATE, name, parent) if self.events else None,
             )
+        except UserFailure as failure:  # the store failed: BACKEND_ERROR
+            raise _user_failure(failure, name) from None
         except ValueError as exc:  # added or its parent removed meanwhile
             raise RegistryFailure(RegistryError.INVALID_ARGUMENTS, str(exc), property="id") from None
 
@@ -158,18 +168,24 @@ class Directory:
         data: Mapping[str, Any] | None = None,
     ) -> DomainRecord:
         """Change a domain's name, description or data (needs Domains.UPDATE on it)."""
-        self.domain(principal, name)
+        record = self.domain(principal, name)
         self.check_domain(principal, "U", OBJECT_DOMAIN, name, "id")
         try:
             return await self.security.update_domain(
-                name, display_name=display_name, description=description, data=data
+                name,
+                display_name=display_name,
+                description=description,
+                data=data,
+                event=self.events.domain(UPDATE, name, record.parent) if self.events else None,
             )
+        except UserFailure as failure:  # the store failed: BACKEND_ERROR
+            raise _user_failure(failure, name) from None
         except ValueError as exc:
             raise RegistryFailure(RegistryError.DOMAIN_NOT_FOUND, str(exc), property="id") from None
 
     async def remove_domain(self, principal: Principal, name: str) -> None:
         """Remove a domain that holds nothing (needs Domains.DELETE on it; DOMAIN_NOT_EMPTY otherwise)."""
-        self.domain(principal, name)
+        record = self.domain(principal, name)
         if name == ROOT_DOMAIN:
             raise RegistryFailure(RegistryError.INVALID_ACTION, "the root domain cannot be removed", property="id")
         self.check_domain(principal, "D", OBJECT_DOMAIN, name, "id")
@@ -182,7 +198,11 @@ class Directory:
                 params={"holds": held},
             )
         try:
-            await self.security.remove_domain(name)
+            await self.security.remove_domain(
+                name, event=self.events.domain(REMOVE, name, record.parent) if self.events else None
+            )
+        except UserFailure as failure:  # the store failed: BACKEND_ERROR
+            raise _user_failure(failure, name) from None
         except ValueError as exc:  # something arrived meanwhile
             raise RegistryFailure(RegistryError.DOMAIN_NOT_EMPTY, str(exc), property="id") from None
 
@@ -248,6 +268,7 @@ class Directory:
                 home_domain=home_domain,
                 roles=(role,),
                 privileges=granted,
+                event=self.events.user(CREATE, username.lower(), home_domain) if self.events else None,
             )
         except UserFailure as failure:
             raise _user_failure(failure, username) from None
@@ -273,18 +294,17 @@ class Directory:
             granted = changes.privileges if changes.privileges is not None else user.privileges
             self._check_grants(principal, role, home, granted)
         try:
-            if changes.home_domain is not None:
-                user = await self.security.set_user_home_domain(user.username, changes.home_domain)
-            if changes.role is not None:
-                user = await self.security.set_user_role(user.username, changes.role)
-            if changes.privileges is not None:
-                user = await self.security.set_user_privileges(user.username, changes.privileges)
-            if changes.email is not None or changes.display_name is not None:
-                user = await self.security.set_user_info(
-                    user.username, email=changes.email, display_name=changes.display_name
-                )
-            if changes.password is not None:
-                await self.security.change_password(user.username, changes.password)
+            # One write: the change and its event commit together, or neither does.
+            await self.security.update_user(
+                user.username,
+                role=changes.role,
+                home_domain=changes.home_domain,
+                privileges=changes.privileges,
+                email=changes.email,
+                display_name=changes.display_name,
+                password=changes.password,
+                event=self.events.user(UPDATE, user.username, home) if self.events else None,
+            )
         except UserFailure as failure:
             raise _user_failure(failure, username) from None
         except ValueError as exc:
@@ -299,7 +319,9 @@ class Directory:
         self.check_domain(principal, "D", OBJECT_USER, user.home_domain, "userName")
         self._check_holds_all_of(principal, user)
         try:
-            await self.security.remove_user(user.username)
+            await self.security.remove_user(
+                user.username, event=self.events.user(REMOVE, user.username, user.home_domain) if self.events else None
+            )
         except UserFailure as failure:
             raise _user_failure(failure, username) from None
 

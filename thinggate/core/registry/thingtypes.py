@@ -21,9 +21,10 @@ from typing import Any, Protocol
 from thinggate.core.hub import Hub
 from thinggate.core.model import BasicType, ThingClass
 from thinggate.core.registry.errors import RegistryError, RegistryFailure
+from thinggate.core.registry.events import CREATE, REMOVE, UPDATE, LifecycleEvents
 from thinggate.core.scopes import OBJECT_THING_TYPE, ROOT_DOMAIN
 from thinggate.core.security.principals import Principal
-from thinggate.core.store import RegistryStore, ThingTypeRecord
+from thinggate.core.store import EventRecord, RegistryStore, ThingTypeRecord
 
 _LOG = logging.getLogger(__name__)
 
@@ -99,8 +100,17 @@ def _slug(name: str) -> str:
 class ThingTypes:
     """Every thing type: those made through the registry (stored) and the integrations' classes (read-only)."""
 
-    def __init__(self, *, hub: Hub, store: RegistryStore, maker: ThingTypeMaker, domains: Container[str]) -> None:
+    def __init__(
+        self,
+        *,
+        hub: Hub,
+        store: RegistryStore,
+        maker: ThingTypeMaker,
+        domains: Container[str],
+        events: LifecycleEvents | None = None,
+    ) -> None:
         self.hub = hub
+        self.events = events  # makes the lifecycle event each change is stored with (None: none)
         self.domains = domains  # the live domain tree: a type's domain must exist
         self.store = store
         self.maker = maker
@@ -224,7 +234,7 @@ class ThingTypes:
                 raise RegistryFailure(
                     RegistryError.THING_TYPE_ID_EXISTS, f"thing type {record.id!r} exists already", property="id"
                 )
-            await self._write(self.store.save_thing_type(record))
+            await self._write(self.store.save_thing_type(record, self._event(CREATE, record.id, record.domain)))
             thing_type = _thing_type(record, thing_class)
             self._types[record.id] = thing_type
             self.hub.add_thing_class(thing_class)
@@ -263,7 +273,7 @@ class ThingTypes:
                 )
             # Made anew (the label is the class's display name); with the same resources its ids are the same.
             thing_class = self._class_of(record)
-            await self._write(self.store.save_thing_type(record))
+            await self._write(self.store.save_thing_type(record, self._event(UPDATE, record.id, record.domain)))
             updated = _thing_type(record, thing_class)
             self._types[type_id] = updated
             self.hub.add_thing_class(thing_class)
@@ -289,9 +299,12 @@ class ThingTypes:
                     f"thing type {type_id!r} has {len(things)} thing(s)",
                     params={"thingCount": len(things)},
                 )
-            await self._write(self.store.delete_thing_type(type_id))
+            await self._write(self.store.delete_thing_type(type_id, self._event(REMOVE, type_id, thing_type.domain)))
             del self._types[type_id]
             self.hub.remove_thing_class(thing_type.thing_class.id)
+
+    def _event(self, action: str, type_id: str, domain: str) -> EventRecord | None:
+        return self.events.thing_type(action, type_id, domain) if self.events is not None else None
 
     def _class_of(self, record: ThingTypeRecord) -> ThingClass:
         try:

@@ -30,7 +30,7 @@ from thinggate.core.scopes import (
 )
 from thinggate.core.security.domains import DomainTree
 from thinggate.core.security.principals import Principal
-from thinggate.core.store import DomainRecord, SecurityStore, TokenRecord, UserRecord
+from thinggate.core.store import DomainRecord, EventRecord, SecurityStore, TokenRecord, UserRecord
 from thinggate.core.users import TokenInfo, UserInfo
 
 if TYPE_CHECKING:
@@ -235,10 +235,12 @@ class SecurityManager:
         roles: Iterable[str] = (),
         privileges: Iterable[Privilege] = (),
         digest: bool = False,
+        event: EventRecord | None = None,
     ) -> UserInfo:
         """Create a user; scopes default to Admin (nymea), or to none when roles are given.
 
         `digest` keeps HTTP digest secrets for the user (see `enable_digest`); off by default.
+        `event` (a lifecycle event reporting it) is stored in the same transaction as the user.
 
         Raises UserFailure (INVALID_USER_ID, DUPLICATE_USER_ID, BAD_PASSWORD, INCONSISTENT_SCOPES,
         BACKEND_ERROR) and ValueError for an unknown role, home domain or privilege domain.
@@ -278,16 +280,16 @@ class SecurityManager:
             self._check_domain(home_domain, "home domain")
             self._check_privileges(privilege_tuple)
             account = _Account(info, password_hash, digest_secrets)
-            await self._save_account(account)
+            await self._save_account(account, event)
         self.bus.publish(ev.UserAdded(info))
         return info
 
-    async def remove_user(self, username: str) -> None:
-        """Remove a user and every token of it (INVALID_USER_ID if there is no such user)."""
+    async def remove_user(self, username: str, *, event: EventRecord | None = None) -> None:
+        """Remove a user and every token of it (INVALID_USER_ID if there is no such user); `event` goes with it."""
         async with self._lock:
             account = self._account(username)
             name = account.info.username
-            await self._backend(f"delete user {name!r}", self._store.delete_user(name))
+            await self._backend(f"delete user {name!r}", self._store.delete_user(name, event))
             del self._users[name.lower()]
             self._tokens = {h: t for h, t in self._tokens.items() if t.username.lower() != name.lower()}
         self.bus.publish(ev.UserRemoved(name))
@@ -328,6 +330,42 @@ class SecurityManager:
     async def set_user_home_domain(self, username: str, home_domain: str) -> UserInfo:
         """Move a user to another home domain (ValueError for an unknown domain)."""
         return await self._update_user(username, home_domain=home_domain)
+
+    async def update_user(
+        self,
+        username: str,
+        *,
+        role: str | None = None,
+        home_domain: str | None = None,
+        privileges: Iterable[Privilege] | None = None,
+        email: str | None = None,
+        display_name: str | None = None,
+        password: str | None = None,
+        event: EventRecord | None = None,
+    ) -> UserInfo:
+        """Change several things of a user in one write (None keeps each); `event` is stored with it.
+
+        A role is the registry's: exactly that role, its scopes the role's alone (see `set_user_role`).
+        A password is checked against the policy (BAD_PASSWORD) and gives new digest secrets to a
+        user who has them. ValueError for an unknown role or domain.
+        """
+        self._account(username)
+        changes: dict[str, Any] = {}
+        if role is not None:
+            changes.update(roles=_check_roles((role,)), scopes=Scope.NONE)
+        if home_domain is not None:
+            changes["home_domain"] = home_domain
+        if privileges is not None:
+            changes["privileges"] = tuple(dict.fromkeys(privileges))
+        if email is not None:
+            changes["email"] = email
+        if display_name is not None:
+            changes["display_name"] = display_name
+        password_hash = None
+        if password is not None:
+            _check_password(password)
+            password_hash = await self._hash(password)
+        return await self._update_user(username, password=(password, password_hash), event=event, **changes)
 
     async def change_password(self, username: str, new_password: str) -> None:
         """Set a new password (BAD_PASSWORD if it breaks the policy); tokens stay valid, as in nymea.
@@ -577,8 +615,12 @@ class SecurityManager:
         *,
         display_name: str = "",
         data: Mapping[str, Any] | None = None,
+        event: EventRecord | None = None,
     ) -> DomainRecord:
-        """Add a domain under an existing parent (ValueError for a bad name, duplicate or unknown parent)."""
+        """Add a domain under an existing parent (ValueError for a bad name, duplicate or unknown parent).
+
+        `event` (a lifecycle event reporting it) is stored in the same transaction as the domain.
+        """
         if not DOMAIN_NAME.fullmatch(name):
             raise ValueError(f"invalid domain name {name!r}: use only a-z, 0-9, '-' and '_'")
         async with self._lock:
@@ -587,7 +629,7 @@ class SecurityManager:
             if parent not in self.domains:
                 raise ValueError(f"unknown parent domain {parent!r}")
             record = DomainRecord(name, parent, description, display_name, dict(data or {}))
-            await self._backend(f"save domain {name!r}", self._store.save_domain(record))
+            await self._backend(f"save domain {name!r}", self._store.save_domain(record, event))
             self.domains.add(name, parent)
             self._domain_records[name] = record
         return replace(record)
@@ -599,6 +641,7 @@ class SecurityManager:
         description: str | None = None,
         display_name: str | None = None,
         data: Mapping[str, Any] | None = None,
+        event: EventRecord | None = None,
     ) -> DomainRecord:
         """Change a domain's description, display name and/or data (None keeps it; ValueError if unknown)."""
         async with self._lock:
@@ -611,12 +654,12 @@ class SecurityManager:
                 display_name=record.display_name if display_name is None else display_name,
                 data=dict(record.data) if data is None else dict(data),
             )
-            await self._backend(f"save domain {name!r}", self._store.save_domain(changed))
+            await self._backend(f"save domain {name!r}", self._store.save_domain(changed, event))
             self._domain_records[name] = changed
         return replace(changed, data=dict(changed.data))
 
-    async def remove_domain(self, name: str) -> None:
-        """Remove a leaf domain nobody lives in or holds privileges on (ValueError otherwise).
+    async def remove_domain(self, name: str, *, event: EventRecord | None = None) -> None:
+        """Remove a leaf domain nobody lives in or holds privileges on (ValueError otherwise); `event` goes with it.
 
         Things in the domain are the hub's business: check them before calling this.
         """
@@ -637,7 +680,7 @@ class SecurityManager:
             )
             if holders:
                 raise ValueError(f"domain {name!r} is named in privileges of users: {', '.join(holders)}")
-            await self._backend(f"delete domain {name!r}", self._store.delete_domain(name))
+            await self._backend(f"delete domain {name!r}", self._store.delete_domain(name, event))
             self.domains.remove(name)
             del self._domain_records[name]
 
@@ -649,7 +692,15 @@ class SecurityManager:
             raise _user_failure_for_missing(username)
         return account
 
-    async def _update_user(self, username: str, **changes: Any) -> UserInfo:
+    async def _update_user(
+        self,
+        username: str,
+        *,
+        password: tuple[str | None, str | None] = (None, None),
+        event: EventRecord | None = None,
+        **changes: Any,
+    ) -> UserInfo:
+        """Change a user's info (and its password: the clear one and its new hash) in one write."""
         async with self._lock:
             account = self._account(username)
             # Domains are checked under the lock so that none can vanish before the user is saved.
@@ -657,18 +708,27 @@ class SecurityManager:
                 self._check_domain(changes["home_domain"], "home domain")
             if "privileges" in changes:
                 self._check_privileges(changes["privileges"])
-            updated = _Account(replace(account.info, **changes), account.password_hash, account.digest_ha1)
-            await self._save_account(updated)
+            info = replace(account.info, **changes)
+            clear, password_hash = password
+            if clear is not None and password_hash is not None:
+                digest_secrets = (
+                    digest_ha1(info.username, await self.digest_realm(), clear) if account.digest_ha1 else {}
+                )
+                updated = _Account(info, password_hash, digest_secrets)
+            else:
+                updated = _Account(info, account.password_hash, account.digest_ha1)
+            await self._save_account(updated, event)
         self.bus.publish(ev.UserChanged(updated.info))
         return updated.info
 
-    async def _save_account(self, account: _Account) -> None:
-        """Write a changed account through the store, then into memory (caller holds the lock)."""
+    async def _save_account(self, account: _Account, event: EventRecord | None = None) -> None:
+        """Write a changed account (with its lifecycle event, if any) through the store, then into memory.
+
+        The caller holds the lock.
+        """
         name = account.info.username
-        await self._backend(
-            f"save user {name!r}",
-            self._store.save_user(_record(account.info, account.password_hash, account.digest_ha1)),
-        )
+        record = _record(account.info, account.password_hash, account.digest_ha1)
+        await self._backend(f"save user {name!r}", self._store.save_user(record, event))
         self._users[name.lower()] = account
 
     def _check_domain(self, domain: str, what: str) -> None:
@@ -681,11 +741,7 @@ class SecurityManager:
 
     @functools.cached_property
     def _hasher(self) -> PasswordHasher:
-        if self._given_hasher is not None:
-            return self._given_hasher
-        from argon2 import PasswordHasher
-
-        return PasswordHasher()
+        return self._given_hasher if self._given_hasher is not None else make_hasher()
 
     async def _hash(self, password: str) -> str:
         # argon2 is CPU-heavy by design; a thread keeps the event loop answering meanwhile.
@@ -722,6 +778,13 @@ class SecurityManager:
             return await awaitable
         except Exception as exc:
             raise UserFailure(UserError.BACKEND_ERROR, f"could not {what}: {exc}") from exc
+
+
+def make_hasher() -> PasswordHasher:
+    """argon2 with its default (RFC 9106 low-memory) parameters; a bench or rig may swap in cheaper ones."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
 
 
 def _verify_sync(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
