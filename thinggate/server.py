@@ -188,7 +188,9 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
     events = LifecycleEvents(store, security.domains)
     thing_types = ThingTypes(hub=hub, store=store, maker=generic, domains=security.domains, events=events)
     await thing_types.load()
-    things = Things(hub=hub, store=store, thing_types=thing_types, shadows=generic, domains=security.domains)
+    things = Things(
+        hub=hub, store=store, thing_types=thing_types, shadows=generic, domains=security.domains, events=events
+    )
     directory = Directory(security, events=events)
     directory.holdings.append(thing_types.in_domain)
     directory.holdings.append(_things_in(hub))

@@ -45,6 +45,7 @@ from thinggate.core.model import (
 from thinggate.core.operations import ParamInput, Result, Timeouts, operation
 from thinggate.core.scopes import OBJECT_THING
 from thinggate.core.security import SYSTEM, Principal, Scope
+from thinggate.core.store import EventRecord as OutboxEvent
 from thinggate.core.store import HistoryEntry, Store, ThingRecord
 from thinggate.core.values import clamp, convert, parse_uuid, verify_params, verify_value
 from thinggate.core.writebehind import WriteBehind
@@ -337,10 +338,14 @@ class Hub:
             },
         )
 
-    async def _persist(self, thing: Thing) -> None:
-        await self.store.save_thing(self._record(thing))
+    async def _persist(self, thing: Thing, event: OutboxEvent | None = None) -> None:
+        if event is None:
+            await self.store.save_thing(self._record(thing))
+        else:
+            # A registry lifecycle event, written in the same transaction as the thing it reports.
+            await self.store.save_thing(self._record(thing), event=event)
 
-    async def _set_up_and_add(self, thing: Thing) -> None:
+    async def _set_up_and_add(self, thing: Thing, event: OutboxEvent | None = None) -> None:
         """Run the integration's setup; on success store the thing, publish ThingAdded, then post-setup."""
         integration = self.integrations[thing.plugin_id]
         self._in_setup[thing.id] = thing
@@ -352,7 +357,7 @@ class Hub:
             del self._in_setup[thing.id]
         thing.setup_status = ThingSetupStatus.COMPLETE
         thing.setup_error = ThingError.NO_ERROR
-        await self._persist(thing)
+        await self._persist(thing, event)
         self.things[thing.id] = thing
         for state_type_id, state in thing.states.items():
             self._queue_state(thing, state_type_id, state.value)
@@ -557,11 +562,13 @@ class Hub:
         domain: str | None = None,
         room: str = "",
         thing_id: Any = None,
+        event: OutboxEvent | None = None,
     ) -> Result[uuid.UUID]:
         """Add a thing of a JustAdd class, directly or from a discovery descriptor.
 
         `thing_id` keeps an id the thing already has elsewhere (a device imported with its own
         Thinknx GUID, a thing declared in the configuration file); by default a new one is made.
+        `event` (a registry lifecycle event) is stored in the same write as the new thing.
         """
         given = list(params)
         new_id = uuid.uuid4()
@@ -605,7 +612,7 @@ class Hub:
             domain=self._domain_for(principal, domain),
         )
         thing.room = room
-        await self._set_up_and_add(thing)
+        await self._set_up_and_add(thing, event)
         return Result(value=thing.id)
 
     @operation(Scope.CONFIGURE_THINGS)
@@ -769,20 +776,27 @@ class Hub:
 
     @operation(Scope.CONFIGURE_THINGS)
     async def edit_thing(
-        self, principal: Principal, thing_id: Any, name: str | None = None, room: str | None = None
+        self,
+        principal: Principal,
+        thing_id: Any,
+        name: str | None = None,
+        room: str | None = None,
+        event: OutboxEvent | None = None,
     ) -> Result[None]:
-        """Rename a thing and/or move it to another room."""
+        """Rename a thing and/or move it to another room (`event`: a lifecycle event stored with the change)."""
         thing = self._visible_thing(principal, thing_id)
         if name is not None:
             thing.name = name
         if room is not None:
             thing.room = room
-        await self._persist(thing)
+        await self._persist(thing, event)
         self.bus.publish(ev.ThingChanged(thing))
         return Result()
 
     @operation(Scope.CONFIGURE_THINGS)
-    async def move_thing(self, principal: Principal, thing_id: Any, domain: str) -> Result[None]:
+    async def move_thing(
+        self, principal: Principal, thing_id: Any, domain: str, event: OutboxEvent | None = None
+    ) -> Result[None]:
         """Move a thing to another domain the principal covers (the registry's domain change)."""
         thing = self._visible_thing(principal, thing_id)
         new_domain = self._domain_for(principal, domain)
@@ -790,7 +804,7 @@ class Hub:
             old_domain = thing.domain
             thing.domain = new_domain
             try:
-                await self._persist(thing)
+                await self._persist(thing, event)
             except BaseException:
                 thing.domain = old_domain
                 raise
@@ -798,17 +812,22 @@ class Hub:
         return Result()
 
     @operation(Scope.CONFIGURE_THINGS)
-    async def remove_thing(self, principal: Principal, thing_id: Any) -> Result[list[uuid.UUID]]:
+    async def remove_thing(
+        self, principal: Principal, thing_id: Any, event: OutboxEvent | None = None
+    ) -> Result[list[uuid.UUID]]:
         """Remove a thing and its children; an auto-created child answers ThingIsChild."""
         thing = self._visible_thing(principal, thing_id)
         if thing.parent_id is not None and thing.auto_created and thing.parent_id in self.things:
             raise ThingFailure(ThingError.THING_IS_CHILD, f"{thing.name} is created by its parent; remove the parent")
-        return Result(value=await self._remove(thing))
+        return Result(value=await self._remove(thing, event))
 
-    async def _remove(self, thing: Thing) -> list[uuid.UUID]:
+    async def _remove(self, thing: Thing, event: OutboxEvent | None = None) -> list[uuid.UUID]:
         doomed = self._with_descendants(thing)
         doomed_ids = [t.id for t in doomed]
-        await self.store.delete_things(doomed_ids)
+        if event is None:
+            await self.store.delete_things(doomed_ids)
+        else:
+            await self.store.delete_things(doomed_ids, event=event)
         for victim in doomed:
             self.io_links.forget_thing(victim.id)
             self.things.pop(victim.id, None)
@@ -831,13 +850,15 @@ class Hub:
         return result
 
     @operation(Scope.CONFIGURE_THINGS)
-    async def set_thing_settings(self, principal: Principal, thing_id: Any, settings: ParamInput) -> Result[None]:
+    async def set_thing_settings(
+        self, principal: Principal, thing_id: Any, settings: ParamInput, event: OutboxEvent | None = None
+    ) -> Result[None]:
         """Verify and merge settings; every setting of the merged list is announced."""
         thing = self._visible_thing(principal, thing_id)
         given = verify_params(thing.thing_class.settings_types, settings, require_all=False, fill_defaults=False)
         merged = {**thing.settings, **given}
         thing.settings = merged
-        await self._persist(thing)
+        await self._persist(thing, event)
         integration = self.integrations[thing.plugin_id]
         for param_type_id, value in merged.items():
             if param_type_id in given:

@@ -126,6 +126,34 @@ async def test_every_registry_change_is_published_with_mics_event_json(
     assert page["total"] == len(expected)
 
 
+async def test_thing_changes_are_published_as_thing_events(published_rig: Rig, subscriber: LifecycleSubscriber) -> None:
+    admin = await published_rig.logged_in(ADMIN)
+    ok(await admin.post("/domains", {"id": "a", "parentId": "root"}))
+    ok(await admin.post("/thingtypes", {"id": "lamp", "label": "Lamp", "domain": "root"}))
+    ok(await admin.post("/things", {"thingType": "lamp", "domain": "root", "thingName": "porch"}))
+    ok(await admin.patch("/things/porch", {"label": "Porch lamp", "description": "by the door"}))
+    ok(await admin.patch("/things/porch", {"domain": "a"}))
+    ok(await admin.patch("/things/porch", {"domain": "a"}))  # nothing changes: no event
+    ok(await admin.delete("/things/porch"))
+    expected = [
+        ("lifecycle/a/DOMAIN/CREATE", "DOMAIN.CREATE", {"domain": "a", "parentDomain": "root"}),
+        ("lifecycle/THING_TYPE/CREATE", "THING_TYPE.CREATE", {"thingType": "lamp", "domain": "root"}),
+        ("lifecycle/THING/CREATE", "THING.CREATE", {"thingName": "porch", "thingType": "lamp", "domain": "root"}),
+        ("lifecycle/THING/UPDATE", "THING.UPDATE", {"thingName": "porch", "thingType": "lamp", "domain": "root"}),
+        ("lifecycle/a/THING/UPDATE", "THING.UPDATE", {"thingName": "porch", "thingType": "lamp", "domain": "a"}),
+        ("lifecycle/a/THING/REMOVE", "THING.REMOVE", {"thingName": "porch", "thingType": "lamp", "domain": "a"}),
+    ]
+    received = first_seen(await subscriber.receive(len(expected)))
+    assert [(message.topic, message.event["type"], message.event["source"]) for message in received] == expected
+    page = ok(await admin.get("/events", params={"order": "asc", "type": "THING.CREATE,THING.UPDATE,THING.REMOVE"}))
+    assert [event["type"] for event in page["events"]] == [
+        "THING.CREATE",
+        "THING.UPDATE",
+        "THING.UPDATE",
+        "THING.REMOVE",
+    ]
+
+
 async def test_a_refused_change_makes_no_event(published_rig: Rig, subscriber: LifecycleSubscriber) -> None:
     admin = await published_rig.logged_in(ADMIN)
     ok(await admin.post("/thingtypes", {"id": "lamp", "label": "Lamp", "domain": "root"}))

@@ -7,8 +7,8 @@ given), `description` and `externalId` are settings, the label is the thing's na
 what is decided here, by `Principal.may` on the thing's domain (Things.CREATE/READ/UPDATE/DELETE);
 setting desired values runs the hub's execute-action path, so values are checked as for every door.
 
-Lifecycle events (THING.CREATE, THING.UPDATE, THING.REMOVE) belong in `create`, `update` and
-`remove`: each change of a registry thing happens in exactly one of them.
+Lifecycle events (THING.CREATE, THING.UPDATE, THING.REMOVE) are made in `create`, `update` and
+`remove`, and the hub stores each in the same write as the change it reports.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import asyncio
 import logging
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -26,11 +26,13 @@ from thinggate.core.hub import Hub
 from thinggate.core.model import Thing
 from thinggate.core.operations import Result
 from thinggate.core.registry.errors import RegistryError, RegistryFailure
+from thinggate.core.registry.events import CREATE, REMOVE, UPDATE, LifecycleEvents
 from thinggate.core.registry.thingtypes import ThingType, ThingTypes
 from thinggate.core.scopes import OBJECT_THING, ROOT_DOMAIN
 from thinggate.core.security import SYSTEM
 from thinggate.core.security.domains import DomainTree
 from thinggate.core.security.principals import Principal
+from thinggate.core.store import EventRecord as OutboxEvent
 from thinggate.core.store import SecurityStore
 from thinggate.core.values import verify_value
 
@@ -116,9 +118,18 @@ class Things:
     """Registry things on behalf of a principal (one lock: names are checked and taken atomically)."""
 
     def __init__(
-        self, *, hub: Hub, store: SecurityStore, thing_types: ThingTypes, shadows: ThingShadows, domains: DomainTree
+        self,
+        *,
+        hub: Hub,
+        store: SecurityStore,
+        thing_types: ThingTypes,
+        shadows: ThingShadows,
+        domains: DomainTree,
+        events: LifecycleEvents | None = None,
     ) -> None:
         self.hub = hub
+        self.events = events
+        """Makes THING.CREATE/UPDATE/REMOVE, each stored by the hub in the same write as its change."""
         self.store = store
         self.thing_types = thing_types
         self.shadows = shadows
@@ -227,8 +238,9 @@ class Things:
                 thing_class_id=thing_class.id,
                 params=[(name_param.id, thing_name)],
                 domain=domain,
+                event=self._event(CREATE, thing_name, thing_type, domain),
             )
-            thing_id = _checked(result, "thingName")  # added and stored: this is where a THING.CREATE belongs
+            thing_id = _checked(result, "thingName")
             assert thing_id is not None
             thing = self.hub.things[thing_id]
             settings = _settings(thing, {DESCRIPTION_SETTING: description, EXTERNAL_ID_SETTING: external_id})
@@ -247,13 +259,23 @@ class Things:
             settings = _settings(
                 thing, {DESCRIPTION_SETTING: changes.description, EXTERNAL_ID_SETTING: changes.external_id}
             )
+            # Each change is one write; the last one also stores the THING.UPDATE (none when nothing changes).
+            writes: list[tuple[str, Callable[[OutboxEvent | None], Awaitable[Result[Any]]]]] = []
             if settings:
-                _checked(await self.hub.set_thing_settings(SYSTEM, thing.id, settings), "description")
+                writes.append(
+                    ("description", lambda event: self.hub.set_thing_settings(SYSTEM, thing.id, settings, event=event))
+                )
             if changes.label is not None and changes.label != thing.name:
-                _checked(await self.hub.edit_thing(SYSTEM, thing.id, name=changes.label), "label")
+                label = changes.label
+                writes.append(("label", lambda event: self.hub.edit_thing(SYSTEM, thing.id, name=label, event=event)))
             if changes.domain is not None and changes.domain != thing.domain:
-                _checked(await self.hub.move_thing(SYSTEM, thing.id, changes.domain), "domain")
-            # Every change is stored by now: this is where a THING.UPDATE belongs.
+                domain = changes.domain
+                writes.append(("domain", lambda event: self.hub.move_thing(SYSTEM, thing.id, domain, event=event)))
+            for index, (field_name, write) in enumerate(writes):
+                event = None
+                if index == len(writes) - 1:
+                    event = self._event(UPDATE, thing_name, self._type_id(thing), changes.domain or thing.domain)
+                _checked(await write(event), field_name)
         return thing
 
     async def remove(self, principal: Principal, thing_name: str) -> None:
@@ -261,7 +283,15 @@ class Things:
         async with self._lock:
             thing = self.get(principal, thing_name)
             self._check_domain(principal, "D", thing.domain, property="thingName")
-            _checked(await self.hub.remove_thing(SYSTEM, thing.id), "thingName")  # where a THING.REMOVE belongs
+            event = self._event(REMOVE, thing_name, self._type_id(thing), thing.domain)
+            _checked(await self.hub.remove_thing(SYSTEM, thing.id, event=event), "thingName")
+
+    def _event(self, action: str, thing_name: str, thing_type: str, domain: str) -> OutboxEvent | None:
+        return self.events.thing(action, thing_name, thing_type, domain) if self.events is not None else None
+
+    def _type_id(self, thing: Thing) -> str:
+        registry_type = self._registry_type(thing)
+        return registry_type.id if registry_type is not None else str(thing.thing_class.id)
 
     async def set_desired(self, principal: Principal, thing_name: str, desired: Mapping[str, Any]) -> Thing:
         """Ask the thing's device for values (Things.UPDATE): each a settable resource, run as the hub's action.
