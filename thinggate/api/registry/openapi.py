@@ -9,16 +9,54 @@ OpenAPI 3.1 because msgspec writes JSON Schema 2020-12 (`null` as a type), which
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NoReturn, Protocol
 
 import msgspec
 
 from thinggate.api.registry.errors import STATUS
 from thinggate.api.registry.structs import ErrorBody
 
-if TYPE_CHECKING:
-    from thinggate.api.registry.door import Route
+
+class Parameter(Protocol):
+    """A query parameter as the document shows it (door.py's QueryParam)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def schema(self) -> Mapping[str, Any]: ...
+    @property
+    def allow_empty(self) -> bool: ...
+
+
+class Route(Protocol):
+    """A row of the route table as the document reads it (door.py's Route; door.py imports this module)."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def body(self) -> type[Any] | None: ...
+    @property
+    def authenticated(self) -> bool: ...
+    @property
+    def api_key(self) -> bool: ...
+    @property
+    def answer(self) -> Any: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def rights(self) -> str: ...
+    @property
+    def query(self) -> Sequence[Parameter]: ...
+    @property
+    def path_params(self) -> tuple[str, ...]: ...
+    @property
+    def error_keys(self) -> tuple[str, ...]: ...
+
 
 OPENAPI_VERSION = "3.1.0"
 _REF = "#/components/schemas/{name}"
