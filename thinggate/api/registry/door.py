@@ -25,6 +25,7 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from thinggate.api.guard import ConnectionGuard
+from thinggate.api.http import UNREADABLE_ANSWER
 from thinggate.api.registry import openapi
 from thinggate.api.registry.errors import STATUS, RegistryProblem, error_response, invalid, required
 from thinggate.api.registry.keys import ApiKeys
@@ -223,6 +224,9 @@ class RegistryDoor:
         ]
         for path in ("/manifest", "/manifest/", "/openapi.json"):
             app.router.add_route("*", path, self.dispatch_top)
+        # A request aiohttp cannot read (a line or header over the limits, bytes that are not UTF-8 in
+        # the path) never reaches a route; the port still answers it in this door's error model.
+        app[UNREADABLE_ANSWER] = unreadable_answer
         stack = self.settings.stack_name
         app.router.add_route("*", f"/{stack}", self.dispatch)
         # [\s\S], not `.`: a path value may hold a newline (%0A), and it is still this door's to answer.
@@ -337,6 +341,13 @@ class RegistryDoor:
             raw += chunk
             if len(raw) > limit:
                 raise _too_large(limit)
+        # Nesting is bounded before anything is decoded: the decoder's limit (and every later reader's)
+        # is the interpreter's stack, which a request must not get to choose. Only bodies with that many
+        # brackets at all are scanned.
+        if raw.count(b"{") + raw.count(b"[") > MAX_NESTING and _nesting(raw) > MAX_NESTING:
+            raise invalid(None, f"the body is nested deeper than {MAX_NESTING} levels")
+        if b"u0000" in raw and _NUL.search(raw):
+            raise invalid(None, "the body holds the character U+0000, which no text is stored with")
         try:
             return msgspec.json.decode(bytes(raw) or b"{}", type=struct)
         except msgspec.ValidationError as exc:
@@ -360,6 +371,43 @@ class RegistryDoor:
             params={"retryAfter": seconds},
             headers={"Retry-After": str(seconds)},
         )
+
+
+MAX_NESTING = 64
+"""How deep a request body's arrays and objects may nest (custom `data` included)."""
+
+# A string runs to its closing quote or, unterminated, to the end: every match moves on, so a scan
+# is linear whatever the bytes (a pattern that could fail mid-string would retry at each quote).
+_BRACKETS = re.compile(rb'[\[\]{}]|"(?:[^"\\]|\\.)*+(?:"|\\?\Z)', re.DOTALL)
+
+
+# \u0000 escaped in a JSON string (an even run of backslashes before it is text, not an escape):
+# PostgreSQL keeps no NUL in text or jsonb, and a body is refused the same way on every store.
+_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _nesting(raw: bytes | bytearray) -> int:
+    """The deepest nesting of arrays and objects in JSON text (strings skipped; junk counted as it comes)."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(raw):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return deepest
+
+
+def unreadable_answer(status: int, reason: str) -> web.Response:
+    """The error model for a request the HTTP server could not read: 413 as PAYLOAD_TOO_LARGE, 5xx as a bug."""
+    if status == 413:
+        key = "PAYLOAD_TOO_LARGE"
+    elif status >= 500:
+        key = "INTERNAL_ERROR"
+    else:
+        key = "INVALID_ARGUMENTS"  # 400, or 431 for headers: one status per key, the key's
+    return error_response(RegistryProblem(key, reason))
 
 
 def _too_large(limit: int) -> RegistryProblem:
