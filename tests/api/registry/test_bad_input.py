@@ -205,6 +205,17 @@ async def test_a_whole_number_is_decimal_digits(rig: Rig, admin: Client, value: 
     assert answer["property"] == "size"
 
 
+@pytest.mark.parametrize("path", ["/domains", "/thingtypes", "/thingtypes/virtual-light"])
+@pytest.mark.parametrize("value", ["\x1c", "name\t", "\u3000id", "id\n"])
+async def test_attributes_take_spaces_around_names_and_no_other_whitespace(
+    rig: Rig, admin: Client, path: str, value: str
+) -> None:
+    answer = assert_error(await admin.get(path, params={"attributes": value}), 400, "INVALID_ARGUMENTS")
+    assert answer["property"] == "attributes"
+    listed = "name , data" if path == "/domains" else " id, label ,"
+    assert (await admin.get(path, params={"attributes": listed})).status_code == 200
+
+
 async def test_unknown_query_parameters_are_ignored(rig: Rig, admin: Client) -> None:
     # MIC's SDKs send identityId and the like; only GET thingtypes/{id} reads every key as an attribute.
     assert (await admin.get("/users", params={"identityId": "x", "junk": "\u2603"})).status_code == 200

@@ -14,7 +14,7 @@ DOMAIN_ATTRIBUTES = ("name", "description", "data")
 ATTRIBUTES = QueryParam(
     "attributes",
     f"Comma-separated attributes each node shows: {', '.join(DOMAIN_ATTRIBUTES)} (default: all)",
-    {"type": "string", "pattern": "^(name|description|data)?(,(name|description|data)?)*$"},
+    {"type": "string", "pattern": "^ *(name|description|data)? *(, *(name|description|data)? *)*$"},
 )
 ID_REQUIRED = ("PROPERTY_REQUIRED",)
 
@@ -150,7 +150,8 @@ def routes(door: RegistryDoor) -> list[Route]:
 def _attributes(text: str | None) -> tuple[str, ...]:
     if not text:
         return DOMAIN_ATTRIBUTES
-    wanted = tuple(name.strip() for name in text.split(",") if name.strip())
+    # Spaces around a name are allowed; other whitespace is not (str.strip() would take \x1c too).
+    wanted = tuple(name.strip(" ") for name in text.split(",") if name.strip(" "))
     unknown = [name for name in wanted if name not in DOMAIN_ATTRIBUTES]
     if unknown:
         raise invalid(

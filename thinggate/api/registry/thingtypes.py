@@ -53,7 +53,7 @@ ID_REQUIRED = ("PROPERTY_REQUIRED",)
 
 def _attribute_list(names: tuple[str, ...]) -> dict[str, Any]:
     one = "|".join(("id", *names))
-    return {"type": "string", "pattern": f"^({one})?(,({one})?)*$"}
+    return {"type": "string", "pattern": f"^ *({one})? *(, *({one})? *)*$"}
 
 
 LIST_QUERY = QueryParam(
@@ -262,7 +262,8 @@ def _listed(text: str | None, allowed: tuple[str, ...]) -> tuple[str, ...]:
     """The attributes named in a comma-separated list (INVALID_ARGUMENTS for one not allowed)."""
     if not text:
         return ()
-    wanted = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    # Spaces around a name are allowed; other whitespace is not (str.strip() would take \x1c too).
+    wanted = tuple(dict.fromkeys(name.strip(" ") for name in text.split(",") if name.strip(" ")))
     unknown = [name for name in wanted if name not in allowed and name != "id"]
     if unknown:
         raise invalid("attributes", f"unknown attribute(s) {', '.join(unknown)}; choose from {', '.join(allowed)}")
