@@ -8,8 +8,10 @@ messageKey one of those the route declares for that status).
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -32,13 +34,15 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.api.registry.rig import STACK, Rig, registry_rig
+from tests.peers import PostgresServer
 from thinggate.api.registry.door import RegistryDoor, Route
 from thinggate.api.registry.errors import STATUS
 
 T = TypeVar("T")
 SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck), database=None)
 FUZZER = "fuzzer"
-EXAMPLES_PER_OPERATION = 25
+EXAMPLES_PER_OPERATION = int(os.environ.get("THINGGATE_FUZZ_EXAMPLES", "25"))
+"""Examples per operation and phase: 25 keeps the run well under a minute; raise it to hunt further."""
 
 
 @dataclass
@@ -61,8 +65,8 @@ class LiveDoor:
         return {"x-api-key": self.rig.api_key, "Authorization": token}
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDoor]:
+@contextmanager
+def live_door(data_dir: Path, database: str | None = None) -> Iterator[LiveDoor]:
     """The registry rig on a loopback port, its event loop in a thread; an Admin user `fuzzer` at root."""
     ready: list[LiveDoor] = []
     started = threading.Event()
@@ -71,7 +75,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDoor]:
 
     async def serve() -> None:
         with pytest.MonkeyPatch.context() as monkeypatch:
-            async with registry_rig(tmp_path_factory.mktemp("openapi"), monkeypatch) as rig:
+            async with registry_rig(data_dir, monkeypatch, database=database) as rig:
                 await rig.user(FUZZER, role="Admin")
                 stop.append(asyncio.Event())
                 ready.append(LiveDoor(rig, asyncio.get_running_loop()))
@@ -102,14 +106,20 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDoor]:
 
 
 @pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDoor]:
+    """The live door on SQLite, shared by the module's tests."""
+    with live_door(tmp_path_factory.mktemp("openapi")) as door:
+        yield door
+
+
+@pytest.fixture(scope="module")
 def token(live: LiveDoor) -> str:
     """The login the generated requests are sent with."""
     return live.token()
 
 
-@pytest.fixture(scope="module")
-def door_document(live: LiveDoor, token: str) -> Any:
-    """The document as the door serves it at /openapi.json, loaded by schemathesis."""
+def load_document(live: LiveDoor, token: str) -> Any:
+    """The document as the door serves it at /openapi.json, loaded by schemathesis with the credentials."""
     config = schemathesis.config.SchemathesisConfig.from_dict(
         {
             # Unknown query parameters are ignored on purpose (MIC's clients send identityId and the like).
@@ -148,13 +158,16 @@ def answers_as_documented(case: Any, live: LiveDoor) -> None:
     case.call_and_validate(headers=fresh, checks=CHECKS)
 
 
-def test_the_door_answers_as_its_document_says(door_document: Any, live: LiveDoor, token: str) -> None:
-    # What `@schema.parametrize()` builds per operation (its phases: examples, coverage, fuzzing), run
-    # here one operation after the other: the lazy `schemathesis.pytest.from_fixture` needs pytest < 9
-    # (it sets `node._nodeid`), and the document only exists once the hub of the fixture runs.
+def holds_to_its_document(live: LiveDoor) -> None:
+    """Every operation of the served document, as `@schema.parametrize()` would test it; failures together."""
+    # get_all_tests is what `@schema.parametrize()` builds per operation (its phases: examples,
+    # coverage, fuzzing), run here one operation after the other: the lazy loader for a document that
+    # exists only once a fixture's hub runs (`schemathesis.pytest.from_fixture`) sets `node._nodeid`,
+    # which pytest 9 no longer has.
+    document = load_document(live, live.token())
     failures: dict[str, BaseException] = {}
     labels: list[str] = []
-    tests = get_all_tests(schema=door_document, test_func=answers_as_documented, settings=SETTINGS, given_kwargs={})
+    tests = get_all_tests(schema=document, test_func=answers_as_documented, settings=SETTINGS, given_kwargs={})
     for result in tests:
         operation, run = result.ok()
         labels.append(operation.label)
@@ -168,6 +181,17 @@ def test_the_door_answers_as_its_document_says(door_document: Any, live: LiveDoo
     # schemathesis leaves out the operation it loaded the document from.
     assert set(labels) == table - {"GET /openapi.json"}
     assert not failures, "\n\n".join(f"{label}:\n{failure}" for label, failure in failures.items())
+
+
+def test_the_door_answers_as_its_document_says(live: LiveDoor) -> None:
+    holds_to_its_document(live)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_door_answers_as_its_document_says(tmp_path: Path, postgres_server: PostgresServer) -> None:
+    # What only a server store refuses (a NUL, a length, an encoding) must not become a 5xx either.
+    with live_door(tmp_path, postgres_server.create_database()) as live:
+        holds_to_its_document(live)
 
 
 # -- the document itself -----------------------------------------------------------------------

@@ -96,7 +96,9 @@ class PrivilegeBody(Struct):
     objectName: Annotated[
         str | UnsetType, need("Things, ThingTypes, Domains or Users", enum=["Things", "ThingTypes", "Domains", "Users"])
     ] = UNSET
-    domainId: Annotated[str | UnsetType, need("The domain the privilege covers, with its subtree")] = UNSET
+    domainId: Annotated[
+        str | UnsetType, need("The domain the privilege covers, with its subtree", examples=["root"])
+    ] = UNSET
     create: Annotated[bool | int, doc("Grants CREATE (true or 1)")] = False
     read: Annotated[bool | int, doc("Grants READ (true or 1)")] = False
     update: Annotated[bool | int, doc("Grants UPDATE (true or 1)")] = False
@@ -146,7 +148,9 @@ class DomainCreate(Struct):
     """`POST /domains`."""
 
     id: Annotated[str | UnsetType, need("The domain's id", pattern="^[a-z0-9_-]+$")] = UNSET
-    parentId: Annotated[str | UnsetType, doc("The parent domain (default: the caller's home domain)")] = UNSET
+    parentId: Annotated[
+        str | UnsetType, Meta(description="The parent domain (default: the caller's home domain)", examples=["root"])
+    ] = UNSET
     name: Annotated[str | UnsetType, doc("A display name (default: the id)")] = UNSET
     description: Annotated[str, doc("A longer description")] = ""
     data: Annotated[dict[str, Any] | UnsetType, doc("Custom data about the domain")] = UNSET
@@ -177,10 +181,15 @@ class DomainOut(Struct):
 class UserCreate(Struct):
     """`POST /users`."""
 
-    userName: Annotated[str | UnsetType, need("The user's name")] = UNSET
-    password: Annotated[str | UnsetType, need("The password: 8+ characters, upper and lower case, a digit")] = UNSET
+    userName: Annotated[
+        str | UnsetType,
+        need("The user's name: 3 or more of A-Z a-z 0-9 _ and + to @", pattern="^[a-zA-Z0-9_.+-@]{3,}$"),
+    ] = UNSET
+    password: Annotated[
+        str | UnsetType, need("The password: 8+ characters, upper and lower case, a digit", examples=["Example123"])
+    ] = UNSET
     roleName: Annotated[str | UnsetType, need("Read, ReadWrite or Admin", enum=["Read", "ReadWrite", "Admin"])] = UNSET
-    domainName: Annotated[str | UnsetType, need("The home domain")] = UNSET
+    domainName: Annotated[str | UnsetType, need("The home domain", examples=["root"])] = UNSET
     firstName: Annotated[str, doc("First name")] = ""
     lastName: Annotated[str, doc("Last name")] = ""
     email: Annotated[str, doc("E-mail address")] = ""
@@ -227,7 +236,7 @@ class ThingTypeCreate(Struct):
     """`POST /thingtypes`."""
 
     id: Annotated[str | UnsetType, need("The id", pattern="^[a-z0-9_-]+$")] = UNSET
-    domain: Annotated[str | UnsetType, need("The domain the type belongs to")] = UNSET
+    domain: Annotated[str | UnsetType, need("The domain the type belongs to", examples=["root"])] = UNSET
     label: Annotated[str | UnsetType, need("The label describing the type")] = UNSET
     description: Annotated[str, doc("A longer description")] = ""
     data: Annotated[Any, doc("Custom data about the type, kept as given")] = None
@@ -242,7 +251,7 @@ class ThingTypeUpdate(Struct):
     """`PATCH /thingtypes/{id}`."""
 
     label: Annotated[str | UnsetType, need("The label")] = UNSET
-    domain: Annotated[str | UnsetType, need("The domain (a new one moves the type)")] = UNSET
+    domain: Annotated[str | UnsetType, need("The domain (a new one moves the type)", examples=["root"])] = UNSET
     description: Annotated[str | UnsetType, doc("A longer description")] = UNSET
     data: Annotated[Any, doc("Custom data (replaces the old when given)")] = UNSET
     lockMappings: Annotated[bool | UnsetType, doc("Accepted and kept (deprecated in MIC)")] = UNSET
