@@ -14,9 +14,10 @@ from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import httpx
+import msgspec
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -35,12 +36,15 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.api.registry.rig import STACK, Rig, registry_rig
 from tests.peers import PostgresServer
-from thinggate.api.registry.door import RegistryDoor, Route
+from thinggate.api.registry import openapi
+from thinggate.api.registry.door import QueryParam, RegistryDoor, Route
 from thinggate.api.registry.errors import STATUS
+from thinggate.api.registry.structs import need
 
 T = TypeVar("T")
 SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck), database=None)
 FUZZER = "fuzzer"
+ANY_TEXT = {"type": "string", "minLength": 1}
 EXAMPLES_PER_OPERATION = int(os.environ.get("THINGGATE_FUZZ_EXAMPLES", "25"))
 """Examples per operation and phase: 25 keeps the run well under a minute; raise it to hunt further."""
 
@@ -295,3 +299,53 @@ async def test_the_stack_name_is_in_every_path(tmp_path: Path, monkeypatch: pyte
             assert (await client.get("/openapi.json")).json() == document
     registry_paths = [path for path in document["paths"] if path not in ("/manifest", "/openapi.json")]
     assert registry_paths and all(path.startswith("/prod/") for path in registry_paths)
+
+
+class Gadget(msgspec.Struct):
+    """A body a later route might decode."""
+
+    name: Annotated[str | msgspec.UnsetType, need("The gadget's name")] = msgspec.UNSET
+    size: int = 0
+
+
+class GadgetOut(msgspec.Struct):
+    """What it might answer."""
+
+    name: str
+    size: int
+
+
+def test_a_new_route_is_documented_from_its_row_alone() -> None:
+    # What a later route (things, events) gets by being a row of the table: nothing else to write.
+    async def make(call: Any) -> GadgetOut:
+        return GadgetOut(name=call.body.name, size=call.body.size)
+
+    async def refuse(call: Any) -> NoReturn:
+        raise AssertionError
+
+    pages = QueryParam.whole("page", "The page", default=0, low=0, high=9)
+    rows = [
+        Route("POST", "/gadgets/{domain}", make, Gadget, summary="Make a gadget", errors=("DOMAIN_NOT_FOUND",)),
+        Route("GET", "/gadgets", refuse, authenticated=False, query=(pages,)),
+    ]
+    document = openapi.document(rows, stack="prod", version="1")
+    post = document["paths"]["/prod/gadgets/{domain}"]["post"]
+    assert post["summary"] == "Make a gadget"
+    assert post["parameters"] == [{"name": "domain", "in": "path", "required": True, "schema": ANY_TEXT}]
+    assert post["requestBody"] == {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Gadget"}}},
+    }
+    assert post["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/GadgetOut"
+    }
+    assert sorted(post["responses"]) == ["200", "400", "401", "403", "404", "413", "500", "503"]
+    assert post["responses"]["404"]["content"]["application/json"]["schema"]["properties"] == {
+        "messageKey": {"enum": ["DOMAIN_NOT_FOUND"]}
+    }
+    assert post["security"] == [{"apiKey": [], "token": []}]
+    assert document["components"]["schemas"]["Gadget"]["required"] == ["name"]
+    get = document["paths"]["/prod/gadgets"]["get"]
+    assert "200" not in get["responses"]  # NoReturn: a route that only refuses
+    assert get["security"] == [{"apiKey": []}]
+    assert get["parameters"][0]["schema"] == {"type": "integer", "minimum": 0, "maximum": 9, "default": 0}

@@ -153,9 +153,7 @@ def _returns(handler: Handler) -> Any:
         hints = typing.get_type_hints(handler)
     except Exception:  # an annotation only importable under TYPE_CHECKING: document it as any JSON
         return Any
-    returned = hints.get("return", Any)
-    # An `async def` is annotated with what it answers; a plain callable returning an Awaitable is not unwrapped.
-    return returned
+    return hints.get("return", Any)  # an `async def` handler is annotated with what it answers
 
 
 def answer(value: Any) -> web.Response:
