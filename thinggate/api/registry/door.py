@@ -7,6 +7,8 @@ needs a login's token in `Authorization` (raw, or after `Bearer `; 401 NOT_AUTHE
 A body is read up to `max_body_bytes` (413 past it) and decoded into the route's struct before
 its handler runs. Every success is HTTP 200 `application/json`; every refusal is the error model
 of `errors.py`, unknown paths (404 ROUTE_NOT_FOUND) and methods (405 METHOD_NOT_ALLOWED) included.
+The route table is also the door's OpenAPI document (openapi.py): each row says what it decodes,
+answers, needs and refuses, and `/<stack>/metadata/swagger` and `/openapi.json` serve what they say.
 """
 
 from __future__ import annotations
@@ -404,7 +406,7 @@ def unreadable_answer(status: int, reason: str) -> web.Response:
     elif status >= 500:
         key = "INTERNAL_ERROR"
     else:
-        key = "INVALID_ARGUMENTS"  # 400, or 431 for headers: one status per key, the key's
+        key = "INVALID_ARGUMENTS"  # aiohttp's 400 (or 431 for headers), answered with the key's one status
     return error_response(RegistryProblem(key, reason))
 
 
