@@ -36,6 +36,10 @@ ErrorAnswer = Callable[[int, str], web.Response]
 """Builds a door's answer to a request it could not read: (status, short reason) -> response."""
 
 
+UNREADABLE_ANSWER: web.AppKey[ErrorAnswer] = web.AppKey("unreadable_answer")
+"""Set on the shared application by the HTTP door that answers its port's unreadable requests (default: plain)."""
+
+
 class _QuietLog:
     """At most one line every `seconds` for a kind of event, with the count of those not written."""
 
@@ -131,7 +135,11 @@ class _GuardedAppRunner(web.AppRunner):
         await app.startup()
         app.freeze()
         return GuardedServer(
-            app._handle, name=self._name, idle_seconds=self._idle_seconds, request_factory=app._make_request
+            app._handle,
+            name=self._name,
+            idle_seconds=self._idle_seconds,
+            request_factory=app._make_request,
+            error_answer=app.get(UNREADABLE_ANSWER, plain_error),
         )
 
 

@@ -71,7 +71,30 @@ def routes(door: RegistryDoor) -> list[Route]:
         return Empty()
 
     return [
-        Route("POST", "/auth/login", login, LoginBody, authenticated=False),
-        Route("POST", "/auth/refresh", refresh, RefreshBody, authenticated=False),
-        Route("POST", "/auth/logout", logout, LogoutBody),
+        Route(
+            "POST",
+            "/auth/login",
+            login,
+            LoginBody,
+            authenticated=False,
+            summary="Log in: the user, a token and a refresh token, and what the user may do",
+            rights="thinggate's users (argon2), with the per-address lockout every door shares",
+            errors=("PROPERTY_REQUIRED", "INVALID_LOGIN", "TOO_MANY_REQUESTS"),
+        ),
+        Route(
+            "POST",
+            "/auth/refresh",
+            refresh,
+            RefreshBody,
+            authenticated=False,
+            summary="A new token for a login's refresh token (the refresh token is kept)",
+            errors=("PROPERTY_REQUIRED", "INVALID_LOGIN", "TOO_MANY_REQUESTS"),
+        ),
+        Route(
+            "POST",
+            "/auth/logout",
+            logout,
+            LogoutBody,
+            summary="End the login whose token authorises the call: its token and refresh token stop working",
+        ),
     ]

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
-from thinggate.api.registry.door import Call, RegistryDoor, Route, given, required_text
+from thinggate.api.registry.door import Call, QueryParam, RegistryDoor, Route, given, required_text
 from thinggate.api.registry.errors import invalid, required
 from thinggate.api.registry.structs import DomainCreate, DomainOut, DomainUpdate, Empty
 from thinggate.core.registry import Directory
 from thinggate.core.store import DomainRecord
 
 DOMAIN_ATTRIBUTES = ("name", "description", "data")
+ATTRIBUTES = QueryParam(
+    "attributes",
+    f"Comma-separated attributes each node shows: {', '.join(DOMAIN_ATTRIBUTES)} (default: all)",
+    {"type": "string", "pattern": "^ *(name|description|data)? *(, *(name|description|data)? *)*$"},
+)
+ID_REQUIRED = ("PROPERTY_REQUIRED",)
 
 
 def domain_out(directory: Directory, record: DomainRecord) -> DomainOut:
@@ -79,26 +85,73 @@ def routes(door: RegistryDoor) -> list[Route]:
         await directory.remove_domain(call.who, required_text(call.params["id"], "id"))
         return Empty()
 
-    async def id_required(call: Call) -> Any:
+    async def id_required(call: Call) -> NoReturn:
         raise required("id")
 
+    readable = ("DOMAIN_NOT_FOUND", "NOT_AUTHORIZED_DOMAIN")
     return [
-        Route("GET", "/domains", tree),
-        Route("POST", "/domains", create, DomainCreate),
-        Route("PATCH", "/domains", id_required),
-        Route("DELETE", "/domains", id_required),
-        Route("GET", "/domains/list", top),
-        Route("GET", "/domains/{id}", get_domain),
-        Route("PATCH", "/domains/{id}", update, DomainUpdate),
-        Route("PUT", "/domains/{id}", update, DomainUpdate),
-        Route("DELETE", "/domains/{id}", remove),
+        Route(
+            "GET",
+            "/domains",
+            tree,
+            summary="The domain tree from the caller's home, nested by id: each node's attributes beside its children",
+            rights="Domains.READ",
+            query=(ATTRIBUTES,),
+        ),
+        Route(
+            "POST",
+            "/domains",
+            create,
+            DomainCreate,
+            summary="Create a domain below parentId (default: the caller's home domain)",
+            rights="Domains.CREATE on the parent",
+            errors=("PROPERTY_REQUIRED", *readable, "DOMAIN_ID_EXISTS"),
+        ),
+        Route("PATCH", "/domains", id_required, summary="Refused: name the domain in the path", errors=ID_REQUIRED),
+        Route("DELETE", "/domains", id_required, summary="Refused: name the domain in the path", errors=ID_REQUIRED),
+        Route("GET", "/domains/list", top, summary="The top domains the caller may read", rights="Domains.READ"),
+        Route(
+            "GET",
+            "/domains/{id}",
+            get_domain,
+            summary="One domain",
+            rights="Domains.READ on it",
+            errors=("PROPERTY_REQUIRED", *readable),
+        ),
+        Route(
+            "PATCH",
+            "/domains/{id}",
+            update,
+            DomainUpdate,
+            summary="Change a domain's name, description or data",
+            rights="Domains.UPDATE on it",
+            errors=("PROPERTY_REQUIRED", *readable),
+        ),
+        Route(
+            "PUT",
+            "/domains/{id}",
+            update,
+            DomainUpdate,
+            summary="As PATCH",
+            rights="Domains.UPDATE on it",
+            errors=("PROPERTY_REQUIRED", *readable),
+        ),
+        Route(
+            "DELETE",
+            "/domains/{id}",
+            remove,
+            summary="Remove a domain that holds nothing (no domains, users, things or thing types)",
+            rights="Domains.DELETE on it",
+            errors=("PROPERTY_REQUIRED", "INVALID_ACTION", *readable, "DOMAIN_NOT_EMPTY"),
+        ),
     ]
 
 
 def _attributes(text: str | None) -> tuple[str, ...]:
     if not text:
         return DOMAIN_ATTRIBUTES
-    wanted = tuple(name.strip() for name in text.split(",") if name.strip())
+    # Spaces around a name are allowed; other whitespace is not (str.strip() would take \x1c too).
+    wanted = tuple(name.strip(" ") for name in text.split(",") if name.strip(" "))
     unknown = [name for name in wanted if name not in DOMAIN_ATTRIBUTES]
     if unknown:
         raise invalid(

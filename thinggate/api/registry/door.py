@@ -7,6 +7,8 @@ needs a login's token in `Authorization` (raw, or after `Bearer `; 401 NOT_AUTHE
 A body is read up to `max_body_bytes` (413 past it) and decoded into the route's struct before
 its handler runs. Every success is HTTP 200 `application/json`; every refusal is the error model
 of `errors.py`, unknown paths (404 ROUTE_NOT_FOUND) and methods (405 METHOD_NOT_ALLOWED) included.
+The route table is also the door's OpenAPI document (openapi.py): each row says what it decodes,
+answers, needs and refuses, and `/<stack>/metadata/swagger` and `/openapi.json` serve what they say.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import contextlib
 import logging
 import math
 import re
+import typing
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,7 +29,9 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from thinggate.api.guard import ConnectionGuard
-from thinggate.api.registry.errors import RegistryProblem, error_response, invalid, required
+from thinggate.api.http import UNREADABLE_ANSWER
+from thinggate.api.registry import openapi
+from thinggate.api.registry.errors import STATUS, RegistryProblem, error_response, invalid, required
 from thinggate.api.registry.keys import ApiKeys
 from thinggate.api.registry.lifecycle import LifecyclePublisher
 from thinggate.api.registry.settings import RegistryConfig
@@ -40,6 +45,7 @@ _LOG = logging.getLogger(__name__)
 _encode = msgspec.json.Encoder().encode
 _PRUNE_SECONDS = 3600.0
 _PATH_IN_MESSAGE = re.compile(r"at `\$\.?([^`]*)`")
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,18}")
 
 
 @dataclass(slots=True)
@@ -64,8 +70,35 @@ Handler = Callable[[Call], Awaitable[Any]]
 
 
 @dataclass(frozen=True, slots=True)
+class QueryParam:
+    """A query parameter a route reads: its name, what it means, and its JSON Schema for the document."""
+
+    name: str
+    description: str
+    schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "string"})
+    allow_empty: bool = False  # `?label&thingCount`: present without a value
+
+    @classmethod
+    def whole(cls, name: str, description: str, *, default: int, low: int, high: int) -> QueryParam:
+        """A whole number within bounds; `read` takes it from a query (INVALID_ARGUMENTS outside them)."""
+        return cls(name, description, {"type": "integer", "minimum": low, "maximum": high, "default": default})
+
+    def read(self, query: Mapping[str, str]) -> int:
+        """This whole-number parameter's value in a query, or its default."""
+        schema = self.schema
+        return query_int(query, self.name, schema["default"], schema["minimum"], schema["maximum"])
+
+
+@dataclass(frozen=True, slots=True)
 class Route:
-    """One row of the table: method, path below the stack (`{name}` a value), handler, body struct."""
+    """One row of the table: what it serves, how it answers and what it needs — the door and its document read it.
+
+    `body` is the struct the request body is decoded into before the handler runs; `answer` the
+    type of a success (by default the handler's return annotation; `NoReturn` for a route that
+    only refuses). `summary`, `rights` and `query` describe the route, and `errors` the message
+    keys it answers beyond those the door adds itself (the API key, the token, the body, 500/503).
+    The OpenAPI document (openapi.py) is generated from these rows alone.
+    """
 
     method: str
     path: str
@@ -73,10 +106,39 @@ class Route:
     body: type[Any] | None = None
     authenticated: bool = True
     api_key: bool = True
+    answer: Any = None
+    summary: str = ""
+    rights: str = ""
+    errors: tuple[str, ...] = ()
+    query: tuple[QueryParam, ...] = ()
     segments: tuple[str, ...] = field(default=(), init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "segments", tuple(self.path.strip("/").split("/")) if self.path != "/" else ("",))
+        if self.answer is None:
+            object.__setattr__(self, "answer", _returns(self.handler))
+        unknown = [key for key in self.errors if key not in STATUS]
+        assert not unknown, f"{self.method} {self.path}: unknown error keys {unknown}"
+
+    @property
+    def path_params(self) -> tuple[str, ...]:
+        """The names of the path's values, in order."""
+        return tuple(segment[1:-1] for segment in self.segments if segment.startswith("{"))
+
+    @property
+    def error_keys(self) -> tuple[str, ...]:
+        """Every message key the route can answer: its own and those the door adds, in the table's order."""
+        keys: list[str] = []
+        if self.api_key:
+            keys.append("INVALID_API_KEY")
+        if self.authenticated:
+            keys.append("NOT_AUTHENTICATED")
+        if self.body is not None:
+            keys += ["INVALID_ARGUMENTS", "PAYLOAD_TOO_LARGE"]
+        if self.query:
+            keys.append("INVALID_ARGUMENTS")
+        keys += [*self.errors, "INTERNAL_ERROR", "BACKEND_ERROR"]
+        return tuple(key for key in STATUS if key in keys)
 
     def match(self, parts: list[str]) -> dict[str, str] | None:
         """The path's values if the parts are this route's path, else None."""
@@ -89,6 +151,15 @@ class Route:
             elif segment != part:
                 return None
         return values
+
+
+def _returns(handler: Handler) -> Any:
+    """A handler's declared answer type (Any when it cannot be resolved)."""
+    try:
+        hints = typing.get_type_hints(handler)
+    except Exception:  # an annotation only importable under TYPE_CHECKING: document it as any JSON
+        return Any
+    return hints.get("return", Any)  # an `async def` handler is annotated with what it answers
 
 
 def answer(value: Any) -> web.Response:
@@ -125,6 +196,8 @@ class RegistryDoor:
         self.publisher: LifecyclePublisher | None = None
         """Publishes lifecycle events to the `[mqtt]` broker (None without one)."""
         self._pruning: asyncio.Task[None] | None = None
+        self.top_routes: list[Route] = []
+        self._document: dict[str, Any] | None = None
 
     @property
     def connection_count(self) -> int:
@@ -157,13 +230,36 @@ class RegistryDoor:
         self._pruning = asyncio.create_task(prune(), name="lifecycle-pruning")
 
     def add_routes(self, app: web.Application, routes: list[Route]) -> None:
-        """Serve the table under `/<stack_name>/`, and `/manifest`, on the application."""
+        """Serve the table under `/<stack_name>/`, and the discovery routes and the document at the top."""
         self.routes = routes
-        app.router.add_get("/manifest", self.manifest)
-        app.router.add_get("/manifest/", self.manifest)
+        self.top_routes = [
+            Route(
+                "GET",
+                "/manifest",
+                self.manifest,
+                authenticated=False,
+                api_key=False,
+                summary="Where the stack is: its origin and name (MIC's SDKs start here)",
+                query=(QueryParam("hostname", "The stack's host name (one stack: not needed)"),),
+            ),
+            Route(
+                "GET",
+                "/openapi.json",
+                self.openapi,
+                authenticated=False,
+                api_key=False,
+                summary="This OpenAPI 3.1 document (also at /<stack>/metadata/swagger)",
+            ),
+        ]
+        for path in ("/manifest", "/manifest/", "/openapi.json"):
+            app.router.add_route("*", path, self.dispatch_top)
+        # A request aiohttp cannot read (a line or header over the limits, bytes that are not UTF-8 in
+        # the path) never reaches a route; the port still answers it in this door's error model.
+        app[UNREADABLE_ANSWER] = unreadable_answer
         stack = self.settings.stack_name
         app.router.add_route("*", f"/{stack}", self.dispatch)
-        app.router.add_route("*", f"/{stack}/{{tail:.*}}", self.dispatch)
+        # [\s\S], not `.`: a path value may hold a newline (%0A), and it is still this door's to answer.
+        app.router.add_route("*", f"/{stack}/{{tail:[\\s\\S]*}}", self.dispatch)
 
     # -- discovery -------------------------------------------------------------------------
 
@@ -171,28 +267,54 @@ class RegistryDoor:
         """This server's origin as the client reached it (or `public_url`)."""
         return self.settings.public_url or f"{request.scheme}://{request.host}"
 
-    async def manifest(self, request: web.Request) -> web.Response:
+    async def manifest(self, call: Call) -> Manifest:
         """`GET /manifest?hostname=...`: where the stack is (one stack: the hostname is not needed)."""
-        return answer(
-            Manifest(ApiGatewayRootUrl=self.origin(request), StackName=self.settings.stack_name, Rev=self.version)
+        return Manifest(
+            ApiGatewayRootUrl=self.origin(call.request), StackName=self.settings.stack_name, Rev=self.version
         )
 
     async def metadata_manifest(self, call: Call) -> MetadataManifest:
         """`GET /<stack>/metadata/manifest`: the published API key."""
         return MetadataManifest(ApiKey=self.keys.published, StackName=self.settings.stack_name)
 
+    async def openapi(self, call: Call) -> dict[str, Any]:
+        """`GET /openapi.json` and `/<stack>/metadata/swagger`: the OpenAPI document, its server the caller's origin."""
+        if self._document is None:  # the table is fixed once served: build the document once
+            self._document = openapi.document(
+                self.routes, stack=self.settings.stack_name, version=self.version, top=self.top_routes
+            )
+        return {**self._document, "servers": [{"url": self.origin(call.request)}]}
+
     # -- dispatch --------------------------------------------------------------------------
 
     async def dispatch(self, request: web.Request) -> web.Response:
         """Find the route, check key and token, decode the body, run the handler; answer in the error model."""
+        return await self._answered(request, self._dispatch(request))
+
+    async def dispatch_top(self, request: web.Request) -> web.Response:
+        """A route served at the origin's top level (discovery, the document): no key, no token, no body."""
+        path = request.path.rstrip("/") or "/"
+        route = next(route for route in self.top_routes if route.path == path)
+        if request.method not in (route.method, "HEAD"):
+            problem = RegistryProblem(
+                "METHOD_NOT_ALLOWED",
+                f"{request.method} is not served here; use {route.method}",
+                params={"allowed": route.method},
+                headers={"Allow": route.method},
+            )
+            return error_response(problem)
+        call = Call(request, None, None, {}, request.query, None)
+        return await self._answered(request, route.handler(call))
+
+    async def _answered(self, request: web.Request, work: Awaitable[Any]) -> web.Response:
         try:
-            return answer(await self._dispatch(request))
+            return answer(await work)
         except RegistryProblem as problem:
             return error_response(problem)
         except RegistryFailure as failure:
             return error_response(RegistryProblem.of(failure))
         except Exception:
-            _LOG.exception("registry: %s %s failed", request.method, request.match_info.get("tail", ""))
+            _LOG.exception("registry: %s %s failed", request.method, request.path)
             return error_response(RegistryProblem("INTERNAL_ERROR", "internal error"))
 
     async def _dispatch(self, request: web.Request) -> Any:
@@ -202,8 +324,10 @@ class RegistryDoor:
         exact = next(((route, values) for route, values in found if route.method == request.method), None)
         if exact is None and request.method == "HEAD":
             exact = next(((route, values) for route, values in found if route.method == "GET"), None)
-        if exact is None or exact[0].api_key:
-            # The key first, as MIC's gateway checks it: without one, not even the route is told.
+        # The key first, as MIC's gateway checks it: without one, not even the route is told. A path
+        # served only without a key (the metadata) tells its methods to anyone, as its document does.
+        needs_key = exact[0].api_key if exact is not None else not found or any(route.api_key for route, _ in found)
+        if needs_key:
             if not self.keys.accepts(request.headers.get("x-api-key")):
                 raise RegistryProblem("INVALID_API_KEY", "a known API key is required in the x-api-key header")
         if exact is None:
@@ -217,6 +341,10 @@ class RegistryDoor:
                 )
             raise RegistryProblem("ROUTE_NOT_FOUND", f"no route {request.method} /{'/'.join(parts)}")
         route, values = exact
+        for param in route.query:
+            # One value per parameter: which of two a handler would take is not the client's to guess.
+            if len(request.query.getall(param.name, ())) > 1:
+                raise invalid(param.name, f"{param.name} is given more than once")
         principal, login_id = None, None
         if route.authenticated:
             principal, login_id = await self._caller(request)
@@ -242,6 +370,13 @@ class RegistryDoor:
             raw += chunk
             if len(raw) > limit:
                 raise _too_large(limit)
+        # Nesting is bounded before anything is decoded: the decoder's limit (and every later reader's)
+        # is the interpreter's stack, which a request must not get to choose. Only bodies with that many
+        # brackets at all are scanned.
+        if raw.count(b"{") + raw.count(b"[") > MAX_NESTING and _nesting(raw) > MAX_NESTING:
+            raise invalid(None, f"the body is nested deeper than {MAX_NESTING} levels")
+        if b"u0000" in raw and _NUL.search(raw):
+            raise invalid(None, "the body holds the character U+0000, which no text is stored with")
         try:
             return msgspec.json.decode(bytes(raw) or b"{}", type=struct)
         except msgspec.ValidationError as exc:
@@ -267,6 +402,43 @@ class RegistryDoor:
         )
 
 
+MAX_NESTING = 64
+"""How deep a request body's arrays and objects may nest (custom `data` included)."""
+
+# A string runs to its closing quote or, unterminated, to the end: every match moves on, so a scan
+# is linear whatever the bytes (a pattern that could fail mid-string would retry at each quote).
+_BRACKETS = re.compile(rb'[\[\]{}]|"(?:[^"\\]|\\.)*+(?:"|\\?\Z)', re.DOTALL)
+
+
+# \u0000 escaped in a JSON string (an even run of backslashes before it is text, not an escape):
+# PostgreSQL keeps no NUL in text or jsonb, and a body is refused the same way on every store.
+_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _nesting(raw: bytes | bytearray) -> int:
+    """The deepest nesting of arrays and objects in JSON text (strings skipped; junk counted as it comes)."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(raw):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return deepest
+
+
+def unreadable_answer(status: int, reason: str) -> web.Response:
+    """The error model for a request the HTTP server could not read: 413 as PAYLOAD_TOO_LARGE, 5xx as a bug."""
+    if status == 413:
+        key = "PAYLOAD_TOO_LARGE"
+    elif status >= 500:
+        key = "INTERNAL_ERROR"
+    else:
+        key = "INVALID_ARGUMENTS"  # aiohttp's 400 (or 431 for headers), answered with the key's one status
+    return error_response(RegistryProblem(key, reason))
+
+
 def _too_large(limit: int) -> RegistryProblem:
     return RegistryProblem("PAYLOAD_TOO_LARGE", f"the body is larger than {limit} bytes", params={"maxBytes": limit})
 
@@ -287,12 +459,12 @@ def given(value: Any, default: Any = None) -> Any:
 def query_int(query: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     """A whole-number query parameter within bounds (INVALID_ARGUMENTS otherwise)."""
     text = query.get(name)
-    if text is None or text == "":
+    if text is None:
         return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise invalid(name, f"{name} must be a whole number") from None
+    # Decimal digits only: int() would also take " 5", "1_000" and other scripts' digits.
+    if not _WHOLE_NUMBER.fullmatch(text):
+        raise invalid(name, f"{name} must be a whole number")
+    value = int(text)
     if not low <= value <= high:
         raise invalid(name, f"{name} must be between {low} and {high}")
     return value

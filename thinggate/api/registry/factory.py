@@ -51,7 +51,22 @@ async def build(context: DoorContext, settings: RegistryConfig) -> RegistryDoor 
         version=context.version,
     )
     table = [
-        Route("GET", "/metadata/manifest", door.metadata_manifest, authenticated=False, api_key=False),
+        Route(
+            "GET",
+            "/metadata/manifest",
+            door.metadata_manifest,
+            authenticated=False,
+            api_key=False,
+            summary="The API key to send as x-api-key (MIC's SDKs read it here)",
+        ),
+        Route(
+            "GET",
+            "/metadata/swagger",
+            door.openapi,
+            authenticated=False,
+            api_key=False,
+            summary="This OpenAPI 3.1 document (also at /openapi.json)",
+        ),
         *auth.routes(door),
         *domains.routes(door),
         *users.routes(door),

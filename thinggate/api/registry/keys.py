@@ -26,7 +26,8 @@ def new_api_key() -> str:
 
 def hash_api_key(key: str) -> str:
     """The SHA-256 hex digest a key is stored and looked up by."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+    # surrogateescape: a header's bytes that are not UTF-8 arrive as surrogates; they hash, as bytes, to no key.
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def make_record(name: str, *, published: bool = False) -> tuple[ApiKeyRecord, str]:

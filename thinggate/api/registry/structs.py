@@ -19,6 +19,14 @@ def doc(text: str) -> Meta:
     return Meta(description=text)
 
 
+def need(text: str, **schema: Any) -> Meta:
+    """A required property's documentation: the document lists it as required, non-empty, with `schema`'s keywords.
+
+    Only the document says so: the handler checks it itself, to answer PROPERTY_REQUIRED naming it.
+    """
+    return Meta(description=f"{text} (required)", extra_json_schema={"x-required": True, "minLength": 1, **schema})
+
+
 # -- errors and discovery ------------------------------------------------------------------------
 
 
@@ -66,14 +74,14 @@ class Empty(Struct):
 class LoginBody(Struct):
     """`POST /auth/login`."""
 
-    userName: Annotated[str | UnsetType, doc("The user's name (required)")] = UNSET
-    password: Annotated[str | UnsetType, doc("The user's password (required)")] = UNSET
+    userName: Annotated[str | UnsetType, need("The user's name")] = UNSET
+    password: Annotated[str | UnsetType, need("The user's password")] = UNSET
 
 
 class RefreshBody(Struct):
     """`POST /auth/refresh`."""
 
-    refreshToken: Annotated[str | UnsetType, doc("The refresh token of a login (required)")] = UNSET
+    refreshToken: Annotated[str | UnsetType, need("The refresh token of a login")] = UNSET
 
 
 class LogoutBody(Struct):
@@ -85,8 +93,12 @@ class LogoutBody(Struct):
 class PrivilegeBody(Struct):
     """A privilege: operations on one kind of object in a domain and every domain below it."""
 
-    objectName: Annotated[str | UnsetType, doc("Things, ThingTypes, Domains or Users (required)")] = UNSET
-    domainId: Annotated[str | UnsetType, doc("The domain the privilege covers, with its subtree (required)")] = UNSET
+    objectName: Annotated[
+        str | UnsetType, need("Things, ThingTypes, Domains or Users", enum=["Things", "ThingTypes", "Domains", "Users"])
+    ] = UNSET
+    domainId: Annotated[
+        str | UnsetType, need("The domain the privilege covers, with its subtree", examples=["root"])
+    ] = UNSET
     create: Annotated[bool | int, doc("Grants CREATE (true or 1)")] = False
     read: Annotated[bool | int, doc("Grants READ (true or 1)")] = False
     update: Annotated[bool | int, doc("Grants UPDATE (true or 1)")] = False
@@ -135,8 +147,10 @@ class LoginAnswer(Struct):
 class DomainCreate(Struct):
     """`POST /domains`."""
 
-    id: Annotated[str | UnsetType, doc("The domain's id, ^[a-z0-9_-]+$ (required)")] = UNSET
-    parentId: Annotated[str | UnsetType, doc("The parent domain (default: the caller's home domain)")] = UNSET
+    id: Annotated[str | UnsetType, need("The domain's id", pattern="^[a-z0-9_-]+$")] = UNSET
+    parentId: Annotated[
+        str | UnsetType, Meta(description="The parent domain (default: the caller's home domain)", examples=["root"])
+    ] = UNSET
     name: Annotated[str | UnsetType, doc("A display name (default: the id)")] = UNSET
     description: Annotated[str, doc("A longer description")] = ""
     data: Annotated[dict[str, Any] | UnsetType, doc("Custom data about the domain")] = UNSET
@@ -167,12 +181,15 @@ class DomainOut(Struct):
 class UserCreate(Struct):
     """`POST /users`."""
 
-    userName: Annotated[str | UnsetType, doc("The user's name (required)")] = UNSET
-    password: Annotated[
-        str | UnsetType, doc("The password: 8+ characters, upper and lower case, a digit (required)")
+    userName: Annotated[
+        str | UnsetType,
+        need("The user's name: 3 or more of A-Z a-z 0-9 _ and + to @", pattern="^[a-zA-Z0-9_.+-@]{3,}$"),
     ] = UNSET
-    roleName: Annotated[str | UnsetType, doc("Read, ReadWrite or Admin (required)")] = UNSET
-    domainName: Annotated[str | UnsetType, doc("The home domain (required)")] = UNSET
+    password: Annotated[
+        str | UnsetType, need("The password: 8+ characters, upper and lower case, a digit", examples=["Example123"])
+    ] = UNSET
+    roleName: Annotated[str | UnsetType, need("Read, ReadWrite or Admin", enum=["Read", "ReadWrite", "Admin"])] = UNSET
+    domainName: Annotated[str | UnsetType, need("The home domain", examples=["root"])] = UNSET
     firstName: Annotated[str, doc("First name")] = ""
     lastName: Annotated[str, doc("Last name")] = ""
     email: Annotated[str, doc("E-mail address")] = ""
@@ -218,9 +235,9 @@ class Resource(Struct):
 class ThingTypeCreate(Struct):
     """`POST /thingtypes`."""
 
-    id: Annotated[str | UnsetType, doc("The id, ^[a-z0-9-_]+$ (required)")] = UNSET
-    domain: Annotated[str | UnsetType, doc("The domain the type belongs to (required)")] = UNSET
-    label: Annotated[str | UnsetType, doc("The label describing the type (required)")] = UNSET
+    id: Annotated[str | UnsetType, need("The id", pattern="^[a-z0-9_-]+$")] = UNSET
+    domain: Annotated[str | UnsetType, need("The domain the type belongs to", examples=["root"])] = UNSET
+    label: Annotated[str | UnsetType, need("The label describing the type")] = UNSET
     description: Annotated[str, doc("A longer description")] = ""
     data: Annotated[Any, doc("Custom data about the type, kept as given")] = None
     lockMappings: Annotated[bool, doc("Accepted and kept (deprecated in MIC)")] = False
@@ -233,8 +250,8 @@ class ThingTypeCreate(Struct):
 class ThingTypeUpdate(Struct):
     """`PATCH /thingtypes/{id}`."""
 
-    label: Annotated[str | UnsetType, doc("The label (required)")] = UNSET
-    domain: Annotated[str | UnsetType, doc("The domain (required; a new one moves the type)")] = UNSET
+    label: Annotated[str | UnsetType, need("The label")] = UNSET
+    domain: Annotated[str | UnsetType, need("The domain (a new one moves the type)", examples=["root"])] = UNSET
     description: Annotated[str | UnsetType, doc("A longer description")] = UNSET
     data: Annotated[Any, doc("Custom data (replaces the old when given)")] = UNSET
     lockMappings: Annotated[bool | UnsetType, doc("Accepted and kept (deprecated in MIC)")] = UNSET

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import msgspec
 
-from thinggate.api.registry.door import Call, RegistryDoor, Route, given, required_text
+from thinggate.api.registry.door import Call, QueryParam, RegistryDoor, Route, given, required_text
 from thinggate.api.registry.errors import RegistryProblem, invalid, required
 from thinggate.api.registry.structs import (
     Empty,
@@ -47,6 +47,26 @@ GET_ATTRIBUTES = (
     "description",
 )
 """What GET may be asked for: the seed's list, and `description`, which its answer holds too."""
+
+ID_REQUIRED = ("PROPERTY_REQUIRED",)
+
+
+def _attribute_list(names: tuple[str, ...]) -> dict[str, Any]:
+    one = "|".join(("id", *names))
+    return {"type": "string", "pattern": f"^ *({one})? *(, *({one})? *)*$"}
+
+
+LIST_QUERY = QueryParam(
+    "attributes", f"Comma-separated: {', '.join(LIST_ATTRIBUTES)} (default: all)", _attribute_list(LIST_ATTRIBUTES)
+)
+GET_QUERY = QueryParam(
+    "attributes", f"Comma-separated: {', '.join(GET_ATTRIBUTES)} (default: all)", _attribute_list(GET_ATTRIBUTES)
+)
+GET_FLAGS = tuple(
+    QueryParam(name, f"Show {name} (the value is ignored)", {"type": "string"}, allow_empty=True)
+    for name in GET_ATTRIBUTES
+)
+"""GET's attributes as keys of their own: `?label&thingCount`."""
 
 _IGNORED_QUERY = frozenset({"attributes", "id", "identityId"})  # identityId: MIC clients may send it as a query
 
@@ -177,17 +197,64 @@ def routes(door: RegistryDoor) -> list[Route]:
         await types.remove(call.who, required_text(call.params["id"], "id"))
         return Empty()
 
-    async def id_required(call: Call) -> Any:
+    async def id_required(call: Call) -> NoReturn:
         raise required("id")
 
+    found = ("THING_TYPE_NOT_FOUND",)
     return [
-        Route("GET", "/thingtypes", list_types),
-        Route("POST", "/thingtypes", create, ThingTypeCreate),
-        Route("PATCH", "/thingtypes", id_required),
-        Route("DELETE", "/thingtypes", id_required),
-        Route("GET", "/thingtypes/{id}", get_type),
-        Route("PATCH", "/thingtypes/{id}", update, ThingTypeUpdate),
-        Route("DELETE", "/thingtypes/{id}", remove),
+        Route(
+            "GET",
+            "/thingtypes",
+            list_types,
+            summary="The thing types the caller may read, as a bare array (with `attributes`, only those)",
+            rights="ThingTypes.READ",
+            errors=("NOT_AUTHORIZED_DOMAIN",),
+            query=(LIST_QUERY,),
+        ),
+        Route(
+            "POST",
+            "/thingtypes",
+            create,
+            ThingTypeCreate,
+            summary="Create a thing type: a thing class of the generic integration",
+            rights="ThingTypes.CREATE on its domain",
+            errors=("PROPERTY_REQUIRED", "DOMAIN_NOT_FOUND", "NOT_AUTHORIZED_DOMAIN", "THING_TYPE_ID_EXISTS"),
+        ),
+        Route("PATCH", "/thingtypes", id_required, summary="Refused: name the type in the path", errors=ID_REQUIRED),
+        Route("DELETE", "/thingtypes", id_required, summary="Refused: name the type in the path", errors=ID_REQUIRED),
+        Route(
+            "GET",
+            "/thingtypes/{id}",
+            get_type,
+            summary="One thing type: its id and the attributes asked for (all when none is)",
+            rights="ThingTypes.READ on its domain",
+            errors=("PROPERTY_REQUIRED", *found),
+            query=(GET_QUERY, *GET_FLAGS),
+        ),
+        Route(
+            "PATCH",
+            "/thingtypes/{id}",
+            update,
+            ThingTypeUpdate,
+            summary="Change a thing type (label and domain required; resources only while it has no things)",
+            rights="ThingTypes.UPDATE on its domain; a new domain also DELETE on the old and CREATE on the new",
+            errors=(
+                "PROPERTY_REQUIRED",
+                "NOT_AUTHORIZED",
+                "NOT_AUTHORIZED_DOMAIN",
+                "DOMAIN_NOT_FOUND",
+                *found,
+                "THING_TYPE_HAS_THINGS",
+            ),
+        ),
+        Route(
+            "DELETE",
+            "/thingtypes/{id}",
+            remove,
+            summary="Remove a thing type that has no things",
+            rights="ThingTypes.DELETE on its domain",
+            errors=("PROPERTY_REQUIRED", "NOT_AUTHORIZED", "NOT_AUTHORIZED_DOMAIN", *found, "THING_TYPE_HAS_THINGS"),
+        ),
     ]
 
 
@@ -195,7 +262,8 @@ def _listed(text: str | None, allowed: tuple[str, ...]) -> tuple[str, ...]:
     """The attributes named in a comma-separated list (INVALID_ARGUMENTS for one not allowed)."""
     if not text:
         return ()
-    wanted = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    # Spaces around a name are allowed; other whitespace is not (str.strip() would take \x1c too).
+    wanted = tuple(dict.fromkeys(name.strip(" ") for name in text.split(",") if name.strip(" ")))
     unknown = [name for name in wanted if name not in allowed and name != "id"]
     if unknown:
         raise invalid("attributes", f"unknown attribute(s) {', '.join(unknown)}; choose from {', '.join(allowed)}")

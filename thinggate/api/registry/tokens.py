@@ -20,7 +20,8 @@ from thinggate.core.store import RegistryStore, RegistryTokenRecord
 
 
 def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    # surrogateescape: a header's bytes that are not UTF-8 arrive as surrogates; they hash, as bytes, to no token.
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

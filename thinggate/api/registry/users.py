@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NoReturn
 
 import msgspec
 
-from thinggate.api.registry.door import Call, RegistryDoor, Route, given, query_int, required_text
+from thinggate.api.registry.door import Call, QueryParam, RegistryDoor, Route, given, required_text
 from thinggate.api.registry.errors import invalid, required
 from thinggate.api.registry.structs import Empty, PrivilegeBody, UserCreate, UserList, UserOut, UserUpdate
 from thinggate.core.registry import Directory
@@ -27,6 +27,9 @@ OBJECT_NAMES: dict[str, str] = {
 
 MIC_NAMES = {core: mic for mic, core in OBJECT_NAMES.items()}
 VERBS = {"C": "CREATE", "R": "READ", "U": "UPDATE", "D": "DELETE"}
+PAGE = QueryParam.whole("page", "The page (0 is the first)", default=0, low=0, high=1_000_000)
+SIZE = QueryParam.whole("size", "Users per page", default=100, low=1, high=1000)
+NAME_REQUIRED = ("PROPERTY_REQUIRED",)
 
 
 def user_out(directory: Directory, user: UserInfo) -> UserOut:
@@ -87,8 +90,8 @@ def routes(door: RegistryDoor) -> list[Route]:
 
     async def list_users(call: Call) -> UserList:
         users = directory.visible_users(call.who)
-        size = query_int(call.query, "size", 100, 1, 1000)
-        page = query_int(call.query, "page", 0, 0, 1_000_000)
+        size = SIZE.read(call.query)
+        page = PAGE.read(call.query)
         shown = users[page * size : (page + 1) * size]
         return UserList(
             users=[user_out(directory, user) for user in shown],
@@ -145,19 +148,67 @@ def routes(door: RegistryDoor) -> list[Route]:
         await directory.remove_user(call.who, required_text(call.params["userName"], "userName"))
         return Empty()
 
-    async def name_required(call: Call) -> Any:
+    async def name_required(call: Call) -> NoReturn:
         raise required("userName")
 
+    found = ("USER_NOT_FOUND", "NOT_AUTHORIZED_DOMAIN")
+    changed = ("PROPERTY_REQUIRED", "INVALID_ARGUMENTS", "NOT_AUTHORIZED", "DOMAIN_NOT_FOUND")
     return [
-        Route("GET", "/users", list_users),
-        Route("POST", "/users", create_user, UserCreate),
-        Route("PATCH", "/users", name_required),
-        Route("DELETE", "/users", name_required),
-        Route("GET", "/users/{userName}", get_user),
-        Route("PATCH", "/users/{userName}", update_user, UserUpdate),
-        Route("PUT", "/users/{userName}", update_user, UserUpdate),
-        Route("DELETE", "/users/{userName}", remove_user),
-        Route("GET", "/user", whoami),
+        Route(
+            "GET",
+            "/users",
+            list_users,
+            summary="The users the caller may see, a page at a time",
+            rights="Users.READ on each user's home domain",
+            query=(PAGE, SIZE),
+        ),
+        Route(
+            "POST",
+            "/users",
+            create_user,
+            UserCreate,
+            summary="Create a user with a role, a home domain and privileges",
+            rights="Users.CREATE on the home domain; nobody gives a right it does not hold",
+            errors=(*changed, "NOT_AUTHORIZED_DOMAIN", "USER_USERNAME_EXISTS"),
+        ),
+        Route("PATCH", "/users", name_required, summary="Refused: name the user in the path", errors=NAME_REQUIRED),
+        Route("DELETE", "/users", name_required, summary="Refused: name the user in the path", errors=NAME_REQUIRED),
+        Route(
+            "GET",
+            "/users/{userName}",
+            get_user,
+            summary="One user",
+            rights="Users.READ on its home domain",
+            errors=("PROPERTY_REQUIRED", *found),
+        ),
+        Route(
+            "PATCH",
+            "/users/{userName}",
+            update_user,
+            UserUpdate,
+            summary="Change a user: what is given changes",
+            rights="Users.UPDATE on its home domain (moving it: DELETE on the old, CREATE on the new); "
+            "one's own names, e-mail and password need nothing",
+            errors=(*changed, *found),
+        ),
+        Route(
+            "PUT",
+            "/users/{userName}",
+            update_user,
+            UserUpdate,
+            summary="As PATCH",
+            rights="As PATCH",
+            errors=(*changed, *found),
+        ),
+        Route(
+            "DELETE",
+            "/users/{userName}",
+            remove_user,
+            summary="Remove a user (not oneself); its logins stop working",
+            rights="Users.DELETE on its home domain",
+            errors=("PROPERTY_REQUIRED", "INVALID_ACTION", "NOT_AUTHORIZED", *found),
+        ),
+        Route("GET", "/user", whoami, summary="The caller"),
     ]
 
 
