@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 
-from thinggate.api.registry.door import Call, RegistryDoor, Route, given, query_int
+from thinggate.api.registry.door import Call, QueryParam, RegistryDoor, Route, given
 from thinggate.api.registry.errors import invalid
 from thinggate.api.registry.lifecycle import event_out
 from thinggate.api.registry.structs import EventFind, EventOut, EventPage
@@ -18,6 +18,12 @@ from thinggate.core.registry import EventFilter, LifecycleEvents, RegistryError,
 
 MAX_PAGE = 1000
 _LATEST_MS = 2**53  # the largest time JSON clients hold exactly
+
+
+FROM = QueryParam.whole("from", "How many events to skip", default=0, low=0, high=2**31)
+SIZE = QueryParam.whole("size", "Events per page", default=100, low=1, high=MAX_PAGE)
+TIME_SINCE = QueryParam("since", "Only events at or after this time (epoch ms)", {"type": "integer", "minimum": 0})
+TIME_UNTIL = QueryParam("until", "Only events before this time (epoch ms)", {"type": "integer", "minimum": 0})
 
 
 def routes(door: RegistryDoor, events: LifecycleEvents) -> list[Route]:
@@ -51,8 +57,8 @@ def routes(door: RegistryDoor, events: LifecycleEvents) -> list[Route]:
             since=_time(query, "since"),
             until=_time(query, "until"),
             acknowledged=_flag(query, "acknowledged"),
-            offset=query_int(query, "from", 0, 0, 2**31),
-            limit=query_int(query, "size", 100, 1, MAX_PAGE),
+            offset=FROM.read(query),
+            limit=SIZE.read(query),
             newest_first=order == "desc",
         )
         return await _page(call, wanted)
@@ -70,10 +76,49 @@ def routes(door: RegistryDoor, events: LifecycleEvents) -> list[Route]:
         return event_out(await events.acknowledge(call.who, _event_id(call.params["id"])))
 
     return [
-        Route("GET", "/events", listing),
-        Route("POST", "/events/find", find, body=EventFind),
-        Route("GET", "/events/{id}", get_event),
-        Route("POST", "/events/{id}/acknowledge", acknowledge),
+        Route(
+            "GET",
+            "/events",
+            listing,
+            summary="Lifecycle events the caller may read, newest first unless order=asc, one page",
+            rights="Events.READ on each event's domain",
+            errors=("INVALID_ARGUMENTS",),
+            query=(
+                QueryParam("type", 'Comma-separated event types, e.g. "THING_TYPE.CREATE,THING.REMOVE"'),
+                QueryParam("domain", "Only events of this domain and the domains below it"),
+                TIME_SINCE,
+                TIME_UNTIL,
+                QueryParam("acknowledged", "true or false", {"type": "string", "enum": ["true", "false"]}),
+                FROM,
+                SIZE,
+                QueryParam("order", '"desc" (default) or "asc"', {"type": "string", "enum": ["asc", "desc"]}),
+            ),
+        ),
+        Route(
+            "POST",
+            "/events/find",
+            find,
+            body=EventFind,
+            summary="Find lifecycle events by type, domain, time and acknowledgement, one page",
+            rights="Events.READ on each event's domain",
+            errors=("INVALID_ARGUMENTS",),
+        ),
+        Route(
+            "GET",
+            "/events/{id}",
+            get_event,
+            summary="One lifecycle event",
+            rights="Events.READ on its domain",
+            errors=("INVALID_ARGUMENTS", "EVENT_NOT_FOUND"),
+        ),
+        Route(
+            "POST",
+            "/events/{id}/acknowledge",
+            acknowledge,
+            summary="Acknowledge an event (the first acknowledgement is kept)",
+            rights="Events.UPDATE on its domain",
+            errors=("INVALID_ARGUMENTS", "EVENT_NOT_FOUND", "NOT_AUTHORIZED", "NOT_AUTHORIZED_DOMAIN"),
+        ),
     ]
 
 

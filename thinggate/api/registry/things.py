@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from thinggate.api.registry.door import Call, RegistryDoor, Route, given, query_int, required_text
+from thinggate.api.registry.door import Call, QueryParam, RegistryDoor, Route, given, required_text
 from thinggate.api.registry.errors import required
 from thinggate.api.registry.structs import (
     Empty,
@@ -36,14 +36,18 @@ def thing_out(thing: RegistryThing) -> ThingOut:
     )
 
 
+PAGE = QueryParam.whole("page", "Which page (0 is the first)", default=0, low=0, high=1_000_000)
+SIZE = QueryParam.whole("size", "Things per page", default=100, low=1, high=1000)
+
+
 def routes(door: RegistryDoor, things: Things) -> list[Route]:
     """The thing routes."""
 
     async def list_things(call: Call) -> ThingList:
         query: Mapping[str, str] = call.query
         found = things.visible(call.who, thing_type=query.get("thingType") or None, domain=query.get("domain") or None)
-        size = query_int(query, "size", 100, 1, 1000)
-        page = query_int(query, "page", 0, 0, 1_000_000)
+        size = SIZE.read(query)
+        page = PAGE.read(query)
         types = things.types_by_class()
         return ThingList(
             things=[thing_out(things.view(thing, types)) for thing in found[page * size : (page + 1) * size]],
@@ -97,12 +101,73 @@ def routes(door: RegistryDoor, things: Things) -> list[Route]:
         thing = await things.set_desired(call.who, call.params["thingName"], desired)
         return thing_out(things.view(thing))
 
+    found = ("THING_NOT_FOUND",)
     return [
-        Route("GET", "/things", list_things),
-        Route("POST", "/things", create, ThingCreate),
-        Route("GET", "/things/{thingName}", get_thing),
-        Route("PATCH", "/things/{thingName}", update, ThingUpdate),
-        Route("PUT", "/things/{thingName}", update, ThingUpdate),
-        Route("DELETE", "/things/{thingName}", remove),
-        Route("PUT", "/things/{thingName}/state", set_state, ThingStateUpdate),
+        Route(
+            "GET",
+            "/things",
+            list_things,
+            summary="The registry things the caller may read, oldest first, one page",
+            rights="Things.READ",
+            errors=("INVALID_ARGUMENTS",),
+            query=(
+                QueryParam("thingType", "Only things of this thing type"),
+                QueryParam("domain", "Only things of this domain"),
+                PAGE,
+                SIZE,
+            ),
+        ),
+        Route(
+            "POST",
+            "/things",
+            create,
+            ThingCreate,
+            summary="Add a thing of a registry thing type (a core thing: every door sees it)",
+            rights="Things.CREATE on its domain (and ThingTypes.READ on the type)",
+            errors=(
+                "PROPERTY_REQUIRED",
+                "INVALID_ARGUMENTS",
+                "THING_TYPE_NOT_FOUND",
+                "DOMAIN_NOT_FOUND",
+                "NOT_AUTHORIZED_DOMAIN",
+                "THING_NAME_EXISTS",
+            ),
+        ),
+        Route(
+            "GET",
+            "/things/{thingName}",
+            get_thing,
+            summary="One thing, with its reported and desired state",
+            rights="Things.READ on its domain",
+            errors=found,
+        ),
+        *(
+            Route(
+                method,
+                "/things/{thingName}",
+                update,
+                ThingUpdate,
+                summary="Change a thing's label, description, externalId or domain (what is given changes)",
+                rights="Things.UPDATE on its domain; a new domain also DELETE on the old and CREATE on the new",
+                errors=("PROPERTY_REQUIRED", "INVALID_ARGUMENTS", *found, "DOMAIN_NOT_FOUND", "NOT_AUTHORIZED_DOMAIN"),
+            )
+            for method in ("PATCH", "PUT")
+        ),
+        Route(
+            "DELETE",
+            "/things/{thingName}",
+            remove,
+            summary="Remove a thing",
+            rights="Things.DELETE on its domain",
+            errors=(*found, "NOT_AUTHORIZED_DOMAIN"),
+        ),
+        Route(
+            "PUT",
+            "/things/{thingName}/state",
+            set_state,
+            ThingStateUpdate,
+            summary="Ask the thing's device for values: each a settable resource, run as the hub's action",
+            rights="Things.UPDATE on its domain",
+            errors=("PROPERTY_REQUIRED", "INVALID_ARGUMENTS", *found, "NOT_AUTHORIZED", "NOT_AUTHORIZED_DOMAIN"),
+        ),
     ]
