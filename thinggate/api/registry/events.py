@@ -132,12 +132,12 @@ def _event_id(text: str) -> uuid.UUID:
 
 def _time(query: Mapping[str, str], name: str) -> int | None:
     text = query.get(name)
-    if not text:
+    if text is None:
         return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise invalid(name, f"{name} must be a time in epoch milliseconds") from None
+    # Decimal digits only (the document's integer): int() would also take "", " 5" and "1_000".
+    if not text.isascii() or not text.isdigit():
+        raise invalid(name, f"{name} must be a time in epoch milliseconds")
+    value = int(text)
     if not 0 <= value <= _LATEST_MS:
         raise invalid(name, f"{name} must be a time in epoch milliseconds")
     return value
@@ -145,8 +145,8 @@ def _time(query: Mapping[str, str], name: str) -> int | None:
 
 def _flag(query: Mapping[str, str], name: str) -> bool | None:
     text = query.get(name)
-    if text is None or text == "":
+    if text is None:
         return None
-    if text.lower() not in ("true", "false"):
+    if text not in ("true", "false"):  # the document's enum, exactly
         raise invalid(name, f"{name} must be true or false")
-    return text.lower() == "true"
+    return text == "true"
