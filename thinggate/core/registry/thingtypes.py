@@ -13,7 +13,7 @@ import asyncio
 import logging
 import re
 from collections import Counter
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -140,8 +140,12 @@ class ThingTypes:
 
     def _integration_types(self) -> list[ThingType]:
         types: list[ThingType] = []
-        for thing_class in self.hub.thing_classes.values():
-            if thing_class.plugin_id == self.maker.plugin_id:
+        generic = self.maker.plugin_id
+        # Identity first: every generic class carries the one plugin id object, and UUID's == runs in Python
+        # (with 10,000 thing types this loop was a sixth of a listing's time).
+        classes = self.hub.thing_classes.values()
+        for thing_class in [thing_class for thing_class in classes if thing_class.plugin_id is not generic]:
+            if thing_class.plugin_id == generic:
                 continue
             type_id = self._integration_ids.get(thing_class.id)
             if type_id is None:
@@ -203,14 +207,32 @@ class ThingTypes:
         """Whether the principal may not change the type: an integration's class, or no UPDATE on its domain."""
         return thing_type.integration_defined or not principal.may("U", OBJECT_THING_TYPE, thing_type.domain)
 
-    def thing_counts(self, principal: Principal) -> Counter[Any]:
+    def thing_counts(self, principal: Principal) -> Mapping[Any, int]:
         """How many things of each class the principal may see, by class id (counted live)."""
-        counts: Counter[Any] = Counter()
         if principal.sees_every_thing():
-            counts.update(thing.thing_class.id for thing in self.hub.things.values())
-        else:
-            counts.update(thing.thing_class.id for thing in self.hub.things.values() if principal.may_see(thing))
-        return counts
+            return self.hub.thing_counts_by_class()  # kept by the hub: no pass over every thing
+        return Counter(thing.thing_class.id for thing in self.hub.things.values() if principal.may_see(thing))
+
+    def listing(self, principal: Principal, *, counted: bool) -> list[tuple[ThingType, bool, int]]:
+        """The thing types the principal may read, each with whether it is read-only to them and its things they see.
+
+        Rights are decided once per domain (not per type) and things counted at most once (0 when not
+        `counted`): a list of 10,000 types and 100,000 things is not 10,000 passes over anything.
+        """
+        readable: dict[str, bool] = {}
+        changeable: dict[str, bool] = {}
+        counts: Mapping[Any, int] = self.thing_counts(principal) if counted else {}
+        listed: list[tuple[ThingType, bool, int]] = []
+        for thing_type in self.all():
+            domain = thing_type.domain
+            may_read = readable.get(domain)
+            if may_read is None:
+                may_read = readable[domain] = principal.may("R", OBJECT_THING_TYPE, domain)
+                changeable[domain] = principal.may("U", OBJECT_THING_TYPE, domain)
+            if may_read:
+                read_only = thing_type.integration_defined or not changeable[domain]
+                listed.append((thing_type, read_only, counts.get(thing_type.thing_class.id, 0)))
+        return listed
 
     def in_domain(self, domain: str) -> list[str]:
         """What the domain holds of thing types (for the directory's check before removing a domain)."""
