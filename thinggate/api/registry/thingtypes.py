@@ -47,6 +47,9 @@ GET_ATTRIBUTES = (
 """What GET may be asked for: the seed's list, and `description`, which its answer holds too."""
 
 _EVERY_LISTED = frozenset(LIST_ATTRIBUTES) | {"id"}
+_READ_ONLY = b'true,"thingCount":'
+_WRITABLE = b'false,"thingCount":'
+_encode = msgspec.json.Encoder().encode
 
 _IGNORED_QUERY = frozenset({"attributes", "id", "identityId"})  # identityId: MIC clients may send it as a query
 
@@ -79,7 +82,22 @@ def routes(door: RegistryDoor) -> list[Route]:
         }
         return ThingTypeOut(**{name: values[name] for name in wanted})
 
-    async def list_types(call: Call) -> list[ThingTypeOut]:
+    cached: dict[str, tuple[ThingType, bytes, bytes]] = {}
+
+    def fragments(thing_type: ThingType) -> tuple[bytes, bytes]:
+        """A listed type's JSON before its readOnly value, and after its thingCount (with a comma)."""
+        found = cached.get(thing_type.id)
+        if found is not None and found[0] is thing_type:
+            return found[1], found[2]
+        whole = _encode(shown(thing_type, LIST_ATTRIBUTES, False, 0))
+        marker = b'"readOnly":false,"thingCount":0,'
+        at = whole.rindex(marker)  # quotes inside strings are escaped: only the attributes match
+        head, tail = whole[: at + len(b'"readOnly":')], whole[at + len(marker) - 1 :] + b","
+        if not thing_type.integration_defined:  # those are made anew on every call: kept only a registry type's
+            cached[thing_type.id] = (thing_type, head, tail)
+        return head, tail
+
+    async def list_types(call: Call) -> Any:
         wanted = _listed(call.query.get("attributes"), LIST_ATTRIBUTES) or LIST_ATTRIBUTES
         listed = types.listing(call.who, counted="thingCount" in wanted)
         if not listed:
@@ -92,21 +110,18 @@ def routes(door: RegistryDoor) -> list[Route]:
                     params={"domain": every[0].domain},
                 )
         if set(wanted) == _EVERY_LISTED:
-            # The usual call (no `attributes`): each struct made at once, no per-type dict (10,000 types: 5x faster).
-            return [
-                ThingTypeOut(
-                    id=thing_type.id,
-                    label=thing_type.label,
-                    description=thing_type.description,
-                    resources=thing_type.resources,
-                    virtualResources=thing_type.virtual_resources,
-                    domain=thing_type.domain,
-                    readOnly=read_only,
-                    thingCount=count,
-                    lockMappings=thing_type.lock_mappings,
-                )
-                for thing_type, read_only, count in listed
-            ]
+            # The usual call (no `attributes`): each type's JSON as cached for its (immutable) ThingType, only
+            # readOnly and thingCount written per call: 10,000 types answer in a few ms, not one struct each.
+            if len(cached) > 2 * len(types.registry_types()) + 100:  # types removed or changed: drop what they left
+                cached.clear()
+            parts = [b"["]
+            for thing_type, read_only, count in listed:
+                head, tail = fragments(thing_type)
+                parts += (head, _READ_ONLY if read_only else _WRITABLE, str(count).encode(), tail)
+            if len(parts) > 1:
+                parts[-1] = parts[-1][:-1]  # the last type's comma
+            parts.append(b"]")
+            return msgspec.Raw(b"".join(parts))
         return [shown(thing_type, wanted, read_only, count) for thing_type, read_only, count in listed]
 
     async def get_type(call: Call) -> ThingTypeOut:
