@@ -85,10 +85,7 @@ def routes(door: RegistryDoor) -> list[Route]:
     cached: dict[str, tuple[ThingType, bytes, bytes]] = {}
 
     def fragments(thing_type: ThingType) -> tuple[bytes, bytes]:
-        """A listed type's JSON before its readOnly value, and after its thingCount (with a comma)."""
-        found = cached.get(thing_type.id)
-        if found is not None and found[0] is thing_type:
-            return found[1], found[2]
+        """A listed type's JSON before its readOnly value, and after its thingCount (with a comma); cached."""
         whole = _encode(shown(thing_type, LIST_ATTRIBUTES, False, 0))
         marker = b'"readOnly":false,"thingCount":0,'
         at = whole.rindex(marker)  # quotes inside strings are escaped: only the attributes match
@@ -116,8 +113,9 @@ def routes(door: RegistryDoor) -> list[Route]:
                 cached.clear()
             parts = [b"["]
             for thing_type, read_only, count in listed:
-                head, tail = fragments(thing_type)
-                parts += (head, _READ_ONLY if read_only else _WRITABLE, str(count).encode(), tail)
+                found = cached.get(thing_type.id)
+                head, tail = found[1:] if found is not None and found[0] is thing_type else fragments(thing_type)
+                parts += (head, _READ_ONLY if read_only else _WRITABLE, b"%d" % count, tail)
             if len(parts) > 1:
                 parts[-1] = parts[-1][:-1]  # the last type's comma
             parts.append(b"]")
@@ -146,7 +144,7 @@ def routes(door: RegistryDoor) -> list[Route]:
             "virtualResources",
         )
         wanted = ("id", *(chosen or every))
-        count = types.thing_counts(call.who).get(thing_type.thing_class.id, 0) if "thingCount" in wanted else 0
+        count = types.thing_counts(call.who).get(thing_type.thing_class.id.int, 0) if "thingCount" in wanted else 0
         return shown(thing_type, wanted, types.read_only(call.who, thing_type), count)
 
     async def create(call: Call) -> ThingTypeCreated:

@@ -207,11 +207,11 @@ class ThingTypes:
         """Whether the principal may not change the type: an integration's class, or no UPDATE on its domain."""
         return thing_type.integration_defined or not principal.may("U", OBJECT_THING_TYPE, thing_type.domain)
 
-    def thing_counts(self, principal: Principal) -> Mapping[Any, int]:
-        """How many things of each class the principal may see, by class id (counted live)."""
+    def thing_counts(self, principal: Principal) -> Mapping[int, int]:
+        """How many things of each class the principal may see, by the class id's `int` (counted live)."""
         if principal.sees_every_thing():
             return self.hub.thing_counts_by_class()  # kept by the hub: no pass over every thing
-        return Counter(thing.thing_class.id for thing in self.hub.things.values() if principal.may_see(thing))
+        return Counter(thing.thing_class.id.int for thing in self.hub.things.values() if principal.may_see(thing))
 
     def listing(self, principal: Principal, *, counted: bool) -> list[tuple[ThingType, bool, int]]:
         """The thing types the principal may read, each with whether it is read-only to them and its things they see.
@@ -221,7 +221,7 @@ class ThingTypes:
         """
         readable: dict[str, bool] = {}
         changeable: dict[str, bool] = {}
-        counts: Mapping[Any, int] = self.thing_counts(principal) if counted else {}
+        counts: Mapping[int, int] = self.thing_counts(principal) if counted else {}
         listed: list[tuple[ThingType, bool, int]] = []
         for thing_type in self.all():
             domain = thing_type.domain
@@ -231,7 +231,7 @@ class ThingTypes:
                 changeable[domain] = principal.may("U", OBJECT_THING_TYPE, domain)
             if may_read:
                 read_only = thing_type.integration_defined or not changeable[domain]
-                listed.append((thing_type, read_only, counts.get(thing_type.thing_class.id, 0)))
+                listed.append((thing_type, read_only, counts.get(thing_type.thing_class.id.int, 0)))
         return listed
 
     def in_domain(self, domain: str) -> list[str]:
