@@ -82,17 +82,19 @@ def routes(door: RegistryDoor) -> list[Route]:
         }
         return ThingTypeOut(**{name: values[name] for name in wanted})
 
-    cached: dict[str, tuple[ThingType, bytes, bytes]] = {}
+    # By id(): found without reading the type (its object is kept here, so the id is not reused meanwhile).
+    cached: dict[int, tuple[ThingType, bytes, bytes, bytes]] = {}
 
-    def fragments(thing_type: ThingType) -> tuple[bytes, bytes]:
-        """A listed type's JSON before its readOnly value, and after its thingCount (with a comma); cached."""
+    def fragments(thing_type: ThingType) -> tuple[ThingType, bytes, bytes, bytes]:
+        """A listed type's JSON up to its thingCount's value (read-only, writable), and after it with a comma."""
         whole = _encode(shown(thing_type, LIST_ATTRIBUTES, False, 0))
         marker = b'"readOnly":false,"thingCount":0,'
         at = whole.rindex(marker)  # quotes inside strings are escaped: only the attributes match
-        head, tail = whole[: at + len(b'"readOnly":')], whole[at + len(marker) - 1 :] + b","
+        head = whole[: at + len(b'"readOnly":')]
+        found = (thing_type, head + _READ_ONLY, head + _WRITABLE, whole[at + len(marker) - 1 :] + b",")
         if not thing_type.integration_defined:  # those are made anew on every call: kept only a registry type's
-            cached[thing_type.id] = (thing_type, head, tail)
-        return head, tail
+            cached[id(thing_type)] = found
+        return found
 
     async def list_types(call: Call) -> Any:
         wanted = _listed(call.query.get("attributes"), LIST_ATTRIBUTES) or LIST_ATTRIBUTES
@@ -112,10 +114,12 @@ def routes(door: RegistryDoor) -> list[Route]:
             if len(cached) > 2 * len(types.registry_types()) + 100:  # types removed or changed: drop what they left
                 cached.clear()
             parts = [b"["]
+            get = cached.get
             for thing_type, read_only, count in listed:
-                found = cached.get(thing_type.id)
-                head, tail = found[1:] if found is not None and found[0] is thing_type else fragments(thing_type)
-                parts += (head, _READ_ONLY if read_only else _WRITABLE, b"%d" % count, tail)
+                found = get(id(thing_type))
+                if found is None or found[0] is not thing_type:
+                    found = fragments(thing_type)
+                parts += (found[1] if read_only else found[2], b"%d" % count, found[3])
             if len(parts) > 1:
                 parts[-1] = parts[-1][:-1]  # the last type's comma
             parts.append(b"]")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sys
 from collections import Counter
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field, replace
@@ -118,6 +119,9 @@ class ThingTypes:
         # Check-then-write sequences (an id taken, a type gaining things) see each other.
         self._lock = asyncio.Lock()
         self._integration_ids: dict[Any, str] = {}
+        # What a listing reads of each registry type, side by side (None: made anew at the next listing):
+        # reading it through each type's class and id objects cost more than the rest of a 10,000-type list.
+        self._rows: list[tuple[ThingType, str, int]] | None = None
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -130,6 +134,7 @@ class ThingTypes:
                 _LOG.warning("stored thing type %r cannot be made a class (%s); left in storage", record.id, exc)
                 continue
             self._types[record.id] = _thing_type(record, thing_class)
+            self._rows = None
             self.hub.add_thing_class(thing_class)
 
     # -- reading ---------------------------------------------------------------------------
@@ -223,16 +228,28 @@ class ThingTypes:
         changeable: dict[str, bool] = {}
         counts: Mapping[int, int] = self.thing_counts(principal) if counted else {}
         listed: list[tuple[ThingType, bool, int]] = []
-        for thing_type in self.all():
-            domain = thing_type.domain
+        for thing_type, domain, class_number in self._listing_rows():
             may_read = readable.get(domain)
             if may_read is None:
                 may_read = readable[domain] = principal.may("R", OBJECT_THING_TYPE, domain)
                 changeable[domain] = principal.may("U", OBJECT_THING_TYPE, domain)
             if may_read:
                 read_only = thing_type.integration_defined or not changeable[domain]
-                listed.append((thing_type, read_only, counts.get(thing_type.thing_class.id.int, 0)))
+                listed.append((thing_type, read_only, counts.get(class_number, 0)))
         return listed
+
+    def _listing_rows(self) -> list[tuple[ThingType, str, int]]:
+        """(type, its domain, its class id's int) for every type, the registry's kept between listings."""
+        if self._rows is None:
+            # Interned domains and copied ints: one object each, next to each other, not one per type spread out.
+            self._rows = [
+                (thing_type, sys.intern(thing_type.domain), int(str(thing_type.thing_class.id.int)))
+                for thing_type in self._types.values()
+            ]
+        integration = [
+            (thing_type, thing_type.domain, thing_type.thing_class.id.int) for thing_type in self._integration_types()
+        ]
+        return [*integration, *self._rows]
 
     def in_domain(self, domain: str) -> list[str]:
         """What the domain holds of thing types (for the directory's check before removing a domain)."""
@@ -259,6 +276,7 @@ class ThingTypes:
             await self._write(self.store.save_thing_type(record, self._event(CREATE, record.id, record.domain)))
             thing_type = _thing_type(record, thing_class)
             self._types[record.id] = thing_type
+            self._rows = None
             self.hub.add_thing_class(thing_class)
         return thing_type
 
@@ -298,6 +316,7 @@ class ThingTypes:
             await self._write(self.store.save_thing_type(record, self._event(UPDATE, record.id, record.domain)))
             updated = _thing_type(record, thing_class)
             self._types[type_id] = updated
+            self._rows = None
             self.hub.add_thing_class(thing_class)
             for thing in things:  # same state, action and param ids: the things take the new class as it is
                 thing.thing_class = thing_class
@@ -323,6 +342,7 @@ class ThingTypes:
                 )
             await self._write(self.store.delete_thing_type(type_id, self._event(REMOVE, type_id, thing_type.domain)))
             del self._types[type_id]
+            self._rows = None
             self.hub.remove_thing_class(thing_type.thing_class.id)
 
     def _event(self, action: str, type_id: str, domain: str) -> EventRecord | None:
