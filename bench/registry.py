@@ -17,12 +17,18 @@ Sections (run some with `--only NAME[,NAME]`; a new one is a function registered
              publish call to the StateChanged on a logged-in JSON-RPC connection. Baseline: a bare aiomqtt
              publish -> receive round trip through the same broker, same QoS and payload size, in
              alternating blocks. p50, p99 (goal < 5 ms) and max over `--reports` reports.
+  list       `GET /<stack>/thingtypes` requests per second, one at a time and 16 in flight over keep-alive
+             connections, with 10,000 thing types and 100,000 things spread over them (written in bulk
+             to the hub's store before it starts; `--quick`: 100 and 1,000), beside a bare aiohttp
+             handler in a child process of its own answering the same list: the hub's answer fetched
+             once, decoded, and encoded per request by msgspec (checked to be the same bytes).
+             Goal: ratio >= 0.5.
 
-The hub of `creates` runs in a child process of its own (the load generator is this process); the
+The hubs of `creates` and `list` run in a child process of their own (the load generator is this process); the
 publisher of `lifecycle` runs in this process, with the broker and the receiver in processes of
 their own. Each figure is the best of `--rounds` alternating runs.
 
-Run: `.venv/bin/python bench/registry.py [--quick] [--only lifecycle,creates,mqtt-latency] [--rounds 3]
+Run: `.venv/bin/python bench/registry.py [--quick] [--only lifecycle,creates,mqtt-latency,list] [--rounds 3]
 [--reports 1000]`.
 """
 
