@@ -17,12 +17,18 @@ Sections (run some with `--only NAME[,NAME]`; a new one is a function registered
              publish call to the StateChanged on a logged-in JSON-RPC connection. Baseline: a bare aiomqtt
              publish -> receive round trip through the same broker, same QoS and payload size, in
              alternating blocks. p50, p99 (goal < 5 ms) and max over `--reports` reports.
+  list       `GET /<stack>/thingtypes` requests per second, one at a time and 16 in flight over keep-alive
+             connections, with 10,000 thing types and 100,000 things spread over them (written in bulk
+             to the hub's store before it starts; `--quick`: 100 and 1,000), beside a bare aiohttp
+             handler in a child process of its own answering the same list: the hub's answer fetched
+             once, decoded, and encoded per request by msgspec (checked to be the same bytes).
+             Goal: ratio >= 0.5.
 
-The hub of `creates` runs in a child process of its own (the load generator is this process); the
+The hubs of `creates` and `list` run in a child process of their own (the load generator is this process); the
 publisher of `lifecycle` runs in this process, with the broker and the receiver in processes of
 their own. Each figure is the best of `--rounds` alternating runs.
 
-Run: `.venv/bin/python bench/registry.py [--quick] [--only lifecycle,creates,mqtt-latency] [--rounds 3]
+Run: `.venv/bin/python bench/registry.py [--quick] [--only lifecycle,creates,mqtt-latency,list] [--rounds 3]
 [--reports 1000]`.
 """
 
@@ -31,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import shutil
@@ -291,6 +298,8 @@ async def serve_registry_hub(data_dir: str, ready: Ready) -> None:
     )
     server = await start_server(config)
     await server.security.create_user(ADMIN, PASSWORD)
+    await server.hub.wait_until_set_up()  # things restored in the background would share the measured CPU
+    gc.freeze()  # as `thinggate serve` does once the hub is up
     door = server.doors["registry"]
     assert server.http is not None
     ready.send({"http": server.http.port, "key": door.keys.published})  # type: ignore[attr-defined]
@@ -585,6 +594,170 @@ async def mqtt_latency(workdir: Path, reports: int, quick: bool) -> list[Row]:
 @section("mqtt-latency", "an MQTT thing's report -> JSON-RPC StateChanged (p50, p99), beside a bare aiomqtt round trip")
 async def mqtt_latency_section(arguments: argparse.Namespace, work: Path) -> list[Row]:
     return await mqtt_latency(work, 20 if arguments.quick else arguments.reports, arguments.quick)
+
+
+# ------------------------------------------------------------------------------------------------
+# list: GET /<stack>/thingtypes with many types and things, beside a bare aiohttp JSON list
+# ------------------------------------------------------------------------------------------------
+
+
+async def _fill_registry(data_dir: Path, type_count: int, thing_count: int) -> None:
+    """`type_count` thing types and `thing_count` things spread over them, written in bulk to the hub's store."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert
+
+    from thinggate.core.store import ThingRecord, ThingTypeRecord
+    from thinggate.integrations.generic import PLUGIN
+    from thinggate.integrations.generic.classes import thing_class_for
+    from thinggate.storage import open_store, tables
+    from thinggate.storage.sql import thing_type_to_row
+
+    store = await open_store(None, data_dir)
+    began = datetime.now(UTC)
+    records = [
+        ThingTypeRecord(
+            id=f"bench-type-{number:05d}",
+            domain="root",
+            label=f"Bench type {number}",
+            description=f"A thing type of the list bench, number {number}",
+            resources=[
+                {"name": "power", "type": "boolean", "isSettable": True, "label": "Power"},
+                {"name": "temperature", "type": "double", "isSettable": False, "unit": "°C"},
+            ],
+            created=began + timedelta(microseconds=number),  # loaded oldest first: in this order
+        )
+        for number in range(type_count)
+    ]
+    async with store.engine.begin() as connection:  # one transaction, not one durable write per type
+        await connection.execute(insert(tables.thing_types), [thing_type_to_row(record) for record in records])
+    classes = [thing_class_for(record) for record in records]
+    things: list[ThingRecord] = []
+    for number in range(thing_count):
+        thing_class = classes[number % type_count]
+        name_param = thing_class.param_type_named("thingName")
+        assert name_param is not None
+        things.append(
+            ThingRecord(
+                id=uuid.uuid4(),
+                thing_class_id=thing_class.id,
+                plugin_id=PLUGIN.id,
+                name=f"bench thing {number}",
+                params={name_param.id: f"bench-{number:06d}"},
+                settings={},
+            )
+        )
+    await store.save_things(things)
+    await store.close()
+
+
+async def serve_full_registry_hub(data_dir: str, type_count: int, thing_count: int, ready: Ready) -> None:
+    """The registry hub of `creates`, its store filled first with thing types and things (in bulk)."""
+    await _fill_registry(Path(data_dir), type_count, thing_count)
+    await serve_registry_hub(data_dir, ready)
+
+
+async def serve_bare_list(body: bytes, ready: Ready) -> None:
+    """A bare aiohttp handler answering every GET with the same list, encoded by msgspec per request."""
+    import msgspec
+    from aiohttp import web
+
+    listed = msgspec.json.decode(body)  # the same Python list the hub's answer holds
+    encode = msgspec.json.Encoder().encode
+    if encode(listed) != body:
+        raise SystemExit("list: the bare handler's encoding differs from the hub's answer")
+
+    async def handle(request: web.Request) -> web.Response:
+        return web.Response(body=encode(listed), content_type="application/json")
+
+    application = web.Application()
+    application.router.add_get("/{tail:.*}", handle)
+    runner = web.AppRunner(application, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = site._server
+    assert server is not None
+    ready.send(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
+    await asyncio.Event().wait()
+
+
+async def fetches_per_second(url: str, headers: dict[str, str], count: int, in_flight: int, size: int) -> float:
+    """GET `url` `count` times, `in_flight` at once over as many keep-alive connections; whole bodies read."""
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(limit=in_flight, force_close=False)
+    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+
+        async def fetch() -> None:
+            async with session.get(url) as answer:
+                body = await answer.read()
+                if answer.status != 200 or len(body) != size:
+                    raise SystemExit(f"list: {url} answered {answer.status} with {len(body)} bytes, not {size}")
+
+        # The connections opened (and each side warmed) before the clock starts.
+        await asyncio.gather(*(fetch() for _ in range(in_flight)))
+        remaining = iter(range(count))
+
+        async def worker() -> None:
+            for _ in remaining:
+                await fetch()
+
+        begun = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(in_flight)))
+        return count / (time.perf_counter() - begun)
+
+
+@section("list", "GET /thingtypes with 10,000 types and 100,000 things, beside a bare aiohttp handler of the same list")
+async def list_section(arguments: argparse.Namespace, work: Path) -> list[Row]:
+    type_count, thing_count = (100, 1000) if arguments.quick else (10_000, 100_000)
+    (work / "hub").mkdir()
+    hub = ServerChild(serve_full_registry_hub, str(work / "hub"), type_count, thing_count)
+    bare: ServerChild | None = None
+    try:
+        started = await asyncio.to_thread(hub.ready)
+        base = f"http://127.0.0.1:{started['http']}"
+        async with registry_client(base, started["key"]) as client:
+            headers = {"x-api-key": started["key"], "Authorization": client.headers["Authorization"]}
+            first = await client.get("/thingtypes")
+        first.raise_for_status()
+        body = first.content
+        listed = json.loads(body)
+        if len(listed) < type_count or sum(t.get("thingCount", 0) for t in listed) != thing_count:
+            raise SystemExit(f"list: the hub listed {len(listed)} types, not the {type_count} made with their things")
+        bare = ServerChild(serve_bare_list, body)
+        bare_port = await asyncio.to_thread(bare.ready)
+        ours_url, bare_url = f"{base}/{STACK}/thingtypes", f"http://127.0.0.1:{bare_port}/{STACK}/thingtypes"
+        # About two seconds a figure at full size on this class of machine; a few requests when quick.
+        sequential, parallel = (10, 32) if arguments.quick else (20, 64)
+        best = {"ours-1": 0.0, "bare-1": 0.0, "ours-16": 0.0, "bare-16": 0.0}
+        for _ in range(arguments.rounds):
+            for in_flight, count in ((1, sequential), (16, parallel)):
+                best[f"bare-{in_flight}"] = max(
+                    best[f"bare-{in_flight}"], await fetches_per_second(bare_url, headers, count, in_flight, len(body))
+                )
+                best[f"ours-{in_flight}"] = max(
+                    best[f"ours-{in_flight}"], await fetches_per_second(ours_url, headers, count, in_flight, len(body))
+                )
+    finally:
+        if bare is not None:
+            bare.stop()
+        hub.stop()
+    size = f"{len(body) / 1e6:.1f} MB" if len(body) >= 1e5 else f"{len(body) / 1e3:.1f} kB"
+    rows = []
+    for in_flight, how in ((1, "sequential"), (16, "16 in flight")):
+        ours, theirs = best[f"ours-{in_flight}"], best[f"bare-{in_flight}"]
+        met = "met" if ours >= 0.5 * theirs else "NOT met"
+        rows.append(
+            Row(
+                f"{type_count} types list ({size}), {how}",
+                ours,
+                theirs,
+                "req/s",
+                f"goal >= 0.5: {met}; bare: msgspec encode per request",
+            )
+        )
+    return rows
 
 
 # ------------------------------------------------------------------------------------------------

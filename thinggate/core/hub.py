@@ -11,8 +11,8 @@ import asyncio
 import logging
 import time
 import uuid
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections import Counter, OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -81,6 +81,9 @@ class Hub:
         self.vendors: dict[uuid.UUID, Vendor] = {}
         self.thing_classes: dict[uuid.UUID, ThingClass] = {}
         self.things: dict[uuid.UUID, Thing] = {}
+        # Things per class, by the class id's `int`, kept as things come and go: a registry list of 10,000
+        # thing types counts 100,000 things without a pass over them (and an int hashes in C, a UUID in Python).
+        self._class_counts: Counter[int] = Counter()
         self.io_links = IOLinks(
             store=store,
             bus=self.bus,
@@ -165,7 +168,7 @@ class Hub:
                 continue
             thing = self._thing_from_record(thing_class, record, states.get(record.id, {}))
             thing.setup_status = ThingSetupStatus.IN_PROGRESS
-            self.things[thing.id] = thing
+            self._keep(thing)
             restored.append(thing)
         await self.io_links.load()
         for integration in self.integrations.values():
@@ -358,7 +361,7 @@ class Hub:
         thing.setup_status = ThingSetupStatus.COMPLETE
         thing.setup_error = ThingError.NO_ERROR
         await self._persist(thing, event)
-        self.things[thing.id] = thing
+        self._keep(thing)
         for state_type_id, state in thing.states.items():
             self._queue_state(thing, state_type_id, state.value)
         self.bus.publish(ev.ThingAdded(thing))
@@ -398,6 +401,26 @@ class Hub:
     def all_thing_classes(self) -> list[ThingClass]:
         """Every thing class (every principal may read them: nymea checks no scope for them)."""
         return list(self.thing_classes.values())
+
+    def _keep(self, thing: Thing) -> None:
+        """Put a thing into `things` (counted by class)."""
+        replaced = self.things.get(thing.id)
+        if replaced is not None:
+            self._class_counts[replaced.thing_class.id.int] -= 1
+        self.things[thing.id] = thing
+        self._class_counts[thing.thing_class.id.int] += 1
+
+    def _forget(self, thing_id: uuid.UUID) -> None:
+        """Take a thing out of `things` (counted by class)."""
+        removed = self.things.pop(thing_id, None)
+        if removed is not None:
+            self._class_counts[removed.thing_class.id.int] -= 1
+
+    def thing_counts_by_class(self) -> Mapping[int, int]:
+        """Things per class, by the class id's `int` (kept live; a class without things may be missing)."""
+        if self._class_counts.total() != len(self.things):  # `things` changed behind the hub's back: count anew
+            self._class_counts = Counter(thing.thing_class.id.int for thing in self.things.values())
+        return self._class_counts
 
     def things_of_class(self, thing_class_id: uuid.UUID) -> list[Thing]:
         """Every configured thing of a class."""
@@ -830,7 +853,7 @@ class Hub:
             await self.store.delete_things(doomed_ids, event=event)
         for victim in doomed:
             self.io_links.forget_thing(victim.id)
-            self.things.pop(victim.id, None)
+            self._forget(victim.id)
             self._write_behind.forget_thing(victim.id)
             try:
                 await self.integrations[victim.plugin_id].thing_removed(victim)

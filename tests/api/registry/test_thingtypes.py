@@ -425,3 +425,29 @@ async def test_a_types_catalogue_interface_reaches_its_things_through_thinknx(
             ).status_code == 200
         thing = rig.server.hub.things[thing_id]
         assert (thing.state_value("power"), thing.state_value("brightness")) == (True, 42)
+
+
+async def test_the_whole_list_follows_changes_and_matches_the_list_by_attributes(rig: Rig, admin: Client) -> None:
+    # The whole list is written from JSON kept per type: it must change as the types and their things do.
+    await rig.user("reader", role="Read")
+    reader = await rig.logged_in("reader")
+    every = ",".join(sorted(LIST_ATTRIBUTES))
+
+    async def listed(client: Client) -> dict[str, Any]:
+        whole = ok(await client.get("/thingtypes"))
+        assert whole == ok(await client.get("/thingtypes", params={"attributes": every}))
+        return {item["id"]: item for item in whole}
+
+    ok(await admin.post("/thingtypes", LIGHTS))
+    assert (await listed(admin))["lights"]["thingCount"] == 0
+    first = await add_thing(rig, "lights")
+    await add_thing(rig, "lights")
+    assert (await listed(admin))["lights"]["thingCount"] == 2
+    assert (await listed(admin))["lights"]["readOnly"] is False
+    assert (await listed(reader))["lights"]["readOnly"] is True
+    assert (await rig.server.hub.remove_thing(SYSTEM, first)).ok
+    ok(await admin.patch("/thingtypes/lights", {"label": "Lamps", "domain": "root", "description": "Lamps"}))
+    lights = (await listed(admin))["lights"]
+    assert (lights["label"], lights["description"], lights["thingCount"]) == ("Lamps", "Lamps", 1)
+    ok(await admin.post("/thingtypes", {"id": "fans", "domain": "root", "label": "Fans"}))
+    assert set(await listed(admin)) >= {"lights", "fans"}

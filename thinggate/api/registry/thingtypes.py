@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, NoReturn
 
 import msgspec
@@ -19,7 +18,6 @@ from thinggate.api.registry.structs import (
     ThingTypeUpdated,
 )
 from thinggate.core.registry import ThingType
-from thinggate.core.security import Principal
 from thinggate.core.store import ThingTypeRecord
 
 LIST_ATTRIBUTES = (
@@ -67,6 +65,10 @@ GET_FLAGS = tuple(
     for name in GET_ATTRIBUTES
 )
 """GET's attributes as keys of their own: `?label&thingCount`."""
+_EVERY_LISTED = frozenset(LIST_ATTRIBUTES) | {"id"}
+_READ_ONLY = b'true,"thingCount":'
+_WRITABLE = b'false,"thingCount":'
+_encode = msgspec.json.Encoder().encode
 
 _IGNORED_QUERY = frozenset({"attributes", "id", "identityId"})  # identityId: MIC clients may send it as a query
 
@@ -84,9 +86,7 @@ def routes(door: RegistryDoor) -> list[Route]:
     """The thing type routes."""
     types = door.thing_types
 
-    def shown(
-        principal: Principal, thing_type: ThingType, wanted: tuple[str, ...], counts: Mapping[Any, int]
-    ) -> ThingTypeOut:
+    def shown(thing_type: ThingType, wanted: tuple[str, ...], read_only: bool, count: int) -> ThingTypeOut:
         values: dict[str, Any] = {
             "id": thing_type.id,
             "label": thing_type.label,
@@ -96,21 +96,29 @@ def routes(door: RegistryDoor) -> list[Route]:
             "domain": thing_type.domain,
             "lockMappings": thing_type.lock_mappings,
             "data": thing_type.data,
+            "readOnly": read_only,
+            "thingCount": count,
         }
-        out: dict[str, Any] = {}
-        for name in wanted:
-            if name == "readOnly":
-                out[name] = types.read_only(principal, thing_type)
-            elif name == "thingCount":
-                out[name] = counts.get(thing_type.thing_class.id, 0)
-            else:
-                out[name] = values[name]
-        return ThingTypeOut(**out)
+        return ThingTypeOut(**{name: values[name] for name in wanted})
 
-    async def list_types(call: Call) -> list[ThingTypeOut]:
+    # By id(): found without reading the type (its object is kept here, so the id is not reused meanwhile).
+    cached: dict[int, tuple[ThingType, bytes, bytes, bytes]] = {}
+
+    def fragments(thing_type: ThingType) -> tuple[ThingType, bytes, bytes, bytes]:
+        """A listed type's JSON up to its thingCount's value (read-only, writable), and after it with a comma."""
+        whole = _encode(shown(thing_type, LIST_ATTRIBUTES, False, 0))
+        marker = b'"readOnly":false,"thingCount":0,'
+        at = whole.rindex(marker)  # quotes inside strings are escaped: only the attributes match
+        head = whole[: at + len(b'"readOnly":')]
+        found = (thing_type, head + _READ_ONLY, head + _WRITABLE, whole[at + len(marker) - 1 :] + b",")
+        if not thing_type.integration_defined:  # those are made anew on every call: kept only a registry type's
+            cached[id(thing_type)] = found
+        return found
+
+    async def list_types(call: Call) -> Any:
         wanted = _listed(call.query.get("attributes"), LIST_ATTRIBUTES) or LIST_ATTRIBUTES
-        visible = types.visible(call.who)
-        if not visible:
+        listed = types.listing(call.who, counted="thingCount" in wanted)
+        if not listed:
             every = types.all()
             if len(every) == 1:  # the seed: "Returned if there is only one Thing Type and not accessible by user"
                 raise RegistryProblem(
@@ -119,8 +127,23 @@ def routes(door: RegistryDoor) -> list[Route]:
                     property="domain",
                     params={"domain": every[0].domain},
                 )
-        counts = types.thing_counts(call.who) if "thingCount" in wanted else {}
-        return [shown(call.who, thing_type, wanted, counts) for thing_type in visible]
+        if set(wanted) == _EVERY_LISTED:
+            # The usual call (no `attributes`): each type's JSON as cached for its (immutable) ThingType, only
+            # readOnly and thingCount written per call: 10,000 types answer in a few ms, not one struct each.
+            if len(cached) > 2 * len(types.registry_types()) + 100:  # types removed or changed: drop what they left
+                cached.clear()
+            parts = [b"["]
+            get = cached.get
+            for thing_type, read_only, count in listed:
+                found = get(id(thing_type))
+                if found is None or found[0] is not thing_type:
+                    found = fragments(thing_type)
+                parts += (found[1] if read_only else found[2], b"%d" % count, found[3])
+            if len(parts) > 1:
+                parts[-1] = parts[-1][:-1]  # the last type's comma
+            parts.append(b"]")
+            return msgspec.Raw(b"".join(parts))
+        return [shown(thing_type, wanted, read_only, count) for thing_type, read_only, count in listed]
 
     async def get_type(call: Call) -> ThingTypeOut:
         type_id = required_text(call.params["id"], "id")
@@ -143,8 +166,9 @@ def routes(door: RegistryDoor) -> list[Route]:
             "resources",
             "virtualResources",
         )
-        counts = types.thing_counts(call.who) if not chosen or "thingCount" in chosen else {}
-        return shown(call.who, thing_type, ("id", *(chosen or every)), counts)
+        wanted = ("id", *(chosen or every))
+        count = types.thing_counts(call.who).get(thing_type.thing_class.id.int, 0) if "thingCount" in wanted else 0
+        return shown(thing_type, wanted, types.read_only(call.who, thing_type), count)
 
     async def create(call: Call) -> ThingTypeCreated:
         body: ThingTypeCreate = call.body
@@ -206,6 +230,8 @@ def routes(door: RegistryDoor) -> list[Route]:
             "GET",
             "/thingtypes",
             list_types,
+            # The handler answers pre-encoded JSON for speed; this is what that JSON is.
+            answer=list[ThingTypeOut],
             summary="The thing types the caller may read, as a bare array (with `attributes`, only those)",
             rights="ThingTypes.READ",
             errors=("NOT_AUTHORIZED_DOMAIN",),
