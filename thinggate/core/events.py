@@ -242,13 +242,18 @@ class EventBus:
 
     def heard(self, kind: type) -> bool:
         """Whether an event of this type would reach anyone (so that nobody's event need not be built)."""
-        return bool(self._subscriptions) or bool(self._routes.get(kind) or self._route(kind))
+        if self._subscriptions:
+            return True
+        route = self._routes.get(kind)
+        return bool(self._route(kind) if route is None else route)
 
     def publish(self, event: HubEvent) -> None:
         """Deliver an event to every listener and subscriber without waiting."""
-        kind = type(event)
-        # The route looked up here (one per state change), _route only fills it the first time.
-        for listener in self._routes.get(kind) or self._route(kind):
+        # The route looked up here (one per state change); _route only fills it the first time.
+        route = self._routes.get(type(event))
+        if route is None:
+            route = self._route(type(event))
+        for listener in route:
             try:
                 listener(event)
             except Exception:  # a broken listener must not stop the hub

@@ -138,11 +138,13 @@ class JsonRpcDoor:
                 scope = scopes_from_names([spec.permission_scope])
                 as_is = _cross_checked(spec) if self.settings.check_replies else spec.params_as_is
                 self._dispatch[spec.name] = (handler.namespace == "JSONRPC", call, spec, scope, as_is)
-        self._event_table = self._build_event_table()
         # Per namespace, the clients that asked for its notifications: fan-out never walks the rest.
         self._subscribers: dict[str, dict[int, Session]] = {}
         # Users and tokens change on the hub's bus too: SecurityManager publishes there.
-        self._unlisten: list[Callable[[], None]] = [hub.bus.listen(self._on_event, self._event_table)]
+        # One listener per event type: the bus calls the notifier straight away (a state change is the hot path).
+        self._unlisten: list[Callable[[], None]] = [
+            hub.bus.listen(notify, (kind,)) for kind, notify in self._build_event_table().items()
+        ]
 
     def _check_complete(self) -> None:
         # Every declared method of an implemented namespace has a handler, and nothing else does.
@@ -458,12 +460,6 @@ class JsonRpcDoor:
 
         return visible
 
-    def _on_event(self, event: ev.HubEvent) -> None:
-        # One dictionary lookup per event: a state change is the hot path, not the last of a chain.
-        notify = self._event_table.get(type(event))
-        if notify is not None:
-            notify(event)
-
     def _build_event_table(self) -> dict[type, Callable[[Any], None]]:
         return {
             ev.StateChanged: self._state_changed,
@@ -482,21 +478,29 @@ class JsonRpcDoor:
         }
 
     def _state_changed(self, event: ev.StateChanged) -> None:
-        if not self._subscribers.get("Integrations"):
-            return  # the usual case with nobody listening: spare building the closures below
-        self._broadcast(
-            "Integrations",
-            "StateChanged",
-            lambda: {
-                "thingId": event.thing_id,
-                "stateTypeId": event.state_type_id,
-                "value": event.value,
-                "minValue": event.min_value,
-                "maxValue": event.max_value,
-                "possibleValues": list(event.possible_values or ()),
-            },
-            self._sees_thing(event.thing_id),
-        )
+        # _broadcast with _sees_thing, spelled out: one state change may go to hundreds of clients.
+        subscribers = self._subscribers.get("Integrations")
+        if not subscribers:
+            return
+        data: bytes | None = None
+        thing_id = event.thing_id
+        for session in list(subscribers.values()):
+            principal = session.principal
+            if principal is None:
+                continue
+            if not session.sees_all and self.hub.visible_thing(principal, thing_id) is None:
+                continue
+            if data is None:
+                params = {
+                    "thingId": thing_id,
+                    "stateTypeId": event.state_type_id,
+                    "value": event.value,
+                    "minValue": event.min_value,
+                    "maxValue": event.max_value,
+                    "possibleValues": list(event.possible_values or ()),
+                }
+                data = self._notification("Integrations.StateChanged", params)
+            session.send(data)
 
     def _event_triggered(self, event: ev.EventTriggered) -> None:
         self._broadcast(

@@ -104,7 +104,7 @@ class Session:
         if not self.outbox and not self.holding:
             # Everything sent in this turn of the loop leaves in one write (one system call):
             # a client with 64 requests in flight gets its 64 replies together.
-            if self.flushes is not None:
+            if self.flushes is not None:  # _flush_soon inline: a fan-out sends this to every client
                 self.flushes.add(self)
             else:
                 asyncio.get_running_loop().call_soon(self.flush)
@@ -120,6 +120,19 @@ class Session:
         """The transport is done with the chunk, or waits within it: what is queued leaves now."""
         self.holding = False
         self.flush()
+
+    def release_soon(self) -> None:
+        """The transport is done with the chunk but more are on their way: what is queued leaves with
+        their replies, by the loop's next turn at the latest."""
+        self.holding = False
+        if self.outbox:
+            self._flush_soon()
+
+    def _flush_soon(self) -> None:
+        if self.flushes is not None:
+            self.flushes.add(self)
+        else:
+            asyncio.get_running_loop().call_soon(self.flush)
 
     def flush(self) -> None:
         """Hand what is queued to the transport."""

@@ -26,6 +26,10 @@ from thinggate.api.websocket import text_frame
 
 _LOG = logging.getLogger(__name__)
 _READ_SIZE = 64 * 1024
+FLUSH_EVERY = 16
+"""Replies that may wait for the rest of their chunk: past this many they leave at once. A client
+with many requests in flight then works on the first replies while the rest are answered (one
+write per chunk starves it; nymea's one write per reply costs a system call each)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +147,10 @@ class JsonRpcServer:
 
         def write(messages: list[bytes]) -> None:
             # One text frame per message, as nymea sends them; one write for all of them.
-            transport.write(b"".join([text_frame(message) for message in messages]))
+            if len(messages) == 1:
+                transport.write(_framed(messages[0]))
+            else:
+                transport.write(b"".join([_framed(message) for message in messages]))
 
         def shutdown(graceful: bool) -> None:
             if graceful:
@@ -182,7 +189,14 @@ class JsonRpcServer:
                             session.hold()
                         if session.closed:
                             break
-                    session.release()
+                    if len(session.outbox) >= FLUSH_EVERY:
+                        session.flush()
+                    if _frames_waiting(socket):
+                        # More requests came in the same read (a client with many in flight): their
+                        # replies join these, all written by the loop's next turn, not one write each.
+                        session.release_soon()
+                    else:
+                        session.release()
                 elif frame.type is WSMsgType.BINARY:
                     _LOG.debug("jsonrpc websocket client %d sent a binary frame; ignored as nymea does", session.id)
                 if session.closed:
@@ -194,6 +208,28 @@ class JsonRpcServer:
         finally:
             self.door.close_session(session)
         return socket
+
+
+def _frames_waiting(socket: web.WebSocketResponse) -> bool:
+    """Whether aiohttp holds more received frames, which the next receive returns without waiting."""
+    # aiohttp's reader queue (WebSocketDataQueue._buffer, public in its compiled form too); were it
+    # to go, every frame is answered with a write of its own, as before.
+    buffer = getattr(getattr(socket, "_reader", None), "_buffer", None)
+    return bool(buffer)
+
+
+class _LastFrame:
+    """The last message framed and its frame: a notification fanned out to many clients is one bytes object."""
+
+    payload: bytes | None = None
+    frame = b""
+
+
+def _framed(payload: bytes) -> bytes:
+    """The WebSocket text frame of a message, framed once for every client it goes to."""
+    if payload is not _LastFrame.payload:
+        _LastFrame.payload, _LastFrame.frame = payload, text_frame(payload)
+    return _LastFrame.frame
 
 
 class _TcpConnection(asyncio.Protocol):
@@ -284,6 +320,8 @@ class _TcpConnection(asyncio.Protocol):
                     return waiting, index + 1
                 if session.closed:
                     break
+                if len(session.outbox) >= FLUSH_EVERY:
+                    session.flush()
             return None
         finally:
             session.release()
