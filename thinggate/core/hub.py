@@ -894,8 +894,12 @@ class Hub:
     # ------------------------------------------------------------------ actions and browsing
 
     def _usable_thing(self, principal: Principal, thing_id: Any) -> Thing:
-        thing = self._visible_thing(principal, thing_id)
-        if not thing.setup_complete:
+        # _visible_thing and setup_complete inline: every action starts here.
+        parsed = parse_uuid(thing_id)
+        thing = self.things.get(parsed) if parsed else None
+        if thing is None or not principal.may_see(thing):
+            raise ThingFailure(ThingError.THING_NOT_FOUND, f"no thing with id {thing_id}")
+        if thing.setup_status is not ThingSetupStatus.COMPLETE:
             raise ThingFailure(ThingError.SETUP_FAILED, f"{thing.name} is not set up")
         return thing
 
