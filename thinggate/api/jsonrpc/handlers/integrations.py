@@ -191,21 +191,19 @@ class IntegrationsHandler:
 
     def _routed(self, name: str, route: Route) -> Callable[[Session, Args], Awaitable[dict[str, Any]]]:
         with_message = name in self._with_message
-        call, pack, always, hub = route.call, route.pack, route.always, self.hub  # read once, not per request
 
         async def handle(session: Session, args: Args) -> dict[str, Any]:
             assert session.principal is not None  # the door never dispatches without one
-            result = await call(hub, session.principal, args)
+            result = await route.call(self.hub, session.principal, args)
             if result.permission_denied:
                 raise MethodPermissionDenied(result.message)
-            ok = result.ok
             reply: dict[str, Any] = {"thingError": packing.thing_error(result.error)}
-            if ok:
-                if pack is not None:
-                    reply.update(pack(result.value, session.translate))
-            elif always is not None:
-                reply.update(always())
-            if with_message and result.message and not ok:
+            if result.ok:
+                if route.pack is not None:
+                    reply.update(route.pack(result.value, session.translate))
+            elif route.always is not None:
+                reply.update(route.always())
+            if with_message and result.message and not result.ok:
                 reply["displayMessage"] = session.translate(result.message)
             return reply
 
