@@ -228,6 +228,8 @@ class _LastFrame:
 def _framed(payload: bytes) -> bytes:
     """The WebSocket text frame of a message, framed once for every client it goes to."""
     if payload is not _LastFrame.payload:
+        if len(payload) > _READ_SIZE:
+            return text_frame(payload)  # a big reply (Introspect): not kept alive for the next write
         _LastFrame.payload, _LastFrame.frame = payload, text_frame(payload)
     return _LastFrame.frame
 
