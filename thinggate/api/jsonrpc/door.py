@@ -63,11 +63,11 @@ class JsonRpcSettings:
     """Push-button requests that may wait for the owner at once."""
 
 
-def _cross_checked(spec: MethodSpec) -> Callable[[Any], bool]:
-    """spec.params_as_is, made to prove (under tests) that it only accepts what check_params returns unchanged."""
+def _cross_checked(spec: MethodSpec, params_test: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """A params test made to prove (under tests) that it only accepts what check_params returns unchanged."""
 
     def as_is(params: Any) -> bool:
-        if not spec.params_as_is(params):
+        if not params_test(params):
             return False
         try:
             checked = spec.check_params(params, "")
@@ -136,7 +136,9 @@ class JsonRpcDoor:
             for name, call in handler.methods.items():
                 spec = self.schema.methods[f"{handler.namespace}.{name}"]
                 scope = scopes_from_names([spec.permission_scope])
-                as_is = _cross_checked(spec) if self.settings.check_replies else spec.params_as_is
+                as_is = self.schema.params_test(spec.name)
+                if self.settings.check_replies:
+                    as_is = _cross_checked(spec, as_is)
                 self._dispatch[spec.name] = (handler.namespace == "JSONRPC", call, spec, scope, as_is)
         # Per namespace, the clients that asked for its notifications: fan-out never walks the rest.
         self._subscribers: dict[str, dict[int, Session]] = {}

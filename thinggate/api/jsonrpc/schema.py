@@ -50,14 +50,6 @@ class MethodSpec:
     check_params: Checker
     check_returns: Checker
     deprecated: bool
-    params_as_is: Callable[[Any], bool] = lambda value: False
-    """Whether params are valid exactly as they are (check_params would return an equal copy): the usual request."""
-
-    def checked_params(self, params: Any) -> Any:
-        """Params validated and normalised (check_params), without walking them when they are fine as they are."""
-        if self.params_as_is(params):
-            return params
-        return self.check_params(params, "")
 
 
 def _split_key(key: str) -> tuple[str, set[str]]:
@@ -81,7 +73,8 @@ class Schema:
         self.flags: dict[str, list[str]] = document["flags"]
         self.types: dict[str, Any] = document["types"]
         self._type_checkers: dict[tuple[str, bool], Checker] = {}
-        as_is = _AsIsCompiler(self)
+        self._as_is: _AsIsCompiler | None = None
+        self._params_tests: dict[str, Callable[[Any], bool]] = {}
         self.methods: dict[str, MethodSpec] = {}
         for name, definition in document["methods"].items():
             namespace = name.split(".", 1)[0]
@@ -94,12 +87,22 @@ class Schema:
                 check_params=self.compile(definition["params"], incoming=True),
                 check_returns=self.compile(definition["returns"], incoming=False),
                 deprecated="deprecated" in definition,
-                params_as_is=as_is.function(definition["params"]),
             )
         self.notifications: dict[str, dict[str, Any]] = document["notifications"]
         self.notification_checkers: dict[str, Checker] = {
             name: self.compile(definition["params"], incoming=False) for name, definition in self.notifications.items()
         }
+
+    def params_test(self, method: str) -> Callable[[Any], bool]:
+        """Whether params of `method` are valid exactly as they are (check_params would return an equal
+        copy): the usual request, taken without the walk. Written on first use (the door asks for the
+        methods it serves, not all of nymea's)."""
+        test = self._params_tests.get(method)
+        if test is None:
+            if self._as_is is None:
+                self._as_is = _AsIsCompiler(self)
+            test = self._params_tests[method] = self._as_is.function(self.methods[method].params)
+        return test
 
     @classmethod
     def load(cls) -> Schema:
