@@ -292,7 +292,26 @@ async def serve_echo(get_reply: str, action_reply: str, notification: str) -> No
             subscribers.discard(socket)
         return socket
 
+    class Echo(asyncio.Protocol):
+        """The same echo without asyncio's streams (as thinggate's TCP transport is): for --protocol-echo."""
+
+        def __init__(self) -> None:
+            self.buffer = b""
+            self.transport: Any = None
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport = transport
+
+        def data_received(self, data: bytes) -> None:
+            *lines, self.buffer = (self.buffer + data).split(b"\n")
+            write = self.transport.write
+            for line in lines:
+                if line:
+                    tail = action_tail if b"ExecuteAction" in line else get_tail
+                    write(b'{"id":' + line[6 : line.index(b",", 6)] + tail)
+
     tcp_server = await asyncio.start_server(tcp, "127.0.0.1", 0, limit=65536)
+    protocol_server = await asyncio.get_running_loop().create_server(Echo, "127.0.0.1", 0)
     app = web.Application()
     app.router.add_get("/", websocket)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -300,10 +319,13 @@ async def serve_echo(get_reply: str, action_reply: str, notification: str) -> No
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     ws_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    print(json.dumps({"tcp": tcp_server.sockets[0].getsockname()[1], "ws": ws_port}))
+    ports = {"tcp": tcp_server.sockets[0].getsockname()[1], "ws": ws_port}
+    ports["tcp_protocol"] = protocol_server.sockets[0].getsockname()[1]
+    print(json.dumps(ports))
     sys.stdout.flush()
     await until_told_to_stop()
     tcp_server.close()
+    protocol_server.close()
     await runner.cleanup()
 
 
@@ -1004,6 +1026,18 @@ async def main(arguments: argparse.Namespace) -> None:
         base = Target(
             "baseline", echo, echo_info["tcp"], echo_info["ws"], token, Requests(token, lights, power), lights[0], False
         )
+        protocol_base = None
+        if arguments.protocol_echo:
+            protocol_base = Target(
+                "baseline (Protocol)",
+                echo,
+                echo_info["tcp_protocol"],
+                echo_info["ws"],
+                token,
+                Requests(token, lights, power),
+                lights[0],
+                False,
+            )
 
         sample_get = hub_requests.get(0, 1)
         sample_act = hub_requests.act(0, 1)
@@ -1071,6 +1105,15 @@ async def main(arguments: argparse.Namespace) -> None:
             if max(mine.other_cpu, theirs.other_cpu) > 0.15:
                 note += f" other load: {mine.other_cpu:.0%}/{theirs.other_cpu:.0%} of a CPU"
             row(name, mine.rate, theirs.rate, "rt/s", goal, (mine, theirs), note)
+            if protocol_base is not None and kind == "tcp":
+                # The TCP transport reads with an asyncio.Protocol, the baseline above with streams:
+                # how the door compares with a bare server doing without them too.
+                leaner = []
+                for _ in range(rounds):
+                    await quiet(machine_within=machine_wait)
+                    leaner.append(await rate(protocol_base, kind, method, connections, window, timing))
+                bare = max(leaner, key=lambda run: run.rate)
+                row("  beside a bare asyncio Protocol echo", mine.rate, bare.rate, "rt/s", cpu=(mine, bare))
         if wanted("fanout"):
             await quiet(machine_within=machine_wait)
             mine_latencies, mine_missed, mine_cpu = await fan_out_latency(ours, samples, warmup_samples)
@@ -1134,6 +1177,11 @@ def parse() -> argparse.Namespace:
         help="load generator and servers on a CPU each (default), all on one CPU, or not pinned",
     )
     parser.add_argument("--profile", default="", help="write a cProfile of the hub+door child to this file")
+    parser.add_argument(
+        "--protocol-echo",
+        action="store_true",
+        help="after each TCP row, one more beside a bare echo that reads with an asyncio.Protocol (no streams)",
+    )
     parser.add_argument("--serve", nargs="+", help=argparse.SUPPRESS)  # internal: run as a server child
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args()

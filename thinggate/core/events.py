@@ -9,43 +9,25 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from thinggate.core.model import EventRecord, IOConnection, ParamValues, Thing
 from thinggate.core.users import UserInfo
 
 _LOG = logging.getLogger(__name__)
 
 
-_set = object.__setattr__
-
-
-@dataclass(frozen=True, slots=True, init=False)
-class StateChanged:
+class StateChanged(msgspec.Struct, frozen=True):
     """A state of a thing has a new value (or new limits)."""
 
+    # A record built in C (msgspec's Struct, frozen and with slots as the dataclasses here): one is
+    # made per state change, and a frozen dataclass pays an object.__setattr__ call per field.
     thing_id: uuid.UUID
     state_type_id: uuid.UUID
     value: Any
     min_value: Any
     max_value: Any
     possible_values: tuple[Any, ...] | None
-
-    def __init__(
-        self,
-        thing_id: uuid.UUID,
-        state_type_id: uuid.UUID,
-        value: Any,
-        min_value: Any,
-        max_value: Any,
-        possible_values: tuple[Any, ...] | None,
-    ) -> None:
-        # One per state change: the generated frozen __init__ looks object.__setattr__ up once
-        # per field and costs twice as much.
-        _set(self, "thing_id", thing_id)
-        _set(self, "state_type_id", state_type_id)
-        _set(self, "value", value)
-        _set(self, "min_value", min_value)
-        _set(self, "max_value", max_value)
-        _set(self, "possible_values", possible_values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,21 +90,14 @@ class PluginConfigurationChanged:
     configuration: ParamValues
 
 
-@dataclass(frozen=True, slots=True, init=False)
-class ActionExecuted:
+class ActionExecuted(msgspec.Struct, frozen=True):
     """An action ran on a thing (published for history and dashboards, after the device answered)."""
 
+    # One per action: a C-built record, as StateChanged.
     thing_id: uuid.UUID
     action_type_id: uuid.UUID
     params: ParamValues
     status: str
-
-    def __init__(self, thing_id: uuid.UUID, action_type_id: uuid.UUID, params: ParamValues, status: str) -> None:
-        # One per action: see StateChanged.
-        _set(self, "thing_id", thing_id)
-        _set(self, "action_type_id", action_type_id)
-        _set(self, "params", params)
-        _set(self, "status", status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,11 +242,18 @@ class EventBus:
 
     def heard(self, kind: type) -> bool:
         """Whether an event of this type would reach anyone (so that nobody's event need not be built)."""
-        return bool(self._subscriptions) or bool(self._route(kind))
+        if self._subscriptions:
+            return True
+        route = self._routes.get(kind)
+        return bool(self._route(kind) if route is None else route)
 
     def publish(self, event: HubEvent) -> None:
         """Deliver an event to every listener and subscriber without waiting."""
-        for listener in self._route(type(event)):
+        # The route looked up here (one per state change); _route only fills it the first time.
+        route = self._routes.get(type(event))
+        if route is None:
+            route = self._route(type(event))
+        for listener in route:
             try:
                 listener(event)
             except Exception:  # a broken listener must not stop the hub

@@ -26,6 +26,7 @@ from thinggate.core.iolinks import IOLinks
 from thinggate.core.model import (
     Action,
     ActionType,
+    BasicType,
     BrowserItem,
     CreateMethod,
     EventRecord,
@@ -51,6 +52,8 @@ from thinggate.core.values import clamp, convert, parse_uuid, verify_params, ver
 from thinggate.core.writebehind import WriteBehind
 
 _LOG = logging.getLogger(__name__)
+_CLAMPED = (BasicType.INT, BasicType.UINT, BasicType.DOUBLE)  # a tuple: `in` compares identity, no hashing
+"""The basic types `clamp` works on (it gives any other value back as it is)."""
 
 T = TypeVar("T")
 
@@ -954,8 +957,12 @@ class Hub:
     # ------------------------------------------------------------------ actions and browsing
 
     def _usable_thing(self, principal: Principal, thing_id: Any) -> Thing:
-        thing = self._visible_thing(principal, thing_id)
-        if not thing.setup_complete:
+        # _visible_thing and setup_complete inline: every action starts here.
+        parsed = parse_uuid(thing_id)
+        thing = self.things.get(parsed) if parsed else None
+        if thing is None or not principal.may_see(thing):
+            raise ThingFailure(ThingError.THING_NOT_FOUND, f"no thing with id {thing_id}")
+        if thing.setup_status is not ThingSetupStatus.COMPLETE:
             raise ThingFailure(ThingError.SETUP_FAILED, f"{thing.name} is not set up")
         return thing
 
@@ -974,7 +981,15 @@ class Hub:
         action = Action(thing.id, action_type.id, verified)
         integration = self.integrations[thing.plugin_id]
         try:
-            await eager.within(integration.execute_action(thing, action), self.timeouts.action)
+            # eager.within spelled out (the hot path: a coroutine and a call fewer); most devices
+            # answer at once and need no task, no timer.
+            running = integration.execute_action(thing, action)
+            try:
+                waiting_on = running.send(None)
+            except StopIteration:
+                pass
+            else:
+                await asyncio.wait_for(eager.resume(running, waiting_on), self.timeouts.action)
         except ThingFailure as failure:
             self._action_done(thing, action, failure.error)
             raise
@@ -994,8 +1009,11 @@ class Hub:
             # verify_params would give, without building its lookup tables on every call.
             param_type = param_types[0]
             raw_id, value = given[0]
-            if parse_uuid(raw_id) == param_type.id:
-                state = thing.states.get(param_type.id) if param_type.id == action_type.id else None
+            param_type_id = param_type.id
+            parsed = parse_uuid(raw_id)
+            if parsed is param_type_id or parsed == param_type_id:  # `is` first: UUID's == is a Python call
+                is_state_action = param_type_id is action_type.id or param_type_id == action_type.id
+                state = thing.states.get(param_type_id) if is_state_action else None
                 if state is None:
                     return {param_type.id: verify_value(param_type, value)}
                 return {
@@ -1008,7 +1026,8 @@ class Hub:
         return verify_params(param_types, given, limits=limits)
 
     def _action_done(self, thing: Thing, action: Action, error: ThingError) -> None:
-        if action.action_type_id in thing.logged_action_type_ids:
+        # An empty set first: `in` would hash the UUID, a Python call, to find nothing.
+        if thing.logged_action_type_ids and action.action_type_id in thing.logged_action_type_ids:
             self._write_behind.add_history(
                 HistoryEntry(
                     _now(),
@@ -1107,10 +1126,14 @@ class Hub:
 
     def set_state(self, thing_id: uuid.UUID, state_type_id: uuid.UUID, value: Any) -> None:
         """Set a state value as the device reports it: converted, clamped, published when it changed."""
-        thing = self._known(thing_id)
+        thing = self.things.get(thing_id)
+        added = thing is not None
         if thing is None:
-            _LOG.debug("state for unknown thing %s ignored", thing_id)
-            return
+            # Integrations report states while a thing is still being set up, before it is added.
+            thing = self._in_setup.get(thing_id)
+            if thing is None:
+                _LOG.debug("state for unknown thing %s ignored", thing_id)
+                return
         state_type = thing.thing_class.state_type(state_type_id)
         if state_type is None:
             raise KeyError(f"{thing.thing_class.name} has no state type {state_type_id}")
@@ -1122,10 +1145,12 @@ class Hub:
                 "%s reported %r for %s.%s; ignored", thing.thing_class.name, value, thing.name, state_type.name
             )
             return
-        converted = clamp(converted, state_type.type, state.min_value, state.max_value, state_type.step_size)
+        if state_type.type in _CLAMPED:  # clamp changes nothing else: spare the call
+            converted = clamp(converted, state_type.type, state.min_value, state.max_value, state_type.step_size)
         if not (state.value == converted and type(state.value) is type(converted)):
             state.value = converted
-            self._state_changed(thing, state_type, state)
+            if added:  # one still being set up is announced whole when it is added
+                self._announce_state(thing, state_type, state)
         if self._state_watchers:
             # Every report counts, changed or not: a device confirming a value it already had
             # is still the feedback a waiting request asked for.
@@ -1151,9 +1176,14 @@ class Hub:
     def _state_changed(self, thing: Thing, state_type: StateType, state: State) -> None:
         if thing.id not in self.things:
             return  # still being set up: the first snapshot is taken when it is added
+        self._announce_state(thing, state_type, state)
+
+    def _announce_state(self, thing: Thing, state_type: StateType, state: State) -> None:
+        """A state of an added thing changed: cache it, log it, publish it, follow its IO links."""
         if state_type.cached:
             self._write_behind.queue_state(thing.id, state_type.id, state.value)
-        if state_type.id in thing.logged_state_type_ids:
+        # An empty set first: `in` would hash the UUID, a Python call, to find nothing.
+        if thing.logged_state_type_ids and state_type.id in thing.logged_state_type_ids:
             self._write_behind.add_history(HistoryEntry(_now(), thing.id, "state", state_type.id, state.value))
         self.bus.publish(
             ev.StateChanged(

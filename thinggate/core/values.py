@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from thinggate.core.errors import ThingError, ThingFailure
@@ -24,14 +24,16 @@ _UUID_CACHE_SIZE = 8192
 
 def parse_uuid(value: Any) -> uuid.UUID | None:
     """A UUID from a string with or without braces, or None if it is not one."""
+    # Doors hand in the same few ids over and over; uuid.UUID() is a noticeable part of a request,
+    # and so are the type checks before the cache: a string found there is answered first.
+    if value.__class__ is str:
+        cached = _UUID_CACHE.get(value, _MISSING)
+        if cached is not _MISSING:
+            return cached  # type: ignore[return-value]
     if isinstance(value, uuid.UUID):
         return value
     if not isinstance(value, str) or len(value) > 40:
         return None
-    # Doors hand in the same few ids over and over; uuid.UUID() is a noticeable part of a request.
-    cached = _UUID_CACHE.get(value, _MISSING)
-    if cached is not _MISSING:
-        return cached  # type: ignore[return-value]
     text = value.strip()
     if text.startswith("{") and text.endswith("}"):
         text = text[1:-1]
@@ -80,58 +82,84 @@ def _to_float(value: Any) -> float | None:
     return None
 
 
+def _int(value: Any) -> Any:
+    return _to_int(value)
+
+
+def _uint(value: Any) -> Any:
+    result = _to_int(value)
+    return None if result is not None and result < 0 else result
+
+
+def _bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    return None
+
+
+def _string(value: Any) -> Any:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return None
+
+
+def _string_list(value: Any) -> Any:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    if isinstance(value, str):
+        return [value]
+    return None
+
+
+def _uuid_string(value: Any) -> Any:
+    parsed = parse_uuid(value)
+    return str(parsed) if parsed else None
+
+
+def _color(value: Any) -> Any:
+    return value if isinstance(value, str) and _COLOR.match(value) else None
+
+
+def _time(value: Any) -> Any:
+    match = _TIME.match(value) if isinstance(value, str) else None
+    return f"{int(match.group(1)):02d}:{match.group(2)}" if match else None
+
+
+def _object(value: Any) -> Any:
+    return value if isinstance(value, dict) else None
+
+
+# Per basic type but Variant (by its value: a str, whose hash is cached, where an enum member's is a
+# Python call), the conversion, None when impossible. Every state report and action param takes one.
+_CONVERSIONS: dict[str, Callable[[Any], Any]] = {
+    BasicType.INT.value: _int,
+    BasicType.UINT.value: _uint,
+    BasicType.DOUBLE.value: _to_float,
+    BasicType.BOOL.value: _bool,
+    BasicType.STRING.value: _string,
+    BasicType.STRING_LIST.value: _string_list,
+    BasicType.UUID.value: _uuid_string,
+    BasicType.COLOR.value: _color,
+    BasicType.TIME.value: _time,
+    BasicType.OBJECT.value: _object,
+}
+
+
 def convert(basic_type: BasicType, value: Any) -> Any:
     """Convert a wire value to the basic type, liberal as Qt's QVariant is; raise ValueError if impossible."""
-    result: Any
     if basic_type is BasicType.VARIANT:
         return value
     if value is None:
         raise ValueError(f"null is not a {basic_type.value}")
-    if basic_type is BasicType.INT:
-        result = _to_int(value)
-    elif basic_type is BasicType.UINT:
-        result = _to_int(value)
-        if result is not None and result < 0:
-            result = None
-    elif basic_type is BasicType.DOUBLE:
-        result = _to_float(value)
-    elif basic_type is BasicType.BOOL:
-        if isinstance(value, bool):
-            result = value
-        elif isinstance(value, (int, float)) and value in (0, 1):
-            result = bool(value)
-        elif isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            result = value.strip().lower() in _TRUE
-        else:
-            result = None
-    elif basic_type is BasicType.STRING:
-        if isinstance(value, str):
-            result = value
-        elif isinstance(value, bool):
-            result = "true" if value else "false"
-        elif isinstance(value, (int, float)):
-            result = str(value)
-        else:
-            result = None
-    elif basic_type is BasicType.STRING_LIST:
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            result = list(value)
-        elif isinstance(value, str):
-            result = [value]
-        else:
-            result = None
-    elif basic_type is BasicType.UUID:
-        parsed = parse_uuid(value)
-        result = str(parsed) if parsed else None
-    elif basic_type is BasicType.COLOR:
-        result = value if isinstance(value, str) and _COLOR.match(value) else None
-    elif basic_type is BasicType.TIME:
-        match = _TIME.match(value) if isinstance(value, str) else None
-        result = f"{int(match.group(1)):02d}:{match.group(2)}" if match else None
-    elif basic_type is BasicType.OBJECT:
-        result = value if isinstance(value, dict) else None
-    else:  # pragma: no cover - every member is handled above
-        result = None
+    result = _CONVERSIONS[basic_type._value_](value)
     if result is None:
         raise ValueError(f"{value!r} is not a valid {basic_type.value}")
     return result
@@ -147,9 +175,9 @@ def verify_value(param_type: ParamType, value: Any, *, min_value: Any = None, ma
         converted = convert(param_type.type, value)
     except ValueError as exc:
         raise ThingFailure(ThingError.INVALID_PARAMETER, f"param {param_type.name!r}: {exc}") from None
-    low = _number(min_value if min_value is not None else param_type.min_value)
-    high = _number(max_value if max_value is not None else param_type.max_value)
     if isinstance(converted, (int, float)) and not isinstance(converted, bool):
+        low = _number(min_value if min_value is not None else param_type.min_value)
+        high = _number(max_value if max_value is not None else param_type.max_value)
         if low is not None and converted < low:
             raise ThingFailure(
                 ThingError.INVALID_PARAMETER, f"param {param_type.name!r}: {converted} is below the minimum {low:g}"

@@ -23,6 +23,7 @@ from tests.api.jsonrpc.protocol import (
 )
 from tests.api.jsonrpc.rig import Closed, Rig
 from thinggate.api.jsonrpc.framing import MAX_BUFFER, PRE_LOGIN_BUFFER
+from thinggate.api.jsonrpc.schema import Schema, ValidationError
 from thinggate.integrations.virtual.testbed import MOCK
 
 
@@ -254,3 +255,85 @@ async def test_unknown_param_key_and_wrong_param_types_give_invalid_params(rig: 
     assert reply["status"] == "success"
     assert reply["params"] == {"thingError": "ThingErrorThingNotFound"}
     await alive(client)
+
+
+# What the door takes as it is (no walk, no copy) must be exactly what check_params returns unchanged.
+_CANONICAL: dict[str, Any] = {
+    "Uuid": "{8c2d4d70-8c88-4d0c-9a1c-0d1f2f4b1a11}",
+    "String": "text",
+    "StringList": ["a", "b"],
+    "Int": -7,
+    "Uint": 7,
+    "Double": 1.5,
+    "Bool": True,
+    "Variant": {"any": [1, "thing"]},
+    "Color": "#ff0000",
+    "Time": "12:30",
+    "Object": {"key": 1},
+}
+# Per basic type, values the checker converts (so they are not as they are) or refuses.
+_NOT_AS_IS: dict[str, list[Any]] = {
+    "Uuid": [5, None],
+    "String": [5, True, None, ["x"]],
+    "StringList": ["a", [1], None],
+    "Int": ["7", 7.0, True, 2**63, None],
+    "Uint": [-1, "7", 7.0, False],
+    "Double": ["1.5", True, None],
+    "Bool": ["true", 1, None],
+    "Variant": [],
+    "Color": ["red", 5],
+    "Time": ["25:00", 1230],
+    "Object": [[], "x"],
+}
+
+
+def _examples(schema: Any, definition: Any, depth: int = 0) -> tuple[Any, list[Any]]:
+    """A value of the definition with every key, in canonical form; and values that differ from it in one place
+    so that check_params would convert or refuse them."""
+    if isinstance(definition, str) and definition.startswith("$ref:"):
+        name = definition[5:]
+        if name in schema.enums:
+            return schema.enums[name][0], ["NotAnEnumValue", 0]
+        if name in schema.flags:
+            return _examples(schema, schema.flags[name], depth)
+        return _examples(schema, schema.types[name], depth + 1)
+    if isinstance(definition, str):
+        return _CANONICAL[definition], list(_NOT_AS_IS[definition])
+    if isinstance(definition, list):
+        item, wrong_items = _examples(schema, definition[0], depth)
+        return [item, item], [{"not": "a list"}] + [[item, wrong] for wrong in wrong_items]
+    value: dict[str, Any] = {}
+    fields: list[tuple[str, Any, bool]] = []
+    for raw_key, sub in definition.items():
+        flags = ""
+        key = raw_key
+        while len(key) > 2 and key[1] == ":" and key[0] in "ord":
+            flags, key = flags + key[0], key[2:]
+        if depth > 3 and "o" in flags:
+            continue  # types that nest in themselves: deep enough
+        fields.append((key, sub, "o" not in flags and "r" not in flags))
+    for key, sub, _ in fields:
+        value[key], _ = _examples(schema, sub, depth)
+    wrong: list[Any] = [["not", "an object"], {**value, "noSuchKey": 1}]
+    for key, sub, required in fields:
+        _, wrong_values = _examples(schema, sub, depth)
+        wrong.extend({**value, key: bad} for bad in wrong_values)
+        if required:
+            wrong.append({k: v for k, v in value.items() if k != key})
+    return value, wrong
+
+
+def test_params_taken_as_they_are_are_exactly_those_check_params_returns_unchanged() -> None:
+    schema = Schema.load()
+    for name, spec in schema.methods.items():
+        example, wrong = _examples(schema, spec.params)
+        as_is = schema.params_test(name)
+        assert as_is(example), name
+        assert json.dumps(spec.check_params(example, "")) == json.dumps(example), name
+        for value in wrong:
+            assert not as_is(value), (name, value)
+            try:
+                checked = spec.check_params(value, "")
+            except ValidationError:
+                continue
+            assert json.dumps(checked) != json.dumps(value), (name, value)  # converted, so not as it was

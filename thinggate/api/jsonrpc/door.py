@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +63,23 @@ class JsonRpcSettings:
     """Push-button requests that may wait for the owner at once."""
 
 
+def _cross_checked(spec: MethodSpec, params_test: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """A params test made to prove (under tests) that it only accepts what check_params returns unchanged."""
+
+    def as_is(params: Any) -> bool:
+        if not params_test(params):
+            return False
+        try:
+            checked = spec.check_params(params, "")
+        except ValidationError as error:
+            raise AssertionError(f"{spec.name}: params taken as they are fail the check: {error}") from None
+        if _encode(checked) != _encode(params):
+            raise AssertionError(f"{spec.name}: params taken as they are would be converted: {params!r}")
+        return True
+
+    return as_is
+
+
 class JsonRpcDoor:
     """nymea's JSON-RPC API (protocol 9.0) over the hub: JSONRPC, Integrations and Users."""
 
@@ -96,7 +113,6 @@ class JsonRpcDoor:
         self._next_session_id = 1
         self._notification_id = 0
         self._lockdown: dict[str, float] = {}
-        self._scopes: dict[str, Scope] = {}
         handlers: list[NamespaceHandler] = [
             JsonRpcHandler(
                 hub=hub,
@@ -116,17 +132,23 @@ class JsonRpcDoor:
         ]
         self.handlers: dict[str, NamespaceHandler] = {handler.namespace: handler for handler in handlers}
         self._check_complete()
-        # Method name -> (namespace, handler, declaration): one lookup per request, not a split and three.
-        self._dispatch: dict[str, tuple[str, Any, MethodSpec]] = {
-            f"{handler.namespace}.{name}": (handler.namespace, call, self.schema.methods[f"{handler.namespace}.{name}"])
-            for handler in self.handlers.values()
-            for name, call in handler.methods.items()
-        }
-        self._event_table = self._build_event_table()
+        # Method name -> (runs in order, handler, declaration, scope needed, params test): one lookup per request.
+        self._dispatch: dict[str, tuple[bool, Any, MethodSpec, Scope, Callable[[Any], bool]]] = {}
+        for handler in self.handlers.values():
+            for name, call in handler.methods.items():
+                spec = self.schema.methods[f"{handler.namespace}.{name}"]
+                scope = scopes_from_names([spec.permission_scope])
+                as_is = self.schema.params_test(spec.name)
+                if self.settings.check_replies:
+                    as_is = _cross_checked(spec, as_is)
+                self._dispatch[spec.name] = (handler.namespace == "JSONRPC", call, spec, scope, as_is)
         # Per namespace, the clients that asked for its notifications: fan-out never walks the rest.
         self._subscribers: dict[str, dict[int, Session]] = {}
         # Users and tokens change on the hub's bus too: SecurityManager publishes there.
-        self._unlisten: list[Callable[[], None]] = [hub.bus.listen(self._on_event, self._event_table)]
+        # One listener per event type: the bus calls the notifier straight away (a state change is the hot path).
+        self._unlisten: list[Callable[[], None]] = [
+            hub.bus.listen(notify, (kind,)) for kind, notify in self._build_event_table().items()
+        ]
 
     def _check_complete(self) -> None:
         # Every declared method of an implemented namespace has a handler, and nothing else does.
@@ -249,35 +271,41 @@ class JsonRpcDoor:
 
     # -- requests ------------------------------------------------------------------------------
 
-    async def handle(self, session: Session, message: Any) -> None:
-        """Answer one decoded message (or parse failure) from a client."""
-        if isinstance(message, Garbage):
-            session.error(-1, f"Failed to parse JSON data: {message.reason}")
-            return
-        if not isinstance(message, dict):
-            session.error(-1, "Failed to parse JSON data: a request must be a JSON object")
-            return
+    def handle(self, session: Session, message: Any) -> Awaitable[None] | None:
+        """Answer one decoded message (or parse failure) from a client.
+
+        Most requests are answered before this returns (None). An awaitable is returned when the
+        transport must await it before handing in the next message: a JSONRPC.* call (they change
+        the session, so they run in order) or a client at its limit of requests in flight.
+        """
+        # Exact type tests first (a few opcodes each): the usual request passes them, the rest is worded below.
+        if message.__class__ is not dict and not isinstance(message, dict):
+            if isinstance(message, Garbage):
+                session.error(-1, f"Failed to parse JSON data: {message.reason}")
+            else:
+                session.error(-1, "Failed to parse JSON data: a request must be a JSON object")
+            return None
         request_id = message.get("id")
-        if not isinstance(request_id, int) or isinstance(request_id, bool):
+        if request_id.__class__ is not int and (not isinstance(request_id, int) or isinstance(request_id, bool)):
             session.error(0, "Error parsing command. Missing 'id'")
-            return
+            return None
         method = message.get("method")
         known = self._dispatch.get(method) if isinstance(method, str) else None
         if known is None:
             if not isinstance(method, str) or method.count(".") != 1:
                 shown = method if isinstance(method, str) else ""
                 session.error(request_id, f"Error parsing method. Got: '{shown}'', Expected: 'Namespace.method'")
-                return
+                return None
         if not session.hello_done and method != "JSONRPC.Hello":
             session.error(request_id, "Handshake required. Call JSONRPC.Hello first.")
             session.close("request before the handshake")
-            return
+            return None
         if known is None:
             namespace = method.split(".")[0]
             error = "No such namespace" if namespace not in self.handlers else "No such method"
             session.error(request_id, error)
-            return
-        namespace, call, spec = known
+            return None
+        in_order, call, spec, scope, as_is = known
         token = message.get("token") or ""
         if method == "JSONRPC.Hello":
             self._take_hello_token(session, token if isinstance(token, str) else "")
@@ -285,35 +313,66 @@ class JsonRpcDoor:
             self._unauthorized(
                 session, request_id, "Changing the user (token) requires a new handshake. Call JSONRPC.Hello."
             )
-            return
-        if not self._authorized(session, request_id, method, spec):
-            return
-        params = message.get("params")
-        try:
-            args = spec.check_params({} if params is None else params, "")
-        except ValidationError as error:
-            session.error(request_id, f"Invalid params: {error.reason} in {method}, param {error.path}")
-            return
-        if namespace == "JSONRPC":
+            return None
+        principal = session.principal
+        if principal is not None and (not session.authentication_required or self.security.has_users):
+            # Someone with a valid token (the usual request): only the method's scope is left to check.
+            if not principal.has_scope(scope):
+                session.error(request_id, "Permission denied.")
+                return None
+        elif not self._authorized(session, request_id, method, scope):
+            return None
+        args = message.get("params")
+        if args is None:
+            args = {}
+        if not as_is(args):  # the usual request is valid as it is: nothing to walk, nothing to copy
+            try:
+                args = spec.check_params(args, "")
+            except ValidationError as error:
+                session.error(request_id, f"Invalid params: {error.reason} in {method}, param {error.path}")
+                return None
+        if in_order:
             # These change the session (token, locale, notifications): run them in order.
-            await self._run(session, request_id, spec, call, args)
-            if method == "JSONRPC.Hello":
-                session.hello_done = True
+            return self._run_in_order(session, request_id, spec, call, args)
+        if len(session.tasks) >= _MAX_IN_FLIGHT:
+            return self._start_when_there_is_room(session, request_id, spec, call, args)
+        self._start(session, request_id, spec, call, args)
+        return None
+
+    def _start(self, session: Session, request_id: Any, spec: MethodSpec, call: Any, args: dict[str, Any]) -> None:
+        # Run eagerly (eager.start spelled out, on the hot path): most requests (reads, actions a
+        # device confirms at once) finish without suspending, and then cost no task. One that waits
+        # (a slow device) continues in a task, so the client's later requests are not held up behind it.
+        running = call(session, args)
+        try:
+            waiting_on = running.send(None)
+        except StopIteration as done:
+            self._succeeded(session, request_id, spec, done.value)
             return
-        while len(session.tasks) >= _MAX_IN_FLIGHT:
-            await asyncio.wait(list(session.tasks), return_when=asyncio.FIRST_COMPLETED)
-        # Run eagerly: most requests (reads, actions a device confirms at once) finish without
-        # suspending, and then cost no task. One that waits (a slow device) continues in a task,
-        # so the client's later requests are not held up behind it.
-        running = self._run(session, request_id, spec, call, args)
-        finished, waiting_on = eager.start(running)
-        if finished:
+        except Exception as exc:
+            self._failed(session, request_id, exc)
             return
-        task = asyncio.get_running_loop().create_task(eager.resume(running, waiting_on))
+        task = asyncio.get_running_loop().create_task(
+            self._run(session, request_id, spec, eager.resume(running, waiting_on))
+        )
         session.tasks.add(task)
         task.add_done_callback(session.tasks.discard)
 
-    def _authorized(self, session: Session, request_id: Any, method: str, spec: MethodSpec) -> bool:
+    async def _start_when_there_is_room(
+        self, session: Session, request_id: Any, spec: MethodSpec, call: Any, args: dict[str, Any]
+    ) -> None:
+        while len(session.tasks) >= _MAX_IN_FLIGHT:
+            await asyncio.wait(list(session.tasks), return_when=asyncio.FIRST_COMPLETED)
+        self._start(session, request_id, spec, call, args)
+
+    async def _run_in_order(
+        self, session: Session, request_id: Any, spec: MethodSpec, call: Any, args: dict[str, Any]
+    ) -> None:
+        await self._run(session, request_id, spec, call(session, args))
+        if spec.name == "JSONRPC.Hello":
+            session.hello_done = True
+
+    def _authorized(self, session: Session, request_id: Any, method: str, scope: Scope) -> bool:
         if session.authentication_required:
             if not self.security.has_users:
                 if method not in _SETUP_METHODS and session.principal is None:
@@ -325,33 +384,41 @@ class JsonRpcDoor:
                 self._unauthorized(session, request_id, "Forbidden: Invalid token.")
                 return False
         principal = session.principal
-        if principal is not None and not principal.has_scope(self._scope(spec)):
+        if principal is not None and not principal.has_scope(scope):
             session.error(request_id, "Permission denied.")
             return False
         return True
 
-    def _scope(self, spec: MethodSpec) -> Scope:
-        scope = self._scopes.get(spec.permission_scope)
-        if scope is None:
-            scope = self._scopes[spec.permission_scope] = scopes_from_names([spec.permission_scope])
-        return scope
-
-    async def _run(self, session: Session, request_id: Any, spec: MethodSpec, call: Any, args: dict[str, Any]) -> None:
+    async def _run(
+        self, session: Session, request_id: Any, spec: MethodSpec, running: Awaitable[dict[str, Any]]
+    ) -> None:
         try:
-            reply = await call(session, args)
-            # Introspect's reply carries enums and flags beyond its declared returns (nymea's own quirk).
-            if self.settings.check_replies and spec.name != "JSONRPC.Introspect":
+            reply = await running
+        except Exception as exc:
+            self._failed(session, request_id, exc)
+            return
+        self._succeeded(session, request_id, spec, reply)
+
+    def _succeeded(self, session: Session, request_id: Any, spec: MethodSpec, reply: dict[str, Any]) -> None:
+        # Introspect's reply carries enums and flags beyond its declared returns (nymea's own quirk).
+        if self.settings.check_replies and spec.name != "JSONRPC.Introspect":
+            try:
                 self._conforms(spec.check_returns, reply, spec.name)
-        except PermissionDenied:  # the core refused: nymea's answer, whichever namespace asked
-            session.error(request_id, "Permission denied.")
-            return
-        except Exception as exc:  # a handler bug answers this request and serves everyone else on
-            _LOG.exception("jsonrpc: request %s of client %d failed", request_id, session.id)
-            session.error(request_id, f"Internal error: {type(exc).__name__}")
-            return
+            except Exception as exc:
+                self._failed(session, request_id, exc)
+                return
         session.reply(request_id, reply)
         if session.drop_after_reply:
             session.close(session.drop_after_reply)
+
+    @staticmethod
+    def _failed(session: Session, request_id: Any, exc: Exception) -> None:
+        if isinstance(exc, PermissionDenied):  # the core refused: nymea's answer, whichever namespace asked
+            session.error(request_id, "Permission denied.")
+            return
+        # A handler bug answers this request and serves everyone else on.
+        _LOG.error("jsonrpc: request %s of client %d failed", request_id, session.id, exc_info=exc)
+        session.error(request_id, f"Internal error: {type(exc).__name__}")
 
     # -- notifications -------------------------------------------------------------------------
 
@@ -397,12 +464,6 @@ class JsonRpcDoor:
 
         return visible
 
-    def _on_event(self, event: ev.HubEvent) -> None:
-        # One dictionary lookup per event: a state change is the hot path, not the last of a chain.
-        notify = self._event_table.get(type(event))
-        if notify is not None:
-            notify(event)
-
     def _build_event_table(self) -> dict[type, Callable[[Any], None]]:
         return {
             ev.StateChanged: self._state_changed,
@@ -421,21 +482,29 @@ class JsonRpcDoor:
         }
 
     def _state_changed(self, event: ev.StateChanged) -> None:
-        if not self._subscribers.get("Integrations"):
-            return  # the usual case with nobody listening: spare building the closures below
-        self._broadcast(
-            "Integrations",
-            "StateChanged",
-            lambda: {
-                "thingId": event.thing_id,
-                "stateTypeId": event.state_type_id,
-                "value": event.value,
-                "minValue": event.min_value,
-                "maxValue": event.max_value,
-                "possibleValues": list(event.possible_values or ()),
-            },
-            self._sees_thing(event.thing_id),
-        )
+        # _broadcast with _sees_thing, spelled out: one state change may go to hundreds of clients.
+        subscribers = self._subscribers.get("Integrations")
+        if not subscribers:
+            return
+        data: bytes | None = None
+        thing_id = event.thing_id
+        for session in list(subscribers.values()):
+            principal = session.principal
+            if principal is None:
+                continue
+            if not session.sees_all and self.hub.visible_thing(principal, thing_id) is None:
+                continue
+            if data is None:
+                params = {
+                    "thingId": thing_id,
+                    "stateTypeId": event.state_type_id,
+                    "value": event.value,
+                    "minValue": event.min_value,
+                    "maxValue": event.max_value,
+                    "possibleValues": list(event.possible_values or ()),
+                }
+                data = self._notification("Integrations.StateChanged", params)
+            session.send(data)
 
     def _event_triggered(self, event: ev.EventTriggered) -> None:
         self._broadcast(

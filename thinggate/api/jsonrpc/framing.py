@@ -162,8 +162,18 @@ class MessageSplitter:
                     pass
         out: list[Any] = []
         start = self._separator_across_feeds(data, out) if self._buffer else 0
-        while (cut := data.find(_SEPARATOR, start)) >= 0:
-            out.append(self._separated(data, start, cut + 1))
+        count, find, decode = data.count, data.find, _decoder.decode
+        while (cut := find(_SEPARATOR, start)) >= 0:
+            end = cut + 1
+            if not self._buffer and count(b"{", start, end) + count(b"[", start, end) <= MAX_DEPTH:
+                # _separated's usual case inline (a client with many requests in flight sends them in one
+                # packet): all in this feed, too few brackets to nest too deep, decoded as it is.
+                try:
+                    out.append(decode(memoryview(data)[start:end]))
+                except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+                    out.append(_decoded(memoryview(data)[start:end]))  # worded as ever
+            else:
+                out.append(self._separated(data, start, end))
             start = cut + 2
         self._settle_tail(data, start, out)
         return out

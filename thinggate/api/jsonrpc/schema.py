@@ -73,6 +73,8 @@ class Schema:
         self.flags: dict[str, list[str]] = document["flags"]
         self.types: dict[str, Any] = document["types"]
         self._type_checkers: dict[tuple[str, bool], Checker] = {}
+        self._as_is: _AsIsCompiler | None = None
+        self._params_tests: dict[str, Callable[[Any], bool]] = {}
         self.methods: dict[str, MethodSpec] = {}
         for name, definition in document["methods"].items():
             namespace = name.split(".", 1)[0]
@@ -90,6 +92,17 @@ class Schema:
         self.notification_checkers: dict[str, Checker] = {
             name: self.compile(definition["params"], incoming=False) for name, definition in self.notifications.items()
         }
+
+    def params_test(self, method: str) -> Callable[[Any], bool]:
+        """Whether params of `method` are valid exactly as they are (check_params would return an equal
+        copy): the usual request, taken without the walk. Written on first use (the door asks for the
+        methods it serves, not all of nymea's)."""
+        test = self._params_tests.get(method)
+        if test is None:
+            if self._as_is is None:
+                self._as_is = _AsIsCompiler(self)
+            test = self._params_tests[method] = self._as_is.function(self.methods[method].params)
+        return test
 
     @classmethod
     def load(cls) -> Schema:
@@ -197,6 +210,137 @@ class Schema:
             "notifications": dict(sorted(notifications.items())),
             "types": dict(sorted(types.items())),
         }
+
+
+class _AsIsCompiler:
+    """Writes, per params definition, one Python function that says whether a value is valid as it is.
+
+    The checkers above walk a value with a call per key and build the path of every key in case
+    it is wrong; the usual request is right and already in canonical form (strings where strings
+    are declared, ints where ints are). The function written here tests exactly that, inline,
+    and says False whenever the checker could object or would convert anything: the checker
+    then decides, so a False costs time, never a different answer.
+    """
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        self.names: dict[str, Any] = {"_MISSING": _MISSING_KEY, "_COLOR": _COLOR, "_TIME": _TIME}
+        self._types: dict[str, str] = {}  # type name -> the name of its function, for types that nest in themselves
+        self._inlining: set[str] = set()
+        self._counter = 0
+
+    def function(self, definition: Any) -> Callable[[Any], bool]:
+        """The test for one definition."""
+        lines: list[str] = []
+        name = self._new("_params")
+        lines.append(f"def {name}(value):")
+        self._write(definition, "value", lines, 1)
+        lines.append("    return True")
+        self._run(lines)
+        function: Callable[[Any], bool] = self.names[name]
+        return function
+
+    def _new(self, prefix: str) -> str:
+        self._counter += 1
+        return f"{prefix}{self._counter}"
+
+    def _constant(self, value: Any) -> str:
+        name = self._new("_k")
+        self.names[name] = value
+        return name
+
+    def _run(self, lines: list[str]) -> None:
+        exec("\n".join(lines), self.names)  # the source is written above, from the shipped schema
+
+    def _type_function(self, name: str) -> str:
+        if name not in self._types:
+            function = self._types[name] = self._new("_type")
+            lines = [f"def {function}(value):"]
+            inlining, self._inlining = self._inlining, {name}
+            self._write(self.schema.types[name], "value", lines, 1)
+            self._inlining = inlining
+            lines.append("    return True")
+            self._run(lines)  # types referring to each other find one another in `names` when called
+        return self._types[name]
+
+    def _write(self, definition: Any, var: str, lines: list[str], depth: int) -> None:
+        """Lines that `return False` unless `var` is valid as it is."""
+        pad = "    " * depth
+        if isinstance(definition, str):
+            if definition.startswith("$ref:"):
+                name = definition[5:]
+                if name in self.schema.enums:
+                    values = self._constant(frozenset(self.schema.enums[name]))
+                    lines.append(f"{pad}if {var}.__class__ is not str or {var} not in {values}: return False")
+                elif name in self.schema.flags:
+                    self._write(self.schema.flags[name], var, lines, depth)
+                elif name in self._inlining:  # a type within itself: a function that calls itself
+                    lines.append(f"{pad}if not {self._type_function(name)}({var}): return False")
+                else:
+                    self._inlining.add(name)
+                    self._write(self.schema.types[name], var, lines, depth)
+                    self._inlining.discard(name)
+                return
+            test = _AS_IS[definition]
+            if test:
+                lines.append(f"{pad}if not ({test.format(v=var)}): return False")
+            return
+        if isinstance(definition, list):
+            item = self._new("_item")
+            lines.append(f"{pad}if {var}.__class__ is not list: return False")
+            lines.append(f"{pad}for {item} in {var}:")
+            before = len(lines)
+            self._write(definition[0], item, lines, depth + 1)
+            if len(lines) == before:  # a list of Variants: any list will do
+                lines.append(f"{pad}    break")
+            return
+        known: set[str] = set()
+        required: set[str] = set()
+        fields: list[tuple[str, Any, bool]] = []
+        for raw_key, sub in definition.items():
+            key, flags = _split_key(raw_key)
+            known.add(key)
+            needed = "o" not in flags and "r" not in flags
+            if needed:
+                required.add(key)
+            fields.append((key, sub, needed))
+        lines.append(f"{pad}if {var}.__class__ is not dict: return False")
+        keys = self._new("_keys")
+        lines.append(f"{pad}{keys} = {var}.keys()")
+        test = f"{keys} <= {self._constant(frozenset(known))}"
+        if required:
+            test += f" and {self._constant(frozenset(required))} <= {keys}"
+        lines.append(f"{pad}if not ({test}): return False")
+        for key, sub, needed in fields:
+            field = self._new("_field")
+            body: list[str] = []
+            self._write(sub, field, body, depth + (0 if needed else 1))
+            if not body:
+                continue  # a Variant: whatever is there will do
+            if needed:
+                lines.append(f"{pad}{field} = {var}[{key!r}]")
+            else:
+                lines.append(f"{pad}{field} = {var}.get({key!r}, _MISSING)")
+                lines.append(f"{pad}if {field} is not _MISSING:")
+            lines.extend(body)
+
+
+_MISSING_KEY = object()
+_MAX_INT = 2**63 - 1
+_AS_IS: dict[str, str] = {
+    # What each basic checker returns unchanged, as Python expressions over {v}.
+    "Uuid": "{v}.__class__ is str",
+    "String": "{v}.__class__ is str",
+    "StringList": "{v}.__class__ is list and all(item.__class__ is str for item in {v})",
+    "Int": f"{{v}}.__class__ is int and {-_MAX_INT - 1} <= {{v}} <= {_MAX_INT}",
+    "Uint": f"{{v}}.__class__ is int and 0 <= {{v}} <= {_MAX_INT}",
+    "Double": "{v}.__class__ is float or {v}.__class__ is int",
+    "Bool": "{v}.__class__ is bool",
+    "Variant": "",
+    "Color": "{v}.__class__ is str and _COLOR.match({v}) is not None",
+    "Time": "{v}.__class__ is str and _TIME.match({v}) is not None",
+    "Object": "{v}.__class__ is dict",
+}
 
 
 def _join(path: str, key: str | int) -> str:

@@ -75,6 +75,8 @@ class Session:
     """Called once, when the connection first acts as someone (the listener lifts its login deadline)."""
     flushes: FlushQueue | None = None
     """Where the session's queued messages wait for the loop's next turn (None: a callback of its own)."""
+    holding: bool = False
+    """The transport is answering a chunk it read and flushes when done: nothing need be scheduled."""
 
     @property
     def translate(self) -> Callable[[str], str]:
@@ -99,16 +101,38 @@ class Session:
         if self.outbox_size + self.buffered() > MAX_WRITE_BUFFER:
             self.close(f"left more than {MAX_WRITE_BUFFER} bytes unread", graceful=False)
             return False
-        if not self.outbox:
+        if not self.outbox and not self.holding:
             # Everything sent in this turn of the loop leaves in one write (one system call):
             # a client with 64 requests in flight gets its 64 replies together.
-            if self.flushes is not None:
+            if self.flushes is not None:  # _flush_soon inline: a fan-out sends this to every client
                 self.flushes.add(self)
             else:
                 asyncio.get_running_loop().call_soon(self.flush)
         self.outbox.append(data)
         self.outbox_size += len(data)
         return True
+
+    def hold(self) -> None:
+        """The transport answers a chunk now and flushes at its end (`release`): no loop callback per reply."""
+        self.holding = True
+
+    def release(self) -> None:
+        """The transport is done with the chunk, or waits within it: what is queued leaves now."""
+        self.holding = False
+        self.flush()
+
+    def release_soon(self) -> None:
+        """The transport is done with the chunk but more are on their way: what is queued leaves with
+        their replies, by the loop's next turn at the latest."""
+        self.holding = False
+        if self.outbox:
+            self._flush_soon()
+
+    def _flush_soon(self) -> None:
+        if self.flushes is not None:
+            self.flushes.add(self)
+        else:
+            asyncio.get_running_loop().call_soon(self.flush)
 
     def flush(self) -> None:
         """Hand what is queued to the transport."""
