@@ -84,13 +84,13 @@ class Schema:
                 permission_scope=definition["permissionScope"],
                 params=definition["params"],
                 returns=definition["returns"],
-                check_params=self.compile(definition["params"], incoming=True),
-                check_returns=self.compile(definition["returns"], incoming=False),
+                check_params=self._lazy(definition["params"], incoming=True),
+                check_returns=self._lazy(definition["returns"], incoming=False),
                 deprecated="deprecated" in definition,
             )
         self.notifications: dict[str, dict[str, Any]] = document["notifications"]
         self.notification_checkers: dict[str, Checker] = {
-            name: self.compile(definition["params"], incoming=False) for name, definition in self.notifications.items()
+            name: self._lazy(definition["params"], incoming=False) for name, definition in self.notifications.items()
         }
 
     def params_test(self, method: str) -> Callable[[Any], bool]:
@@ -111,6 +111,18 @@ class Schema:
         return cls(json.loads(text))
 
     # -- compiling definitions to checkers ----------------------------------------------------
+
+    def _lazy(self, definition: Any, *, incoming: bool) -> Checker:
+        """A checker compiled at its first use: a hub serves a few of nymea's 161 methods, and the
+        checkers of all of them held some 700 KB of closures in every idle hub (issue 12: memory)."""
+        compiled: list[Checker] = []
+
+        def check(value: Any, path: str) -> Any:
+            if not compiled:
+                compiled.append(self.compile(definition, incoming=incoming))
+            return compiled[0](value, path)
+
+        return check
 
     def compile(self, definition: Any, *, incoming: bool) -> Checker:
         """A checker for a definition: a basic type name, `$ref:X`, `[X]` or an object map."""
