@@ -46,7 +46,7 @@ from thinggate.core.model import (
 from thinggate.core.operations import ParamInput, Result, Timeouts, operation
 from thinggate.core.security import SYSTEM, Principal, Scope
 from thinggate.core.store import HistoryEntry, Store, ThingRecord
-from thinggate.core.values import clamp, convert, parse_uuid, verify_params, verify_value
+from thinggate.core.values import clamp, convert, know_ids, parse_uuid, verify_params, verify_value
 from thinggate.core.writebehind import WriteBehind
 
 _LOG = logging.getLogger(__name__)
@@ -54,6 +54,15 @@ _CLAMPED = (BasicType.INT, BasicType.UINT, BasicType.DOUBLE)  # a tuple: `in` co
 """The basic types `clamp` works on (it gives any other value back as it is)."""
 
 T = TypeVar("T")
+
+
+def _know_class_ids(thing_class: ThingClass) -> None:
+    """The ids requests name (class, state, action and their param types): parse_uuid answers these objects."""
+    know_ids((thing_class.id,))
+    know_ids(state_type.id for state_type in thing_class.state_types)
+    for action_type in thing_class.action_types:
+        know_ids((action_type.id,))
+        know_ids(param_type.id for param_type in action_type.param_types)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +127,7 @@ class Hub:
             if thing_class.id in self.thing_classes:
                 raise ValueError(f"thing class {thing_class.name!r} ({thing_class.id}) is declared twice")
             self.thing_classes[thing_class.id] = thing_class
+            _know_class_ids(thing_class)
         integration.configuration = verify_params(plugin.param_types, (), require_all=False)
         integration.attach(self)
 
@@ -126,6 +136,7 @@ class Hub:
         if thing_class.plugin_id not in self.integrations:
             raise ValueError(f"no integration {thing_class.plugin_id} for thing class {thing_class.name!r}")
         self.thing_classes[thing_class.id] = thing_class
+        _know_class_ids(thing_class)
 
     def remove_thing_class(self, thing_class_id: uuid.UUID) -> None:
         """Withdraw a run-time thing class (ValueError while things of it exist)."""
@@ -167,6 +178,7 @@ class Hub:
             thing = self._thing_from_record(thing_class, record, states.get(record.id, {}))
             thing.setup_status = ThingSetupStatus.IN_PROGRESS
             self.things[thing.id] = thing
+            know_ids((thing.id,))
             restored.append(thing)
         await self.io_links.load()
         for integration in self.integrations.values():
@@ -356,6 +368,7 @@ class Hub:
         thing.setup_error = ThingError.NO_ERROR
         await self._persist(thing)
         self.things[thing.id] = thing
+        know_ids((thing.id,))
         for state_type_id, state in thing.states.items():
             self._queue_state(thing, state_type_id, state.value)
         self.bus.publish(ev.ThingAdded(thing))
@@ -933,7 +946,8 @@ class Hub:
         except TimeoutError:
             self._action_done(thing, action, ThingError.TIMEOUT)
             raise ThingFailure(ThingError.TIMEOUT, "the device did not finish the action in time") from None
-        self._action_done(thing, action, ThingError.NO_ERROR)
+        if thing.logged_action_type_ids or self.bus.heard(ev.ActionExecuted):  # the usual action: nothing to do
+            self._action_done(thing, action, ThingError.NO_ERROR)
         return Result()
 
     @staticmethod
