@@ -52,6 +52,8 @@ from thinggate.core.writebehind import WriteBehind
 _LOG = logging.getLogger(__name__)
 _CLAMPED = (BasicType.INT, BasicType.UINT, BasicType.DOUBLE)  # a tuple: `in` compares identity, no hashing
 """The basic types `clamp` works on (it gives any other value back as it is)."""
+_MAYBE_NUMBERS = (*_CLAMPED, BasicType.VARIANT)
+"""The basic types whose values may be numbers, held to min/max by verify_value."""
 
 T = TypeVar("T")
 
@@ -929,7 +931,7 @@ class Hub:
             )
         verified = self._verify_action_params(thing, action_type, params)
         action = Action(thing.id, action_type.id, verified)
-        integration = self.integrations[thing.plugin_id]
+        integration = self.integrations[thing.thing_class.plugin_id]
         try:
             # eager.within spelled out (the hot path: a coroutine and a call fewer); most devices
             # answer at once and need no task, no timer.
@@ -963,12 +965,15 @@ class Hub:
             param_type_id = param_type.id
             parsed = parse_uuid(raw_id)
             if parsed is param_type_id or parsed == param_type_id:  # `is` first: UUID's == is a Python call
-                is_state_action = param_type_id is action_type.id or param_type_id == action_type.id
-                state = thing.states.get(param_type_id) if is_state_action else None
+                # A state's dynamic limits matter only where the value can be a number.
+                limited = param_type.type in _MAYBE_NUMBERS and (
+                    param_type_id is action_type.id or param_type_id == action_type.id
+                )
+                state = thing.states.get(param_type_id) if limited else None
                 if state is None:
-                    return {param_type.id: verify_value(param_type, value)}
+                    return {param_type_id: verify_value(param_type, value)}
                 return {
-                    param_type.id: verify_value(param_type, value, min_value=state.min_value, max_value=state.max_value)
+                    param_type_id: verify_value(param_type, value, min_value=state.min_value, max_value=state.max_value)
                 }
         limits = None
         state = thing.states.get(action_type.id)
