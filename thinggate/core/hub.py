@@ -48,14 +48,25 @@ from thinggate.core.scopes import OBJECT_THING
 from thinggate.core.security import SYSTEM, Principal, Scope
 from thinggate.core.store import EventRecord as OutboxEvent
 from thinggate.core.store import HistoryEntry, Store, ThingRecord
-from thinggate.core.values import clamp, convert, parse_uuid, verify_params, verify_value
+from thinggate.core.values import clamp, convert, know_ids, parse_uuid, verify_params, verify_value
 from thinggate.core.writebehind import WriteBehind
 
 _LOG = logging.getLogger(__name__)
 _CLAMPED = (BasicType.INT, BasicType.UINT, BasicType.DOUBLE)  # a tuple: `in` compares identity, no hashing
 """The basic types `clamp` works on (it gives any other value back as it is)."""
+_MAYBE_NUMBERS = (*_CLAMPED, BasicType.VARIANT)
+"""The basic types whose values may be numbers, held to min/max by verify_value."""
 
 T = TypeVar("T")
+
+
+def _know_class_ids(thing_class: ThingClass) -> None:
+    """The ids requests name (class, state, action and their param types): parse_uuid answers these objects."""
+    know_ids((thing_class.id,))
+    know_ids(state_type.id for state_type in thing_class.state_types)
+    for action_type in thing_class.action_types:
+        know_ids((action_type.id,))
+        know_ids(param_type.id for param_type in action_type.param_types)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +134,7 @@ class Hub:
             if thing_class.id in self.thing_classes:
                 raise ValueError(f"thing class {thing_class.name!r} ({thing_class.id}) is declared twice")
             self.thing_classes[thing_class.id] = thing_class
+            _know_class_ids(thing_class)
         integration.configuration = verify_params(plugin.param_types, (), require_all=False)
         integration.attach(self)
 
@@ -131,6 +143,7 @@ class Hub:
         if thing_class.plugin_id not in self.integrations:
             raise ValueError(f"no integration {thing_class.plugin_id} for thing class {thing_class.name!r}")
         self.thing_classes[thing_class.id] = thing_class
+        _know_class_ids(thing_class)
 
     def remove_thing_class(self, thing_class_id: uuid.UUID) -> None:
         """Withdraw a run-time thing class (ValueError while things of it exist)."""
@@ -411,6 +424,7 @@ class Hub:
         if replaced is not None:
             self._class_counts[replaced.thing_class.id.int] -= 1
         self.things[thing.id] = thing
+        know_ids((thing.id,))
         self._class_counts[thing.thing_class.id.int] += 1
 
     def _forget(self, thing_id: uuid.UUID) -> None:
@@ -979,7 +993,7 @@ class Hub:
             )
         verified = self._verify_action_params(thing, action_type, params)
         action = Action(thing.id, action_type.id, verified)
-        integration = self.integrations[thing.plugin_id]
+        integration = self.integrations[thing.thing_class.plugin_id]
         try:
             # eager.within spelled out (the hot path: a coroutine and a call fewer); most devices
             # answer at once and need no task, no timer.
@@ -996,7 +1010,8 @@ class Hub:
         except TimeoutError:
             self._action_done(thing, action, ThingError.TIMEOUT)
             raise ThingFailure(ThingError.TIMEOUT, "the device did not finish the action in time") from None
-        self._action_done(thing, action, ThingError.NO_ERROR)
+        if thing.logged_action_type_ids or self.bus.heard(ev.ActionExecuted):  # the usual action: nothing to do
+            self._action_done(thing, action, ThingError.NO_ERROR)
         return Result()
 
     @staticmethod
@@ -1012,12 +1027,15 @@ class Hub:
             param_type_id = param_type.id
             parsed = parse_uuid(raw_id)
             if parsed is param_type_id or parsed == param_type_id:  # `is` first: UUID's == is a Python call
-                is_state_action = param_type_id is action_type.id or param_type_id == action_type.id
-                state = thing.states.get(param_type_id) if is_state_action else None
+                # A state's dynamic limits matter only where the value can be a number.
+                limited = param_type.type in _MAYBE_NUMBERS and (
+                    param_type_id is action_type.id or param_type_id == action_type.id
+                )
+                state = thing.states.get(param_type_id) if limited else None
                 if state is None:
-                    return {param_type.id: verify_value(param_type, value)}
+                    return {param_type_id: verify_value(param_type, value)}
                 return {
-                    param_type.id: verify_value(param_type, value, min_value=state.min_value, max_value=state.max_value)
+                    param_type_id: verify_value(param_type, value, min_value=state.min_value, max_value=state.max_value)
                 }
         limits = None
         state = thing.states.get(action_type.id)

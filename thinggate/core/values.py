@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -20,6 +21,16 @@ _FALSE = {"false", "0", "no", "off", ""}
 
 _UUID_CACHE: dict[str, uuid.UUID | None] = {}
 _UUID_CACHE_SIZE = 8192
+# Ids the hub keys its tables by, by value: parse_uuid hands out these very objects, so that a dict
+# lookup with a parsed id finds its key by identity (UUID.__eq__ is a Python call) and `is` tests
+# hold. Weak: an id the model no longer holds goes by itself.
+_KNOWN_IDS: weakref.WeakValueDictionary[int, uuid.UUID] = weakref.WeakValueDictionary()
+
+
+def know_ids(ids: Iterable[uuid.UUID]) -> None:
+    """Let parse_uuid answer these UUID objects for their value (the hub's things and types)."""
+    for value in ids:
+        _KNOWN_IDS[value.int] = value
 
 
 def parse_uuid(value: Any) -> uuid.UUID | None:
@@ -37,10 +48,13 @@ def parse_uuid(value: Any) -> uuid.UUID | None:
     text = value.strip()
     if text.startswith("{") and text.endswith("}"):
         text = text[1:-1]
+    parsed: uuid.UUID | None
     try:
-        parsed: uuid.UUID | None = uuid.UUID(text)
+        fresh = uuid.UUID(text)
     except ValueError:
         parsed = None
+    else:
+        parsed = _KNOWN_IDS.get(fresh.int, fresh)
     if len(_UUID_CACHE) >= _UUID_CACHE_SIZE:
         _UUID_CACHE.clear()  # bounded: ids from clients are not trusted to repeat
     _UUID_CACHE[value] = parsed
@@ -153,10 +167,20 @@ _CONVERSIONS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+_BOOL, _INT, _STRING = BasicType.BOOL, BasicType.INT, BasicType.STRING
+
+
 def convert(basic_type: BasicType, value: Any) -> Any:
     """Convert a wire value to the basic type, liberal as Qt's QVariant is; raise ValueError if impossible."""
     if basic_type is BasicType.VARIANT:
         return value
+    kind = value.__class__
+    if (
+        (kind is bool and basic_type is _BOOL)
+        or (kind is int and basic_type is _INT)
+        or (kind is str and basic_type is _STRING)
+    ):
+        return value  # its own conversion (the usual action param and state report): no call
     if value is None:
         raise ValueError(f"null is not a {basic_type.value}")
     result = _CONVERSIONS[basic_type._value_](value)
