@@ -17,7 +17,8 @@ _LOG = logging.getLogger(__name__)
 class _Pending:
     """What waits to be written: the latest cached value per state, and history in order."""
 
-    states: dict[tuple[uuid.UUID, uuid.UUID], Any] = field(default_factory=dict)
+    # Keyed by the ids' ints: hashing a UUID is a Python call (two per state change), an int's is not.
+    states: dict[tuple[int, int], tuple[uuid.UUID, uuid.UUID, Any]] = field(default_factory=dict)
     history: list[HistoryEntry] = field(default_factory=list)
 
 
@@ -32,7 +33,7 @@ class WriteBehind:
 
     def queue_state(self, thing_id: uuid.UUID, state_type_id: uuid.UUID, value: Any) -> None:
         """Remember a state's value for the cache (a later value replaces an unwritten one)."""
-        self._pending.states[(thing_id, state_type_id)] = value
+        self._pending.states[(thing_id.int, state_type_id.int)] = (thing_id, state_type_id, value)
 
     def add_history(self, entry: HistoryEntry) -> None:
         """Queue a history entry."""
@@ -40,14 +41,15 @@ class WriteBehind:
 
     def forget_thing(self, thing_id: uuid.UUID) -> None:
         """Drop a removed thing's unwritten state values."""
-        for key in [key for key in self._pending.states if key[0] == thing_id]:
+        number = thing_id.int
+        for key in [key for key in self._pending.states if key[0] == number]:
             del self._pending.states[key]
 
     async def flush(self) -> None:
         """Write pending state-cache values and history entries now."""
         pending, self._pending = self._pending, _Pending()
         if pending.states:
-            await self._store.save_states([(thing, state, value) for (thing, state), value in pending.states.items()])
+            await self._store.save_states(list(pending.states.values()))
         if pending.history:
             await self._store.append_history(pending.history)
 
