@@ -113,6 +113,7 @@ class Hub:
         self._in_setup: dict[uuid.UUID, Thing] = {}
         self._state_watchers: dict[tuple[uuid.UUID, uuid.UUID], list[Callable[[Any], None]]] = {}
         self._write_behind = WriteBehind(store)
+        self._integrations_by_int: dict[int, Integration] = {}  # the action path's lookup (no UUID hashing)
         # The time of the newest reading per (thing, state type) ids' ints, read from history on first sight:
         # an upload's older readings are kept but must not turn a state back.
         self._reading_times: dict[tuple[int, int], datetime] = {}
@@ -131,6 +132,7 @@ class Hub:
         for thing_class in integration.thing_classes:
             check_interfaces(thing_class)  # before anything is kept: a refused integration leaves no trace
         self.integrations[plugin.id] = integration
+        self._integrations_by_int[plugin.id.int] = integration
         for vendor in integration.vendors:
             self.vendors[vendor.id] = vendor
         for thing_class in integration.thing_classes:
@@ -996,7 +998,7 @@ class Hub:
             )
         verified = self._verify_action_params(thing, action_type, params)
         action = Action(thing.id, action_type.id, verified)
-        integration = self.integrations[thing.thing_class.plugin_id]
+        integration = self._integrations_by_int[thing.thing_class.plugin_id.int]
         try:
             # eager.within spelled out (the hot path: a coroutine and a call fewer); most devices
             # answer at once and need no task, no timer.
