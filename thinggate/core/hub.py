@@ -98,6 +98,8 @@ class Hub:
         # Things per class, by the class id's `int`, kept as things come and go: a registry list of 10,000
         # thing types counts 100,000 things without a pass over them (and an int hashes in C, a UUID in Python).
         self._class_counts: Counter[int] = Counter()
+        self.inventory_generation = 0
+        """Counts changes to which classes and things exist and to things' domains (`_inventory_changed`)."""
         self.io_links = IOLinks(
             store=store,
             bus=self.bus,
@@ -140,6 +142,7 @@ class Hub:
                 raise ValueError(f"thing class {thing_class.name!r} ({thing_class.id}) is declared twice")
             self.thing_classes[thing_class.id] = thing_class
             _know_class_ids(thing_class)
+        self._inventory_changed()
         integration.configuration = verify_params(plugin.param_types, (), require_all=False)
         integration.attach(self)
 
@@ -149,12 +152,14 @@ class Hub:
             raise ValueError(f"no integration {thing_class.plugin_id} for thing class {thing_class.name!r}")
         self.thing_classes[thing_class.id] = thing_class
         _know_class_ids(thing_class)
+        self._inventory_changed()
 
     def remove_thing_class(self, thing_class_id: uuid.UUID) -> None:
         """Withdraw a run-time thing class (ValueError while things of it exist)."""
         if any(thing.thing_class.id == thing_class_id for thing in self.things.values()):
             raise ValueError(f"thing class {thing_class_id} still has things")
         self.thing_classes.pop(thing_class_id, None)
+        self._inventory_changed()
 
     async def start(self) -> None:
         """Load configuration, restore things and start setting them up in the background."""
@@ -431,12 +436,22 @@ class Hub:
         self.things[thing.id] = thing
         know_ids((thing.id,))
         self._class_counts[thing.thing_class.id.int] += 1
+        self._inventory_changed()
 
     def _forget(self, thing_id: uuid.UUID) -> None:
         """Take a thing out of `things` (counted by class)."""
         removed = self.things.pop(thing_id, None)
         if removed is not None:
             self._class_counts[removed.thing_class.id.int] -= 1
+            self._inventory_changed()
+
+    def _inventory_changed(self) -> None:
+        """Note that a class or thing came or went, or a thing moved to another domain.
+
+        What is derived from the whole inventory and kept between calls (a registry list's answer)
+        compares this generation instead of walking every thing again.
+        """
+        self.inventory_generation += 1
 
     def thing_counts_by_class(self) -> Mapping[int, int]:
         """Things per class, by the class id's `int` (kept live; a class without things may be missing)."""
@@ -848,10 +863,12 @@ class Hub:
         if new_domain != thing.domain:
             old_domain = thing.domain
             thing.domain = new_domain
+            self._inventory_changed()
             try:
                 await self._persist(thing, event)
             except BaseException:
                 thing.domain = old_domain
+                self._inventory_changed()
                 raise
             self.bus.publish(ev.ThingChanged(thing))
         return Result()

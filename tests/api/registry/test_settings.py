@@ -30,6 +30,8 @@ def test_the_section_is_read_from_thinggate_toml(tmp_path: Path) -> None:
         ({"access_token_seconds": 0}, "access_token_seconds"),
         ({"refresh_token_days": -1}, "refresh_token_days"),
         ({"max_body_bytes": 10}, "max_body_bytes"),
+        ({"list_cache_bytes": -1}, "list_cache_bytes"),
+        ({"list_cache_bytes": 1.5}, "list_cache_bytes"),
         ({"public_url": "https://hub.example.org/path"}, "public_url"),
         ({"enabled": "yes"}, "enabled"),
     ],

@@ -21,6 +21,7 @@ class RegistryConfig:
     public_url: str = ""  # ApiGatewayRootUrl in /manifest; "" = the origin the client used (scheme and Host)
     max_body_bytes: int = 262144  # larger request bodies are refused with 413 PAYLOAD_TOO_LARGE
     event_retention_days: float = 30.0  # lifecycle events are kept (for /events) this long, published or not
+    list_cache_bytes: int = 16 * 1024 * 1024  # GET /thingtypes answers kept for repeats, in all; 0: none kept
 
     def check(self) -> None:
         """Raise ValueError naming the first value the door cannot work with."""
@@ -38,6 +39,14 @@ class RegistryConfig:
             or self.max_body_bytes < 1024
         ):
             raise ValueError(f"max_body_bytes = {self.max_body_bytes!r}: must be a whole number of bytes, 1024 or more")
+        if (
+            isinstance(self.list_cache_bytes, bool)
+            or not isinstance(self.list_cache_bytes, int)
+            or self.list_cache_bytes < 0
+        ):
+            raise ValueError(
+                f"list_cache_bytes = {self.list_cache_bytes!r}: must be a whole number of bytes, 0 or more"
+            )
         if self.public_url and not re.fullmatch(r"https?://[^/\s?#]+", self.public_url):
             raise ValueError(
                 f"public_url = {self.public_url!r}: write an origin like https://hub.example.org (no path)"

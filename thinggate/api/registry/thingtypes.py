@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Hashable
 from typing import Any, NoReturn
 
 import msgspec
@@ -73,6 +75,48 @@ _encode = msgspec.json.Encoder().encode
 _IGNORED_QUERY = frozenset({"attributes", "id", "identityId"})  # identityId: MIC clients may send it as a query
 
 
+class KeptAnswers:
+    """Encoded list answers kept for repeats, by audience and attributes, while the listing generation holds.
+
+    The least recently asked for are dropped past `budget` bytes in all; an answer larger than the
+    budget is not kept. A new generation (a type, thing, class or domain changed) drops them all.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.generation: Hashable = None
+        self.size = 0
+        self._answers: OrderedDict[Hashable, bytes] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+    def get(self, generation: Hashable, key: Hashable) -> bytes | None:
+        """The answer kept for `key` in this generation (None: none; one of another generation drops them all)."""
+        if generation != self.generation:
+            self._answers.clear()
+            self.size = 0
+            self.generation = generation
+            return None
+        found = self._answers.get(key)
+        if found is not None:
+            self._answers.move_to_end(key)
+        return found
+
+    def keep(self, key: Hashable, answer: bytes) -> None:
+        """Keep an answer made in the generation last asked for, dropping the least recent past the budget."""
+        if len(answer) > self.budget:
+            return
+        replaced = self._answers.pop(key, None)
+        if replaced is not None:
+            self.size -= len(replaced)
+        self._answers[key] = answer
+        self.size += len(answer)
+        while self.size > self.budget:
+            _, dropped = self._answers.popitem(last=False)
+            self.size -= len(dropped)
+
+
 def _resource(resource: Resource) -> dict[str, Any]:
     stored: dict[str, Any] = {"name": resource.name, "type": resource.type, "isSettable": resource.isSettable}
     if resource.label is not msgspec.UNSET:
@@ -115,8 +159,23 @@ def routes(door: RegistryDoor) -> list[Route]:
             cached[id(thing_type)] = found
         return found
 
+    # Whole answers, made once per audience and attributes and written again until anything they show changes:
+    # a repeated list of 10,000 types is a lookup, not a pass over them.
+    kept = KeptAnswers(door.settings.list_cache_bytes)
+
     async def list_types(call: Call) -> Any:
         wanted = _listed(call.query.get("attributes"), LIST_ATTRIBUTES) or LIST_ATTRIBUTES
+        # No await from here to the end: the answer kept is of the generation it was looked up in.
+        generation = types.listing_generation()
+        key = (types.listing_audience(call.who), frozenset(wanted))  # attributes come in the struct's order
+        answer = kept.get(generation, key)
+        if answer is None:
+            answer = made_list(call, wanted)
+            kept.keep(key, answer)
+        return msgspec.Raw(answer)
+
+    def made_list(call: Call, wanted: tuple[str, ...]) -> bytes:
+        """The list's JSON for the caller: every type they may read, with the attributes wanted."""
         listed = types.listing(call.who, counted="thingCount" in wanted)
         if not listed:
             every = types.all()
@@ -142,8 +201,8 @@ def routes(door: RegistryDoor) -> list[Route]:
             if len(parts) > 1:
                 parts[-1] = parts[-1][:-1]  # the last type's comma
             parts.append(b"]")
-            return msgspec.Raw(b"".join(parts))
-        return [shown(thing_type, wanted, read_only, count) for thing_type, read_only, count in listed]
+            return b"".join(parts)
+        return _encode([shown(thing_type, wanted, read_only, count) for thing_type, read_only, count in listed])
 
     async def get_type(call: Call) -> ThingTypeOut:
         type_id = required_text(call.params["id"], "id")

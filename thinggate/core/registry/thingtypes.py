@@ -14,7 +14,7 @@ import logging
 import re
 import sys
 from collections import Counter
-from collections.abc import Container, Mapping
+from collections.abc import Container, Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -122,6 +122,7 @@ class ThingTypes:
         # What a listing reads of each registry type, side by side (None: made anew at the next listing):
         # reading it through each type's class and id objects cost more than the rest of a 10,000-type list.
         self._rows: list[tuple[ThingType, str, int]] | None = None
+        self._generation = 0  # counts changes to the registry's types (see listing_generation)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -134,7 +135,7 @@ class ThingTypes:
                 _LOG.warning("stored thing type %r cannot be made a class (%s); left in storage", record.id, exc)
                 continue
             self._types[record.id] = _thing_type(record, thing_class)
-            self._rows = None
+            self._changed()
             self.hub.add_thing_class(thing_class)
 
     # -- reading ---------------------------------------------------------------------------
@@ -238,6 +239,36 @@ class ThingTypes:
                 listed.append((thing_type, read_only, counts.get(class_number, 0)))
         return listed
 
+    def listing_generation(self) -> tuple[int, int]:
+        """Changes whenever any listing could: a type made, changed or removed, a class or thing come or gone, moved.
+
+        With `listing_audience`, what a listing depends on: a door may keep an answer made from a
+        listing while both are what they were when it was made.
+        """
+        return self._generation, self.hub.inventory_generation
+
+    @staticmethod
+    def listing_audience(principal: Principal) -> Hashable:
+        """What of the principal a listing depends on: equal for two principals whose listings are alike.
+
+        Their rights (scopes, home domain, allowed things, privileges) and the domain tree they are
+        decided on, as it is now; not their name or roles (roles are given as scopes).
+        """
+        tree = principal.domains
+        return (
+            principal.scopes,
+            principal.home_domain,
+            principal.allowed_thing_ids,
+            principal.privileges,
+            tree,
+            tree.generation if tree is not None else 0,
+        )
+
+    def _changed(self) -> None:
+        """A registry type was made, changed or removed: the listing rows are made anew, listings may differ."""
+        self._rows = None
+        self._generation += 1
+
     def _listing_rows(self) -> list[tuple[ThingType, str, int]]:
         """(type, its domain, its class id's int) for every type, the registry's kept between listings."""
         if self._rows is None:
@@ -276,7 +307,7 @@ class ThingTypes:
             await self._write(self.store.save_thing_type(record, self._event(CREATE, record.id, record.domain)))
             thing_type = _thing_type(record, thing_class)
             self._types[record.id] = thing_type
-            self._rows = None
+            self._changed()
             self.hub.add_thing_class(thing_class)
         return thing_type
 
@@ -316,7 +347,7 @@ class ThingTypes:
             await self._write(self.store.save_thing_type(record, self._event(UPDATE, record.id, record.domain)))
             updated = _thing_type(record, thing_class)
             self._types[type_id] = updated
-            self._rows = None
+            self._changed()
             self.hub.add_thing_class(thing_class)
             for thing in things:  # same state, action and param ids: the things take the new class as it is
                 thing.thing_class = thing_class
@@ -342,7 +373,7 @@ class ThingTypes:
                 )
             await self._write(self.store.delete_thing_type(type_id, self._event(REMOVE, type_id, thing_type.domain)))
             del self._types[type_id]
-            self._rows = None
+            self._changed()
             self.hub.remove_thing_class(thing_type.thing_class.id)
 
     def _event(self, action: str, type_id: str, domain: str) -> EventRecord | None:

@@ -10,12 +10,15 @@ class DomainTree:
 
     def __init__(self) -> None:
         self._parents: dict[str, str | None] = {ROOT_DOMAIN: None}
+        self.generation = 0
+        """Counts changes to the tree: what is derived from `covers` and kept between calls compares it."""
 
     def add(self, name: str, parent: str = ROOT_DOMAIN) -> None:
         """Add a domain under an existing parent (KeyError if the parent is unknown)."""
         if parent not in self._parents:
             raise KeyError(f"unknown parent domain {parent!r}")
         self._parents[name] = parent
+        self.generation += 1
 
     def remove(self, name: str) -> None:
         """Remove a leaf domain (ValueError for root or a domain with children)."""
@@ -24,10 +27,12 @@ class DomainTree:
         if any(parent == name for parent in self._parents.values()):
             raise ValueError(f"domain {name!r} has child domains")
         self._parents.pop(name, None)
+        self.generation += 1
 
     def clear(self) -> None:
         """Remove every domain but root (to reload the tree in place, keeping references to it valid)."""
         self._parents = {ROOT_DOMAIN: None}
+        self.generation += 1
 
     def __contains__(self, name: object) -> bool:
         return name in self._parents
