@@ -9,7 +9,6 @@ import signal
 import stat
 import sys
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -20,6 +19,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, insert, text
 
+from tests.storage.backends import all_backends, new_id, sql_backends
 from thinggate.core.store import (
     DomainRecord,
     HistoryEntry,
@@ -35,50 +35,6 @@ from thinggate.storage.sql import make_engine
 from thinggate.storage.tables import metadata
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SQL_BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
-]
-ALL_BACKENDS = [pytest.param("memory", id="memory"), *SQL_BACKENDS]
-
-
-@pytest.fixture
-def database(request: pytest.FixtureRequest) -> str:
-    """A URL of an empty database of the backend the test is parametrised with."""
-    url: str = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
-    return url
-
-
-@pytest.fixture
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    """An open store of the backend the test is parametrised with, closed afterwards."""
-    backend: str = request.param
-    opened: Store
-    if backend == "memory":
-        opened = MemoryStore()
-    else:
-        opened = await open_store(
-            request.getfixturevalue("sqlite_url" if backend == "sqlite" else "postgres_url"), tmp_path
-        )
-    try:
-        yield opened
-    finally:
-        await opened.close()
-
-
-def all_backends(fixture: str = "store") -> pytest.MarkDecorator:
-    """Run a test once per backend, the given fixture providing it."""
-    return pytest.mark.parametrize(fixture, ALL_BACKENDS, indirect=True)
-
-
-def sql_backends(fixture: str = "database") -> pytest.MarkDecorator:
-    """Run a test on SQLite and on PostgreSQL."""
-    return pytest.mark.parametrize(fixture, SQL_BACKENDS, indirect=True)
-
-
-def new_id() -> uuid.UUID:
-    """A fresh random id."""
-    return uuid.uuid4()
 
 
 def thing(**changes: Any) -> ThingRecord:
@@ -486,7 +442,7 @@ async def test_migrations_are_idempotent_and_match_the_tables(database: str, tmp
                 lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), metadata)
             )
         await opened.close()
-        assert revision == ["0006"]  # the newest migration: the lifecycle events' outbox
+        assert revision == ["0007"]  # the newest migration: history indexed by time
         assert differences == []
 
 

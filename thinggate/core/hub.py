@@ -12,7 +12,7 @@ import logging
 import time
 import uuid
 from collections import Counter, OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -113,6 +113,10 @@ class Hub:
         self._in_setup: dict[uuid.UUID, Thing] = {}
         self._state_watchers: dict[tuple[uuid.UUID, uuid.UUID], list[Callable[[Any], None]]] = {}
         self._write_behind = WriteBehind(store)
+        self._integrations_by_int: dict[int, Integration] = {}  # the action path's lookup (no UUID hashing)
+        # The time of the newest reading per (thing, state type) ids' ints, read from history on first sight:
+        # an upload's older readings are kept but must not turn a state back.
+        self._reading_times: dict[tuple[int, int], datetime] = {}
         self._background: set[asyncio.Task[Any]] = set()
         self._started = False
         self.setup_finished = asyncio.Event()
@@ -128,6 +132,7 @@ class Hub:
         for thing_class in integration.thing_classes:
             check_interfaces(thing_class)  # before anything is kept: a refused integration leaves no trace
         self.integrations[plugin.id] = integration
+        self._integrations_by_int[plugin.id.int] = integration
         for vendor in integration.vendors:
             self.vendors[vendor.id] = vendor
         for thing_class in integration.thing_classes:
@@ -993,7 +998,7 @@ class Hub:
             )
         verified = self._verify_action_params(thing, action_type, params)
         action = Action(thing.id, action_type.id, verified)
-        integration = self.integrations[thing.thing_class.plugin_id]
+        integration = self._integrations_by_int[thing.thing_class.plugin_id.int]
         try:
             # eager.within spelled out (the hot path: a coroutine and a call fewer); most devices
             # answer at once and need no task, no timer.
@@ -1302,6 +1307,72 @@ class Hub:
         await self.flush()
         entries = await self.store.load_history(thing.id, parse_uuid(type_id) if type_id else None, limit)
         return Result(value=entries)
+
+    @operation(Scope.CONTROL_THINGS)
+    async def record_readings(self, principal: Principal, readings: Sequence[HistoryEntry]) -> Result[int]:
+        """Keep readings in history durably, in one transaction; a state's newest, if newest yet, becomes its value."""
+        things: dict[uuid.UUID, Thing] = {}
+        newest: dict[tuple[int, int], HistoryEntry] = {}
+        for reading in readings:
+            if reading.thing_id not in things:
+                thing = self._visible_thing(principal, reading.thing_id)
+                things[thing.id] = thing
+            key = (reading.thing_id.int, reading.type_id.int)
+            current = newest.get(key)
+            if current is None or reading.timestamp >= current.timestamp:
+                newest[key] = reading
+        # What each state's reading competes with, read before this batch is in history.
+        for key, reading in newest.items():
+            if key not in self._reading_times and things[reading.thing_id].thing_class.state_type(reading.type_id):
+                latest = await self.store.latest_history_time(reading.thing_id, reading.type_id)
+                if latest is not None:
+                    self._reading_times[key] = latest
+        await self.store.append_history(list(readings))
+        for key, reading in newest.items():
+            thing = things[reading.thing_id]
+            if thing.thing_class.state_type(reading.type_id) is None:
+                continue  # a free metric: history only
+            latest = self._reading_times.get(key)
+            if latest is not None and reading.timestamp < latest:
+                continue
+            self._reading_times[key] = reading.timestamp
+            if self.things.get(thing.id) is thing:  # not removed meanwhile
+                self.set_state(thing.id, reading.type_id, reading.value)
+        return Result(value=len(readings))
+
+    @operation(Scope.NONE)
+    async def readings_between(
+        self,
+        principal: Principal,
+        thing_id: Any,
+        start: datetime,
+        end: datetime,
+        type_ids: Sequence[uuid.UUID] | None = None,
+        limit: int = 1000,
+    ) -> Result[list[HistoryEntry]]:
+        """A thing's readings (uploaded, or its logged states) in [start, end), in time order."""
+        thing = self._visible_thing(principal, thing_id)
+        await self.flush()  # the hub's own logged states wait in the write-behind
+        entries = await self.store.load_history_between(thing.id, start, end, type_ids=type_ids, limit=limit)
+        return Result(value=entries)
+
+    @operation(Scope.CONTROL_THINGS)
+    async def delete_readings(
+        self,
+        principal: Principal,
+        thing_id: Any,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        timestamps: Sequence[datetime] | None = None,
+    ) -> Result[int]:
+        """Delete a thing's readings in [start, end) (all without bounds), or only those at `timestamps`."""
+        thing = self._visible_thing(principal, thing_id)
+        await self.flush()
+        deleted = await self.store.delete_history(thing.id, start=start, end=end, timestamps=timestamps)
+        # The states keep their values; the next reading competes with what history still holds.
+        for key in [key for key in self._reading_times if key[0] == thing.id.int]:
+            del self._reading_times[key]
+        return Result(value=deleted)
 
 
 def _json_params(params: ParamValues) -> dict[str, Any]:

@@ -347,23 +347,27 @@ class ThingClass:
     # Filled in after construction: the lookups every call on a thing needs.
     interfaces: tuple[str, ...] = field(default=(), compare=False)
     action_types: tuple[ActionType, ...] = field(default=(), compare=False)
-    _state_types_by_id: dict[uuid.UUID, StateType] = field(default_factory=dict, compare=False, repr=False)
-    _event_types_by_id: dict[uuid.UUID, EventType] = field(default_factory=dict, compare=False, repr=False)
-    _action_types_by_id: dict[uuid.UUID, ActionType] = field(default_factory=dict, compare=False, repr=False)
+    # Keyed by the ids' ints: hashing a UUID is a Python call, and these run on every action and report.
+    _state_types_by_id: dict[int, StateType] = field(default_factory=dict, compare=False, repr=False)
+    _event_types_by_id: dict[int, EventType] = field(default_factory=dict, compare=False, repr=False)
+    _action_types_by_id: dict[int, ActionType] = field(default_factory=dict, compare=False, repr=False)
     _state_types_by_name: dict[str, StateType] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         generated = tuple(action_type_for_state(st) for st in self.state_types if st.writable)
         object.__setattr__(self, "action_types", generated + self.declared_action_types)
         object.__setattr__(self, "interfaces", _interfaces.expand(self.declared_interfaces))
-        self._state_types_by_id.update({st.id: st for st in self.state_types})
+        self._state_types_by_id.update({st.id.int: st for st in self.state_types})
         self._state_types_by_name.update({st.name: st for st in self.state_types})
-        self._event_types_by_id.update({et.id: et for et in self.event_types})
-        self._action_types_by_id.update({at.id: at for at in self.action_types})
+        self._event_types_by_id.update({et.id.int: et for et in self.event_types})
+        self._action_types_by_id.update({at.id.int: at for at in self.action_types})
 
     def state_type(self, state_type_id: uuid.UUID) -> StateType | None:
         """The state type with this id, or None."""
-        return self._state_types_by_id.get(state_type_id)
+        try:
+            return self._state_types_by_id.get(state_type_id.int)
+        except AttributeError:  # not a UUID: no such state type
+            return None
 
     def state_type_named(self, name: str) -> StateType | None:
         """The state type with this name (as interfaces name states), or None."""
@@ -371,7 +375,10 @@ class ThingClass:
 
     def event_type(self, event_type_id: uuid.UUID) -> EventType | None:
         """The event type with this id, or None."""
-        return self._event_types_by_id.get(event_type_id)
+        try:
+            return self._event_types_by_id.get(event_type_id.int)
+        except AttributeError:
+            return None
 
     def event_type_named(self, name: str) -> EventType | None:
         """The event type with this name, or None."""
@@ -379,7 +386,10 @@ class ThingClass:
 
     def action_type(self, action_type_id: uuid.UUID) -> ActionType | None:
         """The action type with this id (state-generated ones included), or None."""
-        return self._action_types_by_id.get(action_type_id)
+        try:
+            return self._action_types_by_id.get(action_type_id.int)
+        except AttributeError:
+            return None
 
     def action_type_named(self, name: str) -> ActionType | None:
         """The action type with this name, or None."""

@@ -321,5 +321,32 @@ class Store(SecurityStore, RegistryStore, EventStore, Protocol):
     ) -> list[HistoryEntry]:
         """The newest history entries of a thing (of one type if given), oldest first."""
 
+    async def load_history_between(
+        self,
+        thing_id: uuid.UUID,
+        start: datetime,
+        end: datetime,
+        *,
+        type_ids: Sequence[uuid.UUID] | None = None,
+        limit: int = 1000,
+    ) -> list[HistoryEntry]:
+        """A thing's entries from `start` (inclusive) to `end` (exclusive), by time then by arrival; at most `limit`."""
+
+    async def latest_history_time(self, thing_id: uuid.UUID, type_id: uuid.UUID) -> datetime | None:
+        """The time of a thing's newest entry of one type, or None."""
+
+    async def delete_history(
+        self,
+        thing_id: uuid.UUID,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        timestamps: Sequence[datetime] | None = None,
+    ) -> int:
+        """Delete a thing's entries in [start, end) (all without bounds), or only at `timestamps`; durably."""
+
+    async def prune_history(self, older_than: datetime) -> int:
+        """Delete every entry before `older_than`, durably; the count deleted."""
+
     async def close(self) -> None:
         """Flush what is pending and close."""

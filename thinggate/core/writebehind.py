@@ -40,10 +40,13 @@ class WriteBehind:
         self._pending.history.append(entry)
 
     def forget_thing(self, thing_id: uuid.UUID) -> None:
-        """Drop a removed thing's unwritten state values."""
+        """Drop a removed thing's unwritten state values and history entries."""
         number = thing_id.int
         for key in [key for key in self._pending.states if key[0] == number]:
             del self._pending.states[key]
+        # Its history is deleted with it: a pending entry written after that would be an orphan.
+        if self._pending.history:
+            self._pending.history = [entry for entry in self._pending.history if entry.thing_id != thing_id]
 
     async def flush(self) -> None:
         """Write pending state-cache values and history entries now."""

@@ -88,6 +88,8 @@ class MemoryStore:
         for thing_id in doomed:
             self.things.pop(thing_id, None)
         self.states = {key: value for key, value in self.states.items() if key[0] not in doomed}
+        doomed_text = {str(thing_id) for thing_id in doomed}
+        self.history = [row for row in self.history if row["thing_id"] not in doomed_text]
         self.io_connections = {
             key: row
             for key, row in self.io_connections.items()
@@ -168,6 +170,73 @@ class MemoryStore:
                     break
         newest.reverse()
         return newest
+
+    def _history_rows(
+        self, thing_id: uuid.UUID, start: datetime | None, end: datetime | None
+    ) -> list[tuple[int, dict[str, Any]]]:
+        wanted = str(thing_id)
+        low = None if start is None else as_utc(start)
+        high = None if end is None else as_utc(end)
+        return [
+            (position, row)
+            for position, row in enumerate(self.history)
+            if row["thing_id"] == wanted
+            and (low is None or row["timestamp"] >= low)
+            and (high is None or row["timestamp"] < high)
+        ]
+
+    async def load_history_between(
+        self,
+        thing_id: uuid.UUID,
+        start: datetime,
+        end: datetime,
+        *,
+        type_ids: Sequence[uuid.UUID] | None = None,
+        limit: int = 1000,
+    ) -> list[HistoryEntry]:
+        """A thing's entries from `start` (inclusive) to `end` (exclusive), by time then by arrival."""
+        if limit <= 0:
+            return []
+        types = None if type_ids is None else {str(type_id) for type_id in type_ids}
+        rows = [
+            (row["timestamp"], position, row)
+            for position, row in self._history_rows(thing_id, start, end)
+            if types is None or row["type_id"] in types
+        ]
+        rows.sort(key=lambda item: (item[0], item[1]))
+        return [sql.history_from_row(row) for _, _, row in rows[:limit]]
+
+    async def latest_history_time(self, thing_id: uuid.UUID, type_id: uuid.UUID) -> datetime | None:
+        """The time of a thing's newest entry of one type, or None."""
+        wanted = str(type_id)
+        times = [row["timestamp"] for _, row in self._history_rows(thing_id, None, None) if row["type_id"] == wanted]
+        return max(times, default=None)
+
+    async def delete_history(
+        self,
+        thing_id: uuid.UUID,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        timestamps: Sequence[datetime] | None = None,
+    ) -> int:
+        """Delete a thing's entries in [start, end) (all without bounds), or only at `timestamps`."""
+        at = None if timestamps is None else {as_utc(moment) for moment in timestamps}
+        doomed = {
+            position
+            for position, row in self._history_rows(thing_id, start, end)
+            if at is None or row["timestamp"] in at
+        }
+        self.history = [row for position, row in enumerate(self.history) if position not in doomed]
+        return len(doomed)
+
+    async def prune_history(self, older_than: datetime) -> int:
+        """Delete every entry before `older_than`."""
+        limit = as_utc(older_than)
+        kept = [row for row in self.history if row["timestamp"] >= limit]
+        pruned = len(self.history) - len(kept)
+        self.history = kept
+        return pruned
 
     # -- users and tokens -------------------------------------------------------------------
 

@@ -601,6 +601,8 @@ class SqlStore:
                     )
                 )
                 await connection.execute(delete(t.thing_states).where(t.thing_states.c.thing_id.in_(chunk)))
+                # A removed thing's readings go with it (iTwin: removing a sensor deletes its observations).
+                await connection.execute(delete(t.history).where(t.history.c.thing_id.in_(chunk)))
                 await connection.execute(delete(t.things).where(t.things.c.id.in_(chunk)))
 
     # -- state cache ------------------------------------------------------------------------
@@ -703,6 +705,71 @@ class SqlStore:
         statement = statement.order_by(history.c.id.desc()).limit(limit)
         rows = await self._rows(statement)
         return [history_from_row(row._mapping) for row in reversed(rows)]
+
+    async def load_history_between(
+        self,
+        thing_id: uuid.UUID,
+        start: datetime,
+        end: datetime,
+        *,
+        type_ids: Sequence[uuid.UUID] | None = None,
+        limit: int = 1000,
+    ) -> list[HistoryEntry]:
+        """A thing's entries from `start` (inclusive) to `end` (exclusive), by time then by arrival; at most `limit`."""
+        if limit <= 0:
+            return []
+        history = t.history
+        statement = select(history).where(
+            history.c.thing_id == str(thing_id), history.c.timestamp >= start, history.c.timestamp < end
+        )
+        if type_ids is not None:
+            statement = statement.where(history.c.type_id.in_([str(type_id) for type_id in type_ids]))
+        statement = statement.order_by(history.c.timestamp, history.c.id).limit(limit)
+        rows = await self._rows(statement)
+        return [history_from_row(row._mapping) for row in rows]
+
+    async def latest_history_time(self, thing_id: uuid.UUID, type_id: uuid.UUID) -> datetime | None:
+        """The time of a thing's newest entry of one type, or None."""
+        history = t.history
+        statement = select(func.max(history.c.timestamp)).where(
+            history.c.thing_id == str(thing_id), history.c.type_id == str(type_id)
+        )
+        rows = await self._rows(statement)
+        value = rows[0][0] if rows else None
+        return None if value is None else t.as_utc(value)
+
+    async def delete_history(
+        self,
+        thing_id: uuid.UUID,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        timestamps: Sequence[datetime] | None = None,
+    ) -> int:
+        """Delete a thing's entries in [start, end) (all without bounds), or only at `timestamps`; durably."""
+        history = t.history
+        conditions = [history.c.thing_id == str(thing_id)]
+        if start is not None:
+            conditions.append(history.c.timestamp >= start)
+        if end is not None:
+            conditions.append(history.c.timestamp < end)
+        deleted = 0
+        async with self._writing() as connection:
+            if timestamps is None:
+                result = await connection.execute(delete(history).where(*conditions))
+                return int(result.rowcount or 0)
+            moments = list(timestamps)
+            for first in range(0, len(moments), _CHUNK):
+                chunk = moments[first : first + _CHUNK]
+                result = await connection.execute(delete(history).where(*conditions, history.c.timestamp.in_(chunk)))
+                deleted += int(result.rowcount or 0)
+        return deleted
+
+    async def prune_history(self, older_than: datetime) -> int:
+        """Delete every entry before `older_than`, durably; the count deleted."""
+        async with self._writing() as connection:
+            result = await connection.execute(delete(t.history).where(t.history.c.timestamp < older_than))
+        return int(result.rowcount or 0)
 
     # -- users and tokens -------------------------------------------------------------------
 

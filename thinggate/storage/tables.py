@@ -145,6 +145,9 @@ history = Table(
     # The newest entries of one thing (and one type) are read by descending id.
     Index("ix_history_thing_type", "thing_id", "type_id", "id"),
     Index("ix_history_thing", "thing_id", "id"),
+    # Readings of one thing in a time range, in order (migration 0007); retention prunes by time.
+    Index("ix_history_thing_time", "thing_id", "timestamp", "id"),
+    Index("ix_history_time", "timestamp"),
 )
 
 users = Table(

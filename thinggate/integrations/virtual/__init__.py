@@ -70,6 +70,8 @@ class VirtualIntegration(Integration):
 
             kinds = TESTBED_BEHAVIOURS + kinds
         self.behaviours: dict[uuid.UUID, DeviceBehaviour] = {kind.thing_class.id: kind(self) for kind in kinds}
+        # By the class id's int for the action path (hashing a UUID is a Python call).
+        self._behaviours_by_int = {class_id.int: behaviour for class_id, behaviour in self.behaviours.items()}
         self._auto_mock: AutoMockBehaviour | None = None  # the test bed's auto thing, when it is loaded
         if testbed:
             from thinggate.integrations.virtual.testbed import AutoMockBehaviour
@@ -146,7 +148,7 @@ class VirtualIntegration(Integration):
         # The behaviour's coroutine itself, not one awaiting it: a frame fewer on every action
         # (and `behaviour` inline: a call fewer). An unknown class raises here rather than when
         # awaited; the hub's call is in its try.
-        behaviour = self.behaviours.get(thing.thing_class.id)
+        behaviour = self._behaviours_by_int.get(thing.thing_class.id.int)
         if behaviour is None:
             return self.behaviour(thing.thing_class.id).execute(thing, action)  # raises ThingClassNotFound
         return behaviour.execute(thing, action)

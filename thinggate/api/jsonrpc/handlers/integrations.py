@@ -9,7 +9,7 @@ from typing import Any
 from thinggate.api.jsonrpc import packing
 from thinggate.api.jsonrpc.packing import Translate, param_pairs
 from thinggate.api.jsonrpc.session import Session
-from thinggate.core.errors import PermissionDenied
+from thinggate.core.errors import PermissionDenied, ThingError
 from thinggate.core.hub import Hub, PairingResult, Result
 from thinggate.core.model import StateValueFilter
 from thinggate.core.security import Principal
@@ -17,6 +17,8 @@ from thinggate.core.security import Principal
 Args = dict[str, Any]
 Call = Callable[[Hub, Principal, Args], Awaitable[Result[Any]]]
 Pack = Callable[[Any, Translate], dict[str, Any]]
+
+_NO_ERROR = packing.thing_error(ThingError.NO_ERROR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +198,10 @@ class IntegrationsHandler:
             assert session.principal is not None  # the door never dispatches without one
             result = await route.call(self.hub, session.principal, args)
             failure = result.failure
+            if failure is None:  # the usual answer, spelled out: no properties, no lookups
+                if route.pack is None:
+                    return {"thingError": _NO_ERROR}
+                return {"thingError": _NO_ERROR, **route.pack(result.value, session.translate)}
             if isinstance(failure, PermissionDenied):
                 raise failure  # the door answers it, as for any method: "Permission denied."
             reply: dict[str, Any] = {"thingError": packing.thing_error(result.error)}
