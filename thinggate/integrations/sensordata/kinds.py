@@ -104,9 +104,10 @@ def _sensor(
     return SensorKind(integration_id, interfaces[0], thing_class, metrics)
 
 
-def _state(owner: str, interface: str, name: str, default: Any, **overrides: Any) -> StateType:
-    # Readings are history: every metric state is logged, so other doors read them back too.
-    return DECLARATIONS.interface_state(owner, interface, name, default, suggest_logging=True, **overrides)
+def _state(owner: str, interface: str, name: str, default: Any) -> StateType:
+    # Not logged: an uploaded reading is kept in history with its own time already (the hub records
+    # it); logging the state change it makes would keep it a second time, stamped when it arrived.
+    return DECLARATIONS.interface_state(owner, interface, name, default)
 
 
 GENERIC_INTEGRATION_ID = "GENERIC_SENSOR_SDE"
