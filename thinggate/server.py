@@ -185,8 +185,9 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
         mqtt=config.mqtt, client_id=config.mqtt.client_id or f"thinggate-{identity}", domains=security.domains
     )
     hub.register(generic)
-    # The sensor-data door's nodes, devices and sensors (its things are restored with the others).
-    hub.register(SensorDataIntegration())
+    if config.door("sensordata").enabled:
+        # The sensor-data door's nodes, devices and sensors, declared while the door is open (as KNX's with [knx]).
+        hub.register(SensorDataIntegration())
     # Lifecycle events go into the store's outbox with the changes they report (published by the registry door).
     events = LifecycleEvents(store, security.domains)
     thing_types = ThingTypes(hub=hub, store=store, maker=generic, domains=security.domains, events=events)
