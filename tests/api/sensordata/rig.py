@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from thinggate.api.sensordata.clients import make_client
 from thinggate.api.sensordata.door import SensorDataDoor
 from thinggate.api.sensordata.settings import SensorDataConfig
 from thinggate.config import Config, Ports, VirtualConfig
+from thinggate.integrations.sensordata.kinds import ENTITY_ID, ENTITY_PARAMS
 from thinggate.server import Server, start_server
 
 ADMIN = "admin"
@@ -106,6 +108,11 @@ class Rig:
         door = self.server.doors["sensordata"]
         assert isinstance(door, SensorDataDoor)
         return door
+
+    def door_thing(self, entity_id: str) -> uuid.UUID:
+        """The thing behind one of the door's ids (found by its params, as any door could)."""
+        param = next(param.id for param in ENTITY_PARAMS if param.name == ENTITY_ID)
+        return next(thing.id for thing in self.server.hub.things.values() if thing.params.get(param) == entity_id)
 
     def client(self, client_id: str = "", secret: str = "") -> Client:
         """A client (no token yet)."""

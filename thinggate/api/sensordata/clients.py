@@ -4,8 +4,8 @@ A client has an id (`client_id`), a secret shown once when it is made and stored
 (it is 256 random bits: a slow hash would add nothing), the user it acts as and the scopes it may
 ask for. The hub keeps them in memory, read from the store at start and on the control socket's
 `reload` (the command line sends it after a change), and reads them again when a token request
-names a client it does not know (at most once a second): a client made while the hub runs gets a
-token at once, even from a hub that shares the database and was not told.
+names a client it does not know: a client made while the hub runs gets a token at once, even from
+a hub that shares the database and was not told.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ OTHER_PLATFORM_SCOPES = frozenset({"users:read", "itwins:read", "itwins:modify"}
 """iTwin platform scopes a sensor-data client may ask for beside ours: accepted, and they grant nothing here."""
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")
-_RELOAD_SECONDS = 1.0
 
 
 def hash_secret(secret: str) -> str:
@@ -86,8 +85,11 @@ class OAuthClients:
         """The client whose id and secret these are, or None."""
         record = self._clients.get(client_id)
         if record is None and client_id:
-            async with self._lock:  # one read for a burst of requests naming unknown clients
-                if time.monotonic() - self._read_at >= _RELOAD_SECONDS:
+            asked_at = time.monotonic()
+            async with self._lock:
+                # One read serves every request that was waiting for it. A guesser's unknown ids cost a
+                # read each only until the shared lockout stops its address (each is a failed login).
+                if self._read_at <= asked_at:
                     await self.load()
             record = self._clients.get(client_id)
         # The digest is compared whatever was found: the time taken tells nothing about which ids exist.
