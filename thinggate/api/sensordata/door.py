@@ -203,7 +203,9 @@ class SensorDataDoor:
             return msgspec.json.decode(bytes(raw), type=route.body)
         except msgspec.ValidationError as exc:
             where = _PATH_IN_MESSAGE.search(str(exc))
-            raise SensorDataProblem(route.invalid, str(exc), target=where.group(1) or None if where else None) from None
+            # msgspec writes a map's value as `[...]`: the target is the map (`values`, `props`).
+            target = where.group(1).replace("[...]", "") or None if where else None
+            raise SensorDataProblem(route.invalid, str(exc), target=target) from None
         except msgspec.DecodeError:
             raise SensorDataProblem(route.invalid, "the body is not valid JSON") from None
 

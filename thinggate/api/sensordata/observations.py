@@ -15,7 +15,6 @@ none. A thing of the hub that is not one of this door's sensors is read the same
 
 from __future__ import annotations
 
-import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -246,8 +245,7 @@ def _wanted(metrics: list[str] | dict[str, str] | None) -> set[str] | None:
 
 def _reading_value(value: bool | int | float, metric: MetricType, target: str) -> Any:
     """A reading's value as its state keeps it (a free metric's as sent); the envelope for one that is not."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise SensorDataProblem(UPLOAD_INVALID, "a reading must be a finite number", target=target)
+    # Never infinite or NaN: JSON has neither, and msgspec refuses a number beyond a double's range.
     if metric.basic is None:
         return value
     if metric.basic is BasicType.BOOL:
