@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.sensordata.rig import ITWIN, Client, Rig, sensordata_rig
+from tests.api.jsonrpc.rig import RpcClient
+from tests.api.sensordata.rig import ADMIN, ITWIN, PASSWORD, Client, Rig, sensordata_rig
 from thinggate.integrations.sensordata.kinds import DEVICE_CLASS, NODE_CLASS, kind_of
 
 SEED = json.loads((Path(__file__).parent / "seed_004.json").read_text())
@@ -517,3 +518,47 @@ async def test_ids_refs_and_props_read_back_exactly_after_a_restart(
 def _sensor_data_things(rig: Rig) -> list[Any]:
     """The things of the sensor-data integration (nodes, devices, sensors)."""
     return [thing for thing in rig.server.hub.things.values() if thing.plugin_id == NODE_CLASS.plugin_id]
+
+
+async def test_changes_made_through_another_door_are_seen_here(rig: Rig) -> None:
+    admin = await rig.connected()
+    made = await seed_node(admin)
+    device = made["devices"][0]
+    light = next(sensor for sensor in device["sensors"] if sensor["refId"] == "RefId4")
+    moisture = next(sensor for sensor in device["sensors"] if sensor["refId"] == "RefId3")
+    rpc = await RpcClient.tcp(rig.server.doors["jsonrpc"].tcp_port)  # type: ignore[attr-defined]
+    try:
+        await rpc.login(ADMIN, PASSWORD)
+        things = await rpc.call("Integrations.GetThings", {})
+        listed = {thing["id"].strip("{}"): thing for thing in things["things"]}
+        assert listed[light["props"]["SERIAL_NO"]]["parentId"].strip("{}") == device["device"]["props"]["SERIAL_NO"]
+        edited = await rpc.call("Integrations.EditThing", {"thingId": light["props"]["SERIAL_NO"], "name": "Lux meter"})
+        assert edited["thingError"] == "ThingErrorNoError"
+        removed = await rpc.call("Integrations.RemoveThing", {"thingId": moisture["props"]["SERIAL_NO"]})
+        assert removed["thingError"] == "ThingErrorNoError"
+    finally:
+        await rpc.close()
+    tree = ok(await admin.integrate({"nodeId": "/api/95A09D/node"}))["integration"]
+    (entry,) = tree["devices"]
+    assert entry["device"]["props"]["SIZE"] == 6
+    names = {sensor["refId"]: sensor["props"]["NAME"] for sensor in entry["sensors"]}
+    assert names["RefId4"] == "Lux meter" and "RefId3" not in names
+    # The removed sensor's refId is free again: "new" with it makes a new sensor.
+    again = ok(
+        await admin.integrate(
+            {
+                "nodeId": "/api/95A09D/node",
+                "devices": [
+                    {
+                        "changeState": "update",
+                        "refId": "RefId",
+                        "sensors": [
+                            {"changeState": "new", "refId": "RefId3", "props": {"INTEGRATION_ID": "MOISTURE_SDE"}}
+                        ],
+                    }
+                ],
+            }
+        )
+    )["integration"]
+    remade = next(sensor for sensor in again["devices"][0]["sensors"] if sensor["refId"] == "RefId3")
+    assert remade["id"] != moisture["id"] and again["devices"][0]["device"]["props"]["SIZE"] == 7
