@@ -77,6 +77,10 @@ class OAuthClients:
         self._clients = {record.client_id: record for record in records}
         self._read_at = time.monotonic()
 
+    def ids(self) -> set[str]:
+        """The ids of every client known now."""
+        return set(self._clients)
+
     def get(self, client_id: str) -> OAuthClientRecord | None:
         """A client by id (None once it is revoked and the hub has reloaded)."""
         return self._clients.get(client_id)

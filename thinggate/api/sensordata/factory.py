@@ -39,7 +39,7 @@ async def build(context: DoorContext, settings: SensorDataConfig) -> SensorDataD
     async def reload_clients() -> None:
         # `thinggate oauth-client` changes clients while the hub runs: a revoked client's tokens stop now.
         await clients.load()
-        rate_limit.forget({record.client_id for record in await context.store.load_oauth_clients()})
+        rate_limit.forget(clients.ids())
 
     context.reloaders.append(reload_clients)
     params = {param.name: param.id for param in kinds.ENTITY_PARAMS}
