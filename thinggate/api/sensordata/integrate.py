@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +41,7 @@ from thinggate.core.operations import Result
 from thinggate.core.registry import Directory, RegistryError, RegistryFailure
 from thinggate.core.scopes import OBJECT_THING
 from thinggate.core.security import Principal
+from thinggate.core.security.domains import DomainTree
 from thinggate.integrations.sensordata import kinds
 from thinggate.integrations.sensordata.kinds import DEVICE_CLASS, NODE_CLASS, SensorKind
 
@@ -174,8 +175,8 @@ class Integrator:
         nodes = [self.hub.visible_thing(principal, thing_id) for thing_id in self.index.nodes_in(domain)]
         return NodesResponse(nodes=[self.entity(node) for node in nodes if node is not None])
 
-    def hub_domains(self) -> Any:
-        """The hub's domain tree (names test membership)."""
+    def hub_domains(self) -> DomainTree:
+        """The hub's domain tree."""
         return self.directory.security.domains
 
     # -- the node ----------------------------------------------------------------------------
@@ -460,7 +461,7 @@ class Integrator:
             raise SensorDataProblem("ResourceNotFound", "the entity was removed meanwhile")
         return thing
 
-    def _live(self, thing_ids: list[uuid.UUID | None]) -> list[uuid.UUID]:
+    def _live(self, thing_ids: Sequence[uuid.UUID | None]) -> list[uuid.UUID]:
         return [thing_id for thing_id in thing_ids if thing_id is not None and self.index.entry(thing_id)]
 
     def _device_answer(self, device_id: uuid.UUID) -> DeviceAnswer:
