@@ -44,6 +44,10 @@ knx_app = typer.Typer(help="The KNX integration: things from an ETS project.", n
 app.add_typer(knx_app, name="knx")
 apikey_app = typer.Typer(help="The registry door's API keys (x-api-key).", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
+oauth_client_app = typer.Typer(
+    help="The sensor-data door's OAuth clients (client credentials for /connect/token).", no_args_is_help=True
+)
+app.add_typer(oauth_client_app, name="oauth-client")
 console = Console()
 errors = Console(stderr=True)
 
@@ -381,10 +385,12 @@ def things(config_path: ConfigOption = None, data_dir: DataDirOption = None, dat
 def _unstarted_hub(store: Any) -> Hub:
     """A hub that is never started: only its class catalogue is used, nothing is set up."""
     from thinggate.integrations.knx import KnxIntegration, KnxSettings
+    from thinggate.integrations.sensordata import SensorDataIntegration
 
     hub = Hub(store=store)
     hub.register(VirtualIntegration())
     hub.register(KnxIntegration(settings=KnxSettings()))  # never started: no connection is made
+    hub.register(SensorDataIntegration())
     return hub
 
 
@@ -633,6 +639,101 @@ def apikey_revoke(
         raise typer.Exit(1)
     _tell_running_hub(config)
     console.print(f"API key {chosen[0].id} revoked")
+
+
+@oauth_client_app.command("add")
+def oauth_client_add(
+    name: Annotated[str, typer.Argument(help="what the client is for")],
+    user: Annotated[str, typer.Option("--user", help="the user the client acts as (its domains and rights)")],
+    scope: Annotated[
+        list[str] | None,
+        typer.Option("--scope", help="itwin-platform (default), sensor-data:read or sensor-data:modify; repeatable"),
+    ] = None,
+    config_path: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Make an OAuth client and print its id and secret (the secret is stored hashed and shown only now)."""
+    from thinggate.api.sensordata.clients import make_client
+
+    config = _config(config_path, data_dir, database)
+
+    async def work(store: Any) -> tuple[Any, str]:
+        security = SecurityManager(store, bus=EventBus())
+        await security.load()
+        username = security.user(user).username  # INVALID_USER_ID for one that does not exist
+        try:
+            record, secret = make_client(name, username, list(scope or []))
+        except ValueError as exc:
+            errors.print(f"[red]{escape(str(exc))}[/red]")
+            raise typer.Exit(2) from None
+        await store.save_oauth_client(record)
+        return record, secret
+
+    try:
+        record, secret = _run(_with_store(config, work))
+    except HubFailure as failure:
+        errors.print(f"[red]{failure.code}:[/red] {escape(failure.message)}")
+        raise typer.Exit(1) from None
+    _tell_running_hub(config)  # the running hub knows the client at once: it can get a token now
+    console.print(f"client_id: {record.client_id}", highlight=False)
+    console.print(f"client_secret: {secret}", highlight=False)
+    console.print(
+        f"client {escape(record.name)} acts as {escape(record.username)} with {', '.join(record.scopes)}; "
+        "the secret is stored hashed: this is the only time it is shown"
+    )
+
+
+@oauth_client_app.command("list")
+def oauth_client_list(
+    config_path: ConfigOption = None, data_dir: DataDirOption = None, database: DatabaseOption = None
+) -> None:
+    """List the OAuth clients (their secrets are stored hashed and never shown again)."""
+    config = _config(config_path, data_dir, database)
+
+    async def work(store: Any) -> list[Any]:
+        return list(await store.load_oauth_clients())
+
+    table = Table("client_id", "name", "user", "scopes", "created")
+    for record in _run(_with_store(config, work)):
+        table.add_row(
+            record.client_id,
+            _shown(record.name),
+            _shown(record.username),
+            " ".join(record.scopes),
+            record.created.isoformat(timespec="seconds"),
+        )
+    console.print(table)
+
+
+@oauth_client_app.command("revoke")
+def oauth_client_revoke(
+    client: Annotated[str, typer.Argument(help="the client's id (from `thinggate oauth-client list`) or its name")],
+    config_path: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Revoke an OAuth client: its tokens stop working at once (the running hub reloads)."""
+    config = _config(config_path, data_dir, database)
+
+    async def work(store: Any) -> list[Any]:
+        records = await store.load_oauth_clients()
+        chosen = [record for record in records if record.client_id == client] or [
+            record for record in records if record.name == client
+        ]
+        if len(chosen) == 1:
+            await store.delete_oauth_client(chosen[0].client_id)
+        return chosen
+
+    chosen = _run(_with_store(config, work))
+    if not chosen:
+        errors.print(f"[red]no OAuth client with id or name {escape(client)!r}[/red]")
+        raise typer.Exit(1)
+    if len(chosen) > 1:
+        errors.print(f"[red]{len(chosen)} clients are named {escape(client)!r}: revoke one by its id[/red]")
+        raise typer.Exit(1)
+    _tell_running_hub(config)
+    console.print(f"OAuth client {chosen[0].client_id} revoked")
 
 
 if __name__ == "__main__":

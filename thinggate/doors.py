@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.jsonrpc.settings import JsonRpcConfig
 from thinggate.api.registry.settings import RegistryConfig
+from thinggate.api.sensordata.settings import SensorDataConfig
 from thinggate.api.thinknx.settings import ThinknxConfig
 
 if TYPE_CHECKING:
@@ -40,4 +41,5 @@ DOORS: tuple[DoorSpec, ...] = (
     DoorSpec("ezlo", EzloConfig, "thinggate.api.ezlo.factory:build"),
     DoorSpec("thinknx", ThinknxConfig, "thinggate.api.thinknx.factory:build"),
     DoorSpec("registry", RegistryConfig, "thinggate.api.registry.factory:build"),
+    DoorSpec("sensordata", SensorDataConfig, "thinggate.api.sensordata.factory:build"),
 )

@@ -29,6 +29,7 @@ from thinggate.core.store import Store
 from thinggate.doors import DOORS
 from thinggate.files import narrow_if_present, private_dir, write_private
 from thinggate.integrations.generic import GenericIntegration
+from thinggate.integrations.sensordata import SensorDataIntegration
 from thinggate.integrations.virtual import VirtualIntegration
 from thinggate.storage import open_store
 
@@ -184,6 +185,9 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
         mqtt=config.mqtt, client_id=config.mqtt.client_id or f"thinggate-{identity}", domains=security.domains
     )
     hub.register(generic)
+    if config.door("sensordata").enabled:
+        # The sensor-data door's nodes, devices and sensors, declared while the door is open (as KNX's with [knx]).
+        hub.register(SensorDataIntegration())
     # Lifecycle events go into the store's outbox with the changes they report (published by the registry door).
     events = LifecycleEvents(store, security.domains)
     thing_types = ThingTypes(hub=hub, store=store, maker=generic, domains=security.domains, events=events)

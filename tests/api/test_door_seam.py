@@ -18,6 +18,7 @@ from aiohttp import web
 import thinggate.doors
 from thinggate.api.door import DoorContext
 from thinggate.api.registry.settings import RegistryConfig
+from thinggate.api.sensordata.settings import SensorDataConfig
 from thinggate.config import Config, ConfigError, Ports, VirtualConfig, load_config
 from thinggate.doors import DOORS, DoorSpec
 from thinggate.server import Server, start_server
@@ -86,7 +87,8 @@ def _config(data_dir: Path, **doors: Any) -> Config:
         data_dir=data_dir,
         bind="127.0.0.1",
         ports=Ports(jsonrpc_tcp=None, jsonrpc_ws=None, ezlo=None, thinknx=0, http=0),
-        doors={"registry": RegistryConfig(enabled=False), **doors},  # only the sample door adds HTTP routes
+        # Only the sample door adds HTTP routes.
+        doors={"registry": RegistryConfig(enabled=False), "sensordata": SensorDataConfig(enabled=False), **doors},
         virtual=VirtualConfig(auto_things=False),
     )
 

@@ -116,6 +116,12 @@ CATALOGUE: dict[str, Interface] = {
             states=(S("lightIntensity", "Light intensity", "Double", min_value=0.0, unit="Lux"),),
         ),
         _iface(
+            "presencesensor",
+            parents=("sensor",),
+            states=(S("isPresent", "Present", "Bool"),),
+            description="someone or something is there (motion, presence, activity)",
+        ),
+        _iface(
             "thermostat", states=(S("targetTemperature", "Target temperature", "Double", True, unit="DegreeCelsius"),)
         ),
         _iface("battery", states=(S("batteryCritical", "Battery critical", "Bool"),)),

@@ -125,6 +125,18 @@ class RegistryTokenRecord:
 
 
 @dataclass(slots=True)
+class OAuthClientRecord:
+    """An OAuth client of the sensor-data door (client credentials): its secret as SHA-256 only, never in clear."""
+
+    client_id: str
+    name: str
+    username: str  # the user the client acts as (its domains and rights)
+    secret_hash: str
+    scopes: list[str]
+    created: datetime
+
+
+@dataclass(slots=True)
 class ThingTypeRecord:
     """A thing type made through the registry API (a class of the generic integration), as stored."""
 
@@ -277,7 +289,20 @@ class RegistryStore(Protocol):
         """Delete a thing type, durably (with the event reporting it, in the same transaction)."""
 
 
-class Store(SecurityStore, RegistryStore, EventStore, Protocol):
+class OAuthStore(Protocol):
+    """The persistence of the sensor-data door's OAuth clients; each write one durable transaction."""
+
+    async def load_oauth_clients(self) -> list[OAuthClientRecord]:
+        """Every OAuth client, oldest first."""
+
+    async def save_oauth_client(self, record: OAuthClientRecord) -> None:
+        """Insert or replace an OAuth client, durably."""
+
+    async def delete_oauth_client(self, client_id: str) -> None:
+        """Delete an OAuth client, durably (its tokens stop working at the next request)."""
+
+
+class Store(SecurityStore, RegistryStore, OAuthStore, EventStore, Protocol):
     """Persistence the hub and the security layer are handed."""
 
     async def load_things(self) -> list[ThingRecord]:

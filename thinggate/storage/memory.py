@@ -19,6 +19,7 @@ from thinggate.core.store import (
     EventRecord,
     HistoryEntry,
     IOConnectionRecord,
+    OAuthClientRecord,
     RegistryTokenRecord,
     Store,
     ThingRecord,
@@ -49,6 +50,7 @@ class MemoryStore:
         self.api_keys: dict[uuid.UUID, dict[str, Any]] = {}
         self.registry_tokens: dict[uuid.UUID, dict[str, Any]] = {}
         self.thing_types: dict[str, dict[str, Any]] = {}
+        self.oauth_clients: dict[str, dict[str, Any]] = {}
         self.outbox: list[dict[str, Any]] = []  # rows in sequence order
         self._next_sequence = 1
         self._event_signal = sql.EventSignal()
@@ -320,6 +322,21 @@ class MemoryStore:
         """Delete registry logins."""
         for token_id in token_ids:
             self.registry_tokens.pop(token_id, None)
+
+    async def load_oauth_clients(self) -> list[OAuthClientRecord]:
+        """Every OAuth client, oldest first."""
+        records = [sql.oauth_client_from_row(row) for row in self.oauth_clients.values()]
+        return sorted(records, key=lambda record: (record.created, record.client_id))
+
+    async def save_oauth_client(self, record: OAuthClientRecord) -> None:
+        """Insert or replace an OAuth client."""
+        row = sql.oauth_client_to_row(record)
+        row["created"] = as_utc(row["created"])
+        self.oauth_clients[record.client_id] = row
+
+    async def delete_oauth_client(self, client_id: str) -> None:
+        """Delete an OAuth client."""
+        self.oauth_clients.pop(client_id, None)
 
     async def load_thing_types(self) -> list[ThingTypeRecord]:
         """Every thing type, oldest first."""

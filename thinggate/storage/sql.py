@@ -25,6 +25,7 @@ from thinggate.core.store import (
     EventRecord,
     HistoryEntry,
     IOConnectionRecord,
+    OAuthClientRecord,
     RegistryTokenRecord,
     Store,
     ThingRecord,
@@ -381,6 +382,30 @@ def thing_type_from_row(row: Mapping[Any, Any]) -> ThingTypeRecord:
         resources=_decode_objects(row["resources"]),
         virtual_resources=_decode_objects(row["virtual_resources"]),
         lock_mappings=bool(row["lock_mappings"]),
+        created=t.as_utc(row["created"]),
+    )
+
+
+def oauth_client_to_row(record: OAuthClientRecord) -> dict[str, Any]:
+    """An OAuth client as an `oauth_clients` row."""
+    return {
+        "client_id": record.client_id,
+        "name": record.name,
+        "username": record.username,
+        "secret_hash": record.secret_hash,
+        "scopes": encode_json(record.scopes),
+        "created": record.created,
+    }
+
+
+def oauth_client_from_row(row: Mapping[Any, Any]) -> OAuthClientRecord:
+    """An `oauth_clients` row as a record (its time as an aware UTC datetime)."""
+    return OAuthClientRecord(
+        client_id=row["client_id"],
+        name=row["name"],
+        username=row["username"],
+        secret_hash=row["secret_hash"],
+        scopes=_decode_strings(row["scopes"]),
         created=t.as_utc(row["created"]),
     )
 
@@ -856,6 +881,22 @@ class SqlStore:
         async with self._writing() as connection:
             for chunk in _chunks(token_ids):
                 await connection.execute(delete(t.registry_tokens).where(t.registry_tokens.c.id.in_(chunk)))
+
+    async def load_oauth_clients(self) -> list[OAuthClientRecord]:
+        """Every OAuth client, oldest first."""
+        columns = t.oauth_clients.c
+        rows = await self._rows(select(t.oauth_clients).order_by(columns.created, columns.client_id))
+        return [oauth_client_from_row(row._mapping) for row in rows]
+
+    async def save_oauth_client(self, record: OAuthClientRecord) -> None:
+        """Insert or replace an OAuth client, durably."""
+        async with self._writing() as connection:
+            await connection.execute(self._upsert(t.oauth_clients, ["client_id"]), oauth_client_to_row(record))
+
+    async def delete_oauth_client(self, client_id: str) -> None:
+        """Delete an OAuth client, durably."""
+        async with self._writing() as connection:
+            await connection.execute(delete(t.oauth_clients).where(t.oauth_clients.c.client_id == client_id))
 
     async def load_thing_types(self) -> list[ThingTypeRecord]:
         """Every thing type, oldest first."""

@@ -222,6 +222,17 @@ thing_types = Table(
     Column("created", UTCDateTime, nullable=False),
 )
 
+oauth_clients = Table(
+    "oauth_clients",
+    metadata,
+    Column("client_id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("username", Text, nullable=False, index=True),
+    Column("secret_hash", Text, nullable=False),  # SHA-256 hex of the client secret
+    Column("scopes", Text, nullable=False),  # JSON array of scope names
+    Column("created", UTCDateTime, nullable=False),
+)
+
 # The lifecycle events' outbox, kept as the event store `/events` reads (published rows stay
 # until the retention prunes them). `sequence` is the publishing order.
 outbox = Table(
