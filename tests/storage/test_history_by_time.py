@@ -122,3 +122,14 @@ async def test_deleting_a_thing_deletes_its_history(store: Store) -> None:
     await store.delete_things([sensor.id])
     assert await store.load_history(sensor.id) == []
     assert len(await store.load_history(kept.id)) == 3
+
+
+@all_backends()
+async def test_between_takes_more_types_than_a_statement_has_parameters(store: Store) -> None:
+    sensor, metric = new_id(), new_id()
+    await store.append_history(readings(sensor, metric, 3) + readings(sensor, new_id(), 3))
+    # SQLite and asyncpg take at most 32,766 / 32,767 bound parameters in one statement.
+    asked = [uuid.UUID(int=number) for number in range(40_000)] + [metric]
+    found = await store.load_history_between(sensor, START, START + timedelta(days=1), type_ids=asked)
+    assert found == readings(sensor, metric, 3)
+    assert await store.load_history_between(sensor, START, START + timedelta(days=1), type_ids=[]) == []
