@@ -125,6 +125,23 @@ async def test_deleting_a_thing_deletes_its_history(store: Store) -> None:
 
 
 @all_backends()
+async def test_prune_with_a_limit_deletes_only_that_many_of_the_oldest(store: Store) -> None:
+    sensor, metric = new_id(), new_id()
+    stored = readings(sensor, metric, 10)
+    await store.append_history(list(reversed(stored)))  # arrival order is not time order
+    cutoff = START + timedelta(minutes=7)
+
+    assert await store.prune_history(cutoff, limit=3) == 3
+    left = await store.load_history_between(sensor, START, START + timedelta(days=1))
+    assert [entry.value for entry in left] == [3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    assert await store.prune_history(cutoff, limit=3) == 3
+    assert await store.prune_history(cutoff, limit=3) == 1  # fewer than the limit: nothing older is left
+    assert await store.prune_history(cutoff, limit=3) == 0
+    left = await store.load_history_between(sensor, START, START + timedelta(days=1))
+    assert [entry.value for entry in left] == [7.0, 8.0, 9.0]
+
+
+@all_backends()
 async def test_between_takes_more_types_than_a_statement_has_parameters(store: Store) -> None:
     sensor, metric = new_id(), new_id()
     await store.append_history(readings(sensor, metric, 3) + readings(sensor, new_id(), 3))

@@ -345,8 +345,8 @@ class Store(SecurityStore, RegistryStore, EventStore, Protocol):
     ) -> int:
         """Delete a thing's entries in [start, end) (all without bounds), or only at `timestamps`; durably."""
 
-    async def prune_history(self, older_than: datetime) -> int:
-        """Delete every entry before `older_than`, durably; the count deleted."""
+    async def prune_history(self, older_than: datetime, *, limit: int | None = None) -> int:
+        """Delete entries before `older_than` (only the `limit` oldest of them if given), durably; the count deleted."""
 
     async def close(self) -> None:
         """Flush what is pending and close."""

@@ -230,13 +230,15 @@ class MemoryStore:
         self.history = [row for position, row in enumerate(self.history) if position not in doomed]
         return len(doomed)
 
-    async def prune_history(self, older_than: datetime) -> int:
-        """Delete every entry before `older_than`."""
-        limit = as_utc(older_than)
-        kept = [row for row in self.history if row["timestamp"] >= limit]
-        pruned = len(self.history) - len(kept)
-        self.history = kept
-        return pruned
+    async def prune_history(self, older_than: datetime, *, limit: int | None = None) -> int:
+        """Delete entries before `older_than` (only the `limit` oldest of them if given)."""
+        bound = as_utc(older_than)
+        older = sorted(
+            (row["timestamp"], position) for position, row in enumerate(self.history) if row["timestamp"] < bound
+        )
+        doomed = {position for _, position in (older if limit is None else older[: max(limit, 0)])}
+        self.history = [row for position, row in enumerate(self.history) if position not in doomed]
+        return len(doomed)
 
     # -- users and tokens -------------------------------------------------------------------
 

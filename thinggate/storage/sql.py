@@ -858,10 +858,16 @@ class SqlStore:
                 deleted += int(result.rowcount or 0)
         return deleted
 
-    async def prune_history(self, older_than: datetime) -> int:
-        """Delete every entry before `older_than`, durably; the count deleted."""
+    async def prune_history(self, older_than: datetime, *, limit: int | None = None) -> int:
+        """Delete entries before `older_than` (only the `limit` oldest of them if given), durably; the count deleted."""
+        history = t.history
+        statement = delete(history).where(history.c.timestamp < older_than)
+        if limit is not None:
+            # Found through the index on time; SQLite (as built by Python) has no DELETE ... LIMIT.
+            oldest = select(history.c.id).where(history.c.timestamp < older_than).order_by(history.c.timestamp)
+            statement = delete(history).where(history.c.id.in_(oldest.limit(limit).scalar_subquery()))
         async with self._writing() as connection:
-            result = await connection.execute(delete(t.history).where(t.history.c.timestamp < older_than))
+            result = await connection.execute(statement)
         return int(result.rowcount or 0)
 
     # -- users and tokens -------------------------------------------------------------------
