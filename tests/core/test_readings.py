@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
 
 from tests.hubtools import running_hub
 from thinggate.core import events as ev
@@ -15,6 +19,7 @@ from thinggate.core.scopes import Scope
 from thinggate.core.security import SYSTEM, Principal
 from thinggate.core.store import HistoryEntry
 from thinggate.integrations.virtual import VirtualIntegration
+from thinggate.storage import open_store
 from thinggate.storage.memory import MemoryStore
 
 START = datetime(2024, 5, 1, 12, tzinfo=UTC)
@@ -156,3 +161,28 @@ def _drain(subscription: object) -> list[object]:
     while not queue.empty():
         drained.append(queue.get_nowait())
     return drained
+
+
+async def test_an_upload_of_many_new_sensors_asks_history_once_for_their_latest_times(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    store = await open_store(sqlite_url, tmp_path)
+    try:
+        async with running_hub(store, auto_things=False) as (hub, virtual):
+            sensors = [await add_sensor(hub, virtual) for _ in range(10)]
+            statements: list[str] = []
+
+            def executed(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+                if "history" in statement.lower():
+                    statements.append(statement.lstrip().split()[0].upper())
+
+            event.listen(store.engine.sync_engine, "after_cursor_execute", executed)
+            try:
+                upload = [reading(sensor, temperature, 1, 20.0) for sensor, temperature in sensors]
+                assert (await hub.record_readings(SYSTEM, upload)).ok
+            finally:
+                event.remove(store.engine.sync_engine, "after_cursor_execute", executed)
+            assert statements == ["SELECT", "INSERT"]  # the new sensors' latest times, then the upload
+            assert all(sensor.states[temperature].value == 20.0 for sensor, temperature in sensors)
+    finally:
+        await store.close()

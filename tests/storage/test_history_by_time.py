@@ -150,3 +150,19 @@ async def test_between_takes_more_types_than_a_statement_has_parameters(store: S
     found = await store.load_history_between(sensor, START, START + timedelta(days=1), type_ids=asked)
     assert found == readings(sensor, metric, 3)
     assert await store.load_history_between(sensor, START, START + timedelta(days=1), type_ids=[]) == []
+
+
+@all_backends()
+async def test_latest_times_of_many_things_and_types_come_in_one_answer(store: Store) -> None:
+    sensor, other, metric, other_metric = new_id(), new_id(), new_id(), new_id()
+    await store.append_history(list(reversed(readings(sensor, metric, 4))) + readings(sensor, other_metric, 9))
+    await store.append_history(readings(other, metric, 2))
+    never = (new_id(), metric)
+    asked = [(sensor, metric), (sensor, other_metric), (other, metric), (other, other_metric), never]
+    assert await store.latest_history_times(asked) == {
+        (sensor, metric): START + timedelta(minutes=3),
+        (sensor, other_metric): START + timedelta(minutes=8),
+        (other, metric): START + timedelta(minutes=1),
+    }
+    assert all(moment.utcoffset() == timedelta(0) for moment in (await store.latest_history_times(asked)).values())
+    assert await store.latest_history_times([]) == {}

@@ -1333,12 +1333,16 @@ class Hub:
             current = newest.get(key)
             if current is None or reading.timestamp >= current.timestamp:
                 newest[key] = reading
-        # What each state's reading competes with, read before this batch is in history.
-        for key, reading in newest.items():
-            if key not in self._reading_times and things[reading.thing_id].thing_class.state_type(reading.type_id):
-                latest = await self.store.latest_history_time(reading.thing_id, reading.type_id)
-                if latest is not None:
-                    self._reading_times[key] = latest
+        # What each state's reading competes with, read before this batch is in history (one query
+        # for the states seen first in this upload).
+        unseen = [
+            (reading.thing_id, reading.type_id)
+            for key, reading in newest.items()
+            if key not in self._reading_times and things[reading.thing_id].thing_class.state_type(reading.type_id)
+        ]
+        if unseen:
+            for (thing_id, type_id), stored_time in (await self.store.latest_history_times(unseen)).items():
+                self._reading_times[(thing_id.int, type_id.int)] = stored_time
         await self.store.append_history(list(readings))
         for key, reading in newest.items():
             thing = things[reading.thing_id]

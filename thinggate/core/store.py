@@ -335,6 +335,11 @@ class Store(SecurityStore, RegistryStore, EventStore, Protocol):
     async def latest_history_time(self, thing_id: uuid.UUID, type_id: uuid.UUID) -> datetime | None:
         """The time of a thing's newest entry of one type, or None."""
 
+    async def latest_history_times(
+        self, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]
+    ) -> dict[tuple[uuid.UUID, uuid.UUID], datetime]:
+        """The time of the newest entry of each (thing id, type id) that has one, in one query."""
+
     async def delete_history(
         self,
         thing_id: uuid.UUID,

@@ -212,6 +212,18 @@ class MemoryStore:
         times = [row["timestamp"] for _, row in self._history_rows(thing_id, None, None) if row["type_id"] == wanted]
         return max(times, default=None)
 
+    async def latest_history_times(
+        self, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]
+    ) -> dict[tuple[uuid.UUID, uuid.UUID], datetime]:
+        """The time of the newest entry of each (thing id, type id) that has one."""
+        wanted = {(str(thing_id), str(type_id)): (thing_id, type_id) for thing_id, type_id in keys}
+        latest: dict[tuple[uuid.UUID, uuid.UUID], datetime] = {}
+        for row in self.history:
+            key = wanted.get((row["thing_id"], row["type_id"]))
+            if key is not None and (key not in latest or row["timestamp"] > latest[key]):
+                latest[key] = row["timestamp"]
+        return latest
+
     async def delete_history(
         self,
         thing_id: uuid.UUID,

@@ -411,7 +411,7 @@ _HISTORY_COLUMNS = ["timestamp", "thing_id", "kind", "type_id", "value"]
 _INSERT_HISTORY = "INSERT INTO history (timestamp, thing_id, kind, type_id, value) VALUES (?, ?, ?, ?, ?)"
 
 
-def _sqlite_time(moment: datetime) -> str:
+def sqlite_time(moment: datetime) -> str:
     """A time as SQLite's history table holds it: UTC text as SQLAlchemy's DATETIME writes it (sorts as time)."""
     if moment.tzinfo is not UTC:
         moment = t.as_utc(moment)
@@ -440,7 +440,25 @@ def _history_rows(entries: Sequence[HistoryEntry], moment: Callable[[datetime], 
     ]
 
 
-def _history_between_sql(postgresql: bool, by_type: bool) -> str:
+# The newest time of each (thing, type) pair given, by the pair's position (from 0) in the list.
+_LATEST_TIMES_SQLITE = (
+    "SELECT pair.key, (SELECT timestamp FROM history"
+    " WHERE thing_id = json_extract(pair.value, '$[0]') AND type_id = json_extract(pair.value, '$[1]')"
+    " ORDER BY timestamp DESC LIMIT 1) FROM json_each(?) AS pair"
+)
+_LATEST_TIMES_POSTGRESQL = (
+    "SELECT pair.position - 1, (SELECT timestamp FROM history"
+    " WHERE thing_id = pair.thing AND type_id = pair.type ORDER BY timestamp DESC LIMIT 1)"
+    " FROM unnest($1::varchar[], $2::varchar[]) WITH ORDINALITY AS pair(thing, type, position)"
+)
+
+
+def _as_datetime(moment: datetime | str) -> datetime:
+    """A time as a driver gives it back: SQLite's text, asyncpg's datetime."""
+    return datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+
+
+def history_between_sql(postgresql: bool, by_type: bool) -> str:
     """A thing's entries in [start, end) by time then arrival, read through the (thing, time, id) index."""
     if postgresql:
         types = " AND type_id = ANY($4::varchar[])" if by_type else ""
@@ -738,7 +756,7 @@ class SqlStore:
         if self._dialect == "postgresql":
             await self._copy_history(entries)
             return
-        rows = _history_rows(entries, _sqlite_time)
+        rows = _history_rows(entries, sqlite_time)
         async with self._writing() as connection:
             await connection.exec_driver_sql(_INSERT_HISTORY, rows)
 
@@ -784,14 +802,14 @@ class SqlStore:
         # The driver's rows as they come (a page is up to 10,000 of them): SQLAlchemy's result
         # processing, a UUID parsed twice per row and a timestamp converted twice took 3/4 of the time.
         postgresql = self._dialect == "postgresql"
-        bound_time: Callable[[datetime], Any] = _aware_time if postgresql else _sqlite_time
+        bound_time: Callable[[datetime], Any] = _aware_time if postgresql else sqlite_time
         parameters: list[Any] = [str(thing_id), bound_time(start), bound_time(end)]
         if type_ids is not None:
             wanted = [str(type_id) for type_id in type_ids]
             # One parameter however many types are asked for (bound-parameter limits).
             parameters.append(wanted if postgresql else encode_json(wanted))
         parameters.append(limit)
-        statement = _history_between_sql(postgresql, type_ids is not None)
+        statement = history_between_sql(postgresql, type_ids is not None)
         self._check_open()
         async with self._engine.connect() as connection:
             rows = (await connection.exec_driver_sql(statement, tuple(parameters))).all()
@@ -830,6 +848,27 @@ class SqlStore:
         rows = await self._rows(statement)
         value = rows[0][0] if rows else None
         return None if value is None else t.as_utc(value)
+
+    async def latest_history_times(
+        self, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]
+    ) -> dict[tuple[uuid.UUID, uuid.UUID], datetime]:
+        """The time of the newest entry of each (thing id, type id) that has one, in one query."""
+        if not keys:
+            return {}
+        # One round trip for an upload's new sensors (one query each took 40% of an upload of
+        # 1,000 readings of 10 new sensors); each key's newest found through the (thing, time) index.
+        things = [str(thing_id) for thing_id, _ in keys]
+        types = [str(type_id) for _, type_id in keys]
+        if self._dialect == "postgresql":
+            parameters: tuple[Any, ...] = (things, types)
+            statement = _LATEST_TIMES_POSTGRESQL
+        else:
+            parameters = (encode_json(list(zip(things, types, strict=True))),)
+            statement = _LATEST_TIMES_SQLITE
+        self._check_open()
+        async with self._engine.connect() as connection:
+            rows = (await connection.exec_driver_sql(statement, parameters)).all()
+        return {keys[position]: t.as_utc(_as_datetime(moment)) for position, moment in rows if moment is not None}
 
     async def delete_history(
         self,
