@@ -415,7 +415,7 @@ def sqlite_time(moment: datetime) -> str:
     """A time as SQLite's history table holds it: UTC text as SQLAlchemy's DATETIME writes it (sorts as time)."""
     if moment.tzinfo is not UTC:
         moment = t.as_utc(moment)
-    return moment.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return moment.isoformat(" ", "microseconds")[:26]  # without its "+00:00"
 
 
 def _aware_time(moment: datetime) -> datetime:
