@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
-from typing import Any
-
-from sqlalchemy import event
 
 from tests.hubtools import running_hub
 from thinggate.core import events as ev
@@ -19,7 +16,6 @@ from thinggate.core.scopes import Scope
 from thinggate.core.security import SYSTEM, Principal
 from thinggate.core.store import HistoryEntry
 from thinggate.integrations.virtual import VirtualIntegration
-from thinggate.storage import open_store
 from thinggate.storage.memory import MemoryStore
 
 START = datetime(2024, 5, 1, 12, tzinfo=UTC)
@@ -163,26 +159,33 @@ def _drain(subscription: object) -> list[object]:
     return drained
 
 
-async def test_an_upload_of_many_new_sensors_asks_history_once_for_their_latest_times(
-    sqlite_url: str, tmp_path: Path
-) -> None:
-    store = await open_store(sqlite_url, tmp_path)
-    try:
-        async with running_hub(store, auto_things=False) as (hub, virtual):
-            sensors = [await add_sensor(hub, virtual) for _ in range(10)]
-            statements: list[str] = []
+class CountingStore(MemoryStore):
+    """A store in memory that counts the times the hub asks history for the latest reading times."""
 
-            def executed(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
-                if "history" in statement.lower():
-                    statements.append(statement.lstrip().split()[0].upper())
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked = 0
 
-            event.listen(store.engine.sync_engine, "after_cursor_execute", executed)
-            try:
-                upload = [reading(sensor, temperature, 1, 20.0) for sensor, temperature in sensors]
-                assert (await hub.record_readings(SYSTEM, upload)).ok
-            finally:
-                event.remove(store.engine.sync_engine, "after_cursor_execute", executed)
-            assert statements == ["SELECT", "INSERT"]  # the new sensors' latest times, then the upload
-            assert all(sensor.states[temperature].value == 20.0 for sensor, temperature in sensors)
-    finally:
-        await store.close()
+    async def latest_history_time(self, thing_id: uuid.UUID, type_id: uuid.UUID) -> datetime | None:
+        """Counted."""
+        self.asked += 1
+        return await super().latest_history_time(thing_id, type_id)
+
+    async def latest_history_times(
+        self, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]
+    ) -> dict[tuple[uuid.UUID, uuid.UUID], datetime]:
+        """Counted."""
+        self.asked += 1
+        return await super().latest_history_times(keys)
+
+
+async def test_an_upload_of_many_new_sensors_asks_history_once_for_their_latest_times() -> None:
+    store = CountingStore()
+    async with running_hub(store, auto_things=False) as (hub, virtual):
+        sensors = [await add_sensor(hub, virtual) for _ in range(10)]
+        upload = [reading(sensor, temperature, 1, 20.0) for sensor, temperature in sensors]
+        assert (await hub.record_readings(SYSTEM, upload)).ok
+        assert store.asked == 1
+        assert (await hub.record_readings(SYSTEM, upload)).ok
+        assert store.asked == 1  # known now
+        assert all(sensor.states[temperature].value == 20.0 for sensor, temperature in sensors)

@@ -608,6 +608,20 @@ class SqlStore:
             result = await connection.execute(statement)
             return result.all()
 
+    async def _driver_rows(self, statement: str, parameters: Sequence[Any]) -> Sequence[Sequence[Any]]:
+        """A query's rows as the driver gives them (tuples, asyncpg records), in the driver's parameter style.
+
+        SQLAlchemy's result rows cost more than the query itself on a page of 10,000 history entries
+        (14 ms of 25 on PostgreSQL): reads of many rows skip them.
+        """
+        self._check_open()
+        async with self._engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            if self._dialect == "postgresql":
+                return list(await driver.fetch(statement, *parameters))
+            return list(await driver.execute_fetchall(statement, tuple(parameters)))
+
     def _upsert(self, table: Table, keys: Sequence[str]) -> Executable:
         """INSERT ... ON CONFLICT (keys) DO UPDATE every other column, usable with executemany."""
         # Built once per table: constructing the statement cost as much as a quarter of a durable add.
@@ -809,10 +823,7 @@ class SqlStore:
             # One parameter however many types are asked for (bound-parameter limits).
             parameters.append(wanted if postgresql else encode_json(wanted))
         parameters.append(limit)
-        statement = history_between_sql(postgresql, type_ids is not None)
-        self._check_open()
-        async with self._engine.connect() as connection:
-            rows = (await connection.exec_driver_sql(statement, tuple(parameters))).all()
+        rows = await self._driver_rows(history_between_sql(postgresql, type_ids is not None), parameters)
         # Every row is of this thing; a page holds a few types, each parsed once.
         types: dict[str, uuid.UUID] = {}
         decode = _decode_any
@@ -866,9 +877,7 @@ class SqlStore:
         else:
             parameters = (encode_json(list(zip(things, types, strict=True))),)
             statement = _LATEST_TIMES_SQLITE
-        self._check_open()
-        async with self._engine.connect() as connection:
-            rows = (await connection.exec_driver_sql(statement, parameters)).all()
+        rows = await self._driver_rows(statement, parameters)
         return {keys[position]: t.as_utc(_as_datetime(moment)) for position, moment in rows if moment is not None}
 
     async def delete_history(
