@@ -453,6 +453,17 @@ _LATEST_TIMES_POSTGRESQL = (
 )
 
 
+# The `limit` oldest entries before a time, found through the index on time (SQLite as Python builds
+# it has no DELETE ... LIMIT). PostgreSQL takes them as an array: with `IN (subquery)` it planned a
+# hash join over the whole table for every chunk (200 ms for 5,000 of 1,000,000 rows, not 17).
+_PRUNE_OLDEST_SQLITE = (
+    "DELETE FROM history WHERE id IN (SELECT id FROM history WHERE timestamp < ? ORDER BY timestamp LIMIT ?)"
+)
+_PRUNE_OLDEST_POSTGRESQL = (
+    "DELETE FROM history WHERE id = ANY(ARRAY(SELECT id FROM history WHERE timestamp < $1 ORDER BY timestamp LIMIT $2))"
+)
+
+
 def _as_datetime(moment: datetime | str) -> datetime:
     """A time as a driver gives it back: SQLite's text, asyncpg's datetime."""
     return datetime.fromisoformat(moment) if isinstance(moment, str) else moment
@@ -909,14 +920,13 @@ class SqlStore:
 
     async def prune_history(self, older_than: datetime, *, limit: int | None = None) -> int:
         """Delete entries before `older_than` (only the `limit` oldest of them if given), durably; the count deleted."""
-        history = t.history
-        statement = delete(history).where(history.c.timestamp < older_than)
-        if limit is not None:
-            # Found through the index on time; SQLite (as built by Python) has no DELETE ... LIMIT.
-            oldest = select(history.c.id).where(history.c.timestamp < older_than).order_by(history.c.timestamp)
-            statement = delete(history).where(history.c.id.in_(oldest.limit(limit).scalar_subquery()))
         async with self._writing() as connection:
-            result = await connection.execute(statement)
+            if limit is None:
+                result = await connection.execute(delete(t.history).where(t.history.c.timestamp < older_than))
+            elif self._dialect == "postgresql":
+                result = await connection.exec_driver_sql(_PRUNE_OLDEST_POSTGRESQL, (_aware_time(older_than), limit))
+            else:
+                result = await connection.exec_driver_sql(_PRUNE_OLDEST_SQLITE, (sqlite_time(older_than), limit))
         return int(result.rowcount or 0)
 
     # -- users and tokens -------------------------------------------------------------------
