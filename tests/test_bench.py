@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHES = ("core", "jsonrpc", "ezlo", "thinknx", "abuse", "registry")
+BENCHES = ("core", "jsonrpc", "ezlo", "thinknx", "abuse", "registry", "sensordata")
 # Short runs that start every server child a bench has (and measure a little).
 QUICK = {
     "core": ["--things", "200", "--adds", "10", "--actions", "200"],
@@ -26,6 +26,7 @@ QUICK = {
     "ezlo": ["--quick"],
     "thinknx": ["--quick", "--no-knx"],
     "registry": ["--quick", "--rounds", "1"],
+    "sensordata": ["--quick", "--rounds", "1"],
 }
 # A bound far above a bench that stops at once; the old benches waited 300 s for a dead child.
 WITHIN = 120

@@ -6,6 +6,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,25 @@ class VirtualConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryConfig:
+    """The `[history]` section: how long history (readings, logged states, events, actions) is kept."""
+
+    retention_days: float = 365.0  # entries older than this are deleted (at start, then hourly); 0 = kept forever
+
+    @property
+    def retention(self) -> timedelta | None:
+        """The retention period, or None to keep everything."""
+        return timedelta(days=self.retention_days) if self.retention_days else None
+
+    def check(self) -> None:
+        """Raise ValueError naming a value the hub cannot work with."""
+        value = self.retention_days
+        # The bound keeps "now - retention" a date Python can hold (years from 1).
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100_000:
+            raise ValueError(f"retention_days = {value!r}: must be a number of days from 0 (keep forever) to 100000")
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything `thinggate serve` needs."""
 
@@ -60,6 +80,7 @@ class Config:
     limits: ListenerLimits = field(default_factory=ListenerLimits)  # [limits]: how every listener defends itself
     knx: dict[str, Any] | None = None  # the [knx] table as written; the KNX integration reads it
     mqtt: MqttConfig = field(default_factory=MqttConfig)  # [mqtt]: the broker the hub connects out to, if any
+    history: HistoryConfig = field(default_factory=HistoryConfig)  # [history]: how long history is kept
 
     def door(self, name: str) -> Any:
         """The settings of the door whose section is `name` (its defaults when none were given)."""
@@ -101,10 +122,16 @@ def load_config(path: Path | None = None) -> Config:
     doors = {spec.name: _section(spec.settings, raw.pop(spec.name, {}), spec.name) for spec in DOORS}
     limits = _section(ListenerLimits, raw.pop("limits", {}), "limits")
     mqtt = _section(MqttConfig, raw.pop("mqtt", {}), "mqtt")
+    history_section = raw.pop("history", {})
+    if not isinstance(history_section, dict):
+        raise ConfigError(f"[history] must be a table, not {history_section!r}")
+    history = _section(HistoryConfig, history_section, "history")
     knx = raw.pop("knx", None)
     if knx is not None and not isinstance(knx, dict):
         raise ConfigError(f"[knx] must be a table, not {knx!r}")
     if "data_dir" in raw:
         raw["data_dir"] = Path(raw["data_dir"]).expanduser()
     config = _section(Config, raw, "top level")
-    return replace(config, ports=ports, virtual=virtual, doors=doors, limits=limits, knx=knx, mqtt=mqtt)
+    return replace(
+        config, ports=ports, virtual=virtual, doors=doors, limits=limits, knx=knx, mqtt=mqtt, history=history
+    )

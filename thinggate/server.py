@@ -107,6 +107,10 @@ def _check(config: Config) -> None:
         config.mqtt.check()
     except ValueError as exc:
         raise ConfigError(f"[mqtt] {exc}") from None
+    try:
+        config.history.check()
+    except ValueError as exc:
+        raise ConfigError(f"[history] {exc}") from None
     for spec in DOORS:
         check = getattr(config.door(spec.name), "check", None)
         if check is not None:
@@ -152,7 +156,7 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
     bus = EventBus()
     security = SecurityManager(store, bus=bus, password_checks=config.limits.password_checks)
     await security.load()
-    hub = Hub(store=store, bus=bus)
+    hub = Hub(store=store, bus=bus, history_retention=config.history.retention)
     modes = HouseModes(store=store, bus=bus)
     await modes.load()
     virtual: VirtualIntegration | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 
 from tests.hubtools import running_hub
@@ -156,3 +157,35 @@ def _drain(subscription: object) -> list[object]:
     while not queue.empty():
         drained.append(queue.get_nowait())
     return drained
+
+
+class CountingStore(MemoryStore):
+    """A store in memory that counts the times the hub asks history for the latest reading times."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked = 0
+
+    async def latest_history_time(self, thing_id: uuid.UUID, type_id: uuid.UUID) -> datetime | None:
+        """Counted."""
+        self.asked += 1
+        return await super().latest_history_time(thing_id, type_id)
+
+    async def latest_history_times(
+        self, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]
+    ) -> dict[tuple[uuid.UUID, uuid.UUID], datetime]:
+        """Counted."""
+        self.asked += 1
+        return await super().latest_history_times(keys)
+
+
+async def test_an_upload_of_many_new_sensors_asks_history_once_for_their_latest_times() -> None:
+    store = CountingStore()
+    async with running_hub(store, auto_things=False) as (hub, virtual):
+        sensors = [await add_sensor(hub, virtual) for _ in range(10)]
+        upload = [reading(sensor, temperature, 1, 20.0) for sensor, temperature in sensors]
+        assert (await hub.record_readings(SYSTEM, upload)).ok
+        assert store.asked == 1
+        assert (await hub.record_readings(SYSTEM, upload)).ok
+        assert store.asked == 1  # known now
+        assert all(sensor.states[temperature].value == 20.0 for sensor, temperature in sensors)

@@ -122,3 +122,47 @@ async def test_deleting_a_thing_deletes_its_history(store: Store) -> None:
     await store.delete_things([sensor.id])
     assert await store.load_history(sensor.id) == []
     assert len(await store.load_history(kept.id)) == 3
+
+
+@all_backends()
+async def test_prune_with_a_limit_deletes_only_that_many_of_the_oldest(store: Store) -> None:
+    sensor, metric = new_id(), new_id()
+    stored = readings(sensor, metric, 10)
+    await store.append_history(list(reversed(stored)))  # arrival order is not time order
+    cutoff = START + timedelta(minutes=7)
+
+    assert await store.prune_history(cutoff, limit=3) == 3
+    left = await store.load_history_between(sensor, START, START + timedelta(days=1))
+    assert [entry.value for entry in left] == [3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    assert await store.prune_history(cutoff, limit=3) == 3
+    assert await store.prune_history(cutoff, limit=3) == 1  # fewer than the limit: nothing older is left
+    assert await store.prune_history(cutoff, limit=3) == 0
+    left = await store.load_history_between(sensor, START, START + timedelta(days=1))
+    assert [entry.value for entry in left] == [7.0, 8.0, 9.0]
+
+
+@all_backends()
+async def test_between_takes_more_types_than_a_statement_has_parameters(store: Store) -> None:
+    sensor, metric = new_id(), new_id()
+    await store.append_history(readings(sensor, metric, 3) + readings(sensor, new_id(), 3))
+    # SQLite and asyncpg take at most 32,766 / 32,767 bound parameters in one statement.
+    asked = [uuid.UUID(int=number) for number in range(40_000)] + [metric]
+    found = await store.load_history_between(sensor, START, START + timedelta(days=1), type_ids=asked)
+    assert found == readings(sensor, metric, 3)
+    assert await store.load_history_between(sensor, START, START + timedelta(days=1), type_ids=[]) == []
+
+
+@all_backends()
+async def test_latest_times_of_many_things_and_types_come_in_one_answer(store: Store) -> None:
+    sensor, other, metric, other_metric = new_id(), new_id(), new_id(), new_id()
+    await store.append_history(list(reversed(readings(sensor, metric, 4))) + readings(sensor, other_metric, 9))
+    await store.append_history(readings(other, metric, 2))
+    never = (new_id(), metric)
+    asked = [(sensor, metric), (sensor, other_metric), (other, metric), (other, other_metric), never]
+    assert await store.latest_history_times(asked) == {
+        (sensor, metric): START + timedelta(minutes=3),
+        (sensor, other_metric): START + timedelta(minutes=8),
+        (other, metric): START + timedelta(minutes=1),
+    }
+    assert all(moment.utcoffset() == timedelta(0) for moment in (await store.latest_history_times(asked)).values())
+    assert await store.latest_history_times([]) == {}

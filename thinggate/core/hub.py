@@ -14,7 +14,7 @@ import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from thinggate.core import eager
@@ -44,6 +44,7 @@ from thinggate.core.model import (
     Vendor,
 )
 from thinggate.core.operations import ParamInput, Result, Timeouts, operation
+from thinggate.core.retention import HistoryRetention
 from thinggate.core.scopes import OBJECT_THING
 from thinggate.core.security import SYSTEM, Principal, Scope
 from thinggate.core.store import EventRecord as OutboxEvent
@@ -87,7 +88,14 @@ class Hub:
     FLUSH_INTERVAL = 0.5
     SETUP_CONCURRENCY = 64
 
-    def __init__(self, *, store: Store, bus: ev.EventBus | None = None, timeouts: Timeouts | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        bus: ev.EventBus | None = None,
+        timeouts: Timeouts | None = None,
+        history_retention: timedelta | None = None,
+    ) -> None:
         self.store = store
         self.bus = bus or ev.EventBus()
         self.timeouts = timeouts or Timeouts()
@@ -116,6 +124,8 @@ class Hub:
         self._state_watchers: dict[tuple[uuid.UUID, uuid.UUID], list[Callable[[Any], None]]] = {}
         self._write_behind = WriteBehind(store)
         self._integrations_by_int: dict[int, Integration] = {}  # the action path's lookup (no UUID hashing)
+        self.history_retention = None if history_retention is None else HistoryRetention(store, history_retention)
+        """Deletes history older than the retention period while the hub runs (None: history is kept forever)."""
         # The time of the newest reading per (thing, state type) ids' ints, read from history on first sight:
         # an upload's older readings are kept but must not turn a state back.
         self._reading_times: dict[tuple[int, int], datetime] = {}
@@ -200,6 +210,8 @@ class Hub:
         for integration in self.integrations.values():
             await integration.start()
         self._write_behind.start(self.FLUSH_INTERVAL)
+        if self.history_retention is not None:
+            self.history_retention.start()
         self._spawn(self._setup_restored(restored), name="thinggate-restore-setup")
         _LOG.info("hub started: %d things restored, %d integrations", len(restored), len(self.integrations))
 
@@ -217,6 +229,8 @@ class Hub:
                 await integration.stop()
             except Exception:
                 _LOG.exception("integration %s failed to stop", integration.plugin.name)
+        if self.history_retention is not None:
+            await self.history_retention.stop()
         await self._write_behind.stop()
         self._started = False
 
@@ -1338,12 +1352,16 @@ class Hub:
             current = newest.get(key)
             if current is None or reading.timestamp >= current.timestamp:
                 newest[key] = reading
-        # What each state's reading competes with, read before this batch is in history.
-        for key, reading in newest.items():
-            if key not in self._reading_times and things[reading.thing_id].thing_class.state_type(reading.type_id):
-                latest = await self.store.latest_history_time(reading.thing_id, reading.type_id)
-                if latest is not None:
-                    self._reading_times[key] = latest
+        # What each state's reading competes with, read before this batch is in history (one query
+        # for the states seen first in this upload).
+        unseen = [
+            (reading.thing_id, reading.type_id)
+            for key, reading in newest.items()
+            if key not in self._reading_times and things[reading.thing_id].thing_class.state_type(reading.type_id)
+        ]
+        if unseen:
+            for (thing_id, type_id), stored_time in (await self.store.latest_history_times(unseen)).items():
+                self._reading_times[(thing_id.int, type_id.int)] = stored_time
         await self.store.append_history(list(readings))
         for key, reading in newest.items():
             thing = things[reading.thing_id]

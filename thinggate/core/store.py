@@ -360,6 +360,11 @@ class Store(SecurityStore, RegistryStore, OAuthStore, EventStore, Protocol):
     async def latest_history_time(self, thing_id: uuid.UUID, type_id: uuid.UUID) -> datetime | None:
         """The time of a thing's newest entry of one type, or None."""
 
+    async def latest_history_times(
+        self, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]
+    ) -> dict[tuple[uuid.UUID, uuid.UUID], datetime]:
+        """The time of the newest entry of each (thing id, type id) that has one, in one query."""
+
     async def delete_history(
         self,
         thing_id: uuid.UUID,
@@ -370,8 +375,8 @@ class Store(SecurityStore, RegistryStore, OAuthStore, EventStore, Protocol):
     ) -> int:
         """Delete a thing's entries in [start, end) (all without bounds), or only at `timestamps`; durably."""
 
-    async def prune_history(self, older_than: datetime) -> int:
-        """Delete every entry before `older_than`, durably; the count deleted."""
+    async def prune_history(self, older_than: datetime, *, limit: int | None = None) -> int:
+        """Delete entries before `older_than` (only the `limit` oldest of them if given), durably; the count deleted."""
 
     async def close(self) -> None:
         """Flush what is pending and close."""

@@ -214,6 +214,18 @@ class MemoryStore:
         times = [row["timestamp"] for _, row in self._history_rows(thing_id, None, None) if row["type_id"] == wanted]
         return max(times, default=None)
 
+    async def latest_history_times(
+        self, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]
+    ) -> dict[tuple[uuid.UUID, uuid.UUID], datetime]:
+        """The time of the newest entry of each (thing id, type id) that has one."""
+        wanted = {(str(thing_id), str(type_id)): (thing_id, type_id) for thing_id, type_id in keys}
+        latest: dict[tuple[uuid.UUID, uuid.UUID], datetime] = {}
+        for row in self.history:
+            key = wanted.get((row["thing_id"], row["type_id"]))
+            if key is not None and (key not in latest or row["timestamp"] > latest[key]):
+                latest[key] = row["timestamp"]
+        return latest
+
     async def delete_history(
         self,
         thing_id: uuid.UUID,
@@ -232,13 +244,15 @@ class MemoryStore:
         self.history = [row for position, row in enumerate(self.history) if position not in doomed]
         return len(doomed)
 
-    async def prune_history(self, older_than: datetime) -> int:
-        """Delete every entry before `older_than`."""
-        limit = as_utc(older_than)
-        kept = [row for row in self.history if row["timestamp"] >= limit]
-        pruned = len(self.history) - len(kept)
-        self.history = kept
-        return pruned
+    async def prune_history(self, older_than: datetime, *, limit: int | None = None) -> int:
+        """Delete entries before `older_than` (only the `limit` oldest of them if given)."""
+        bound = as_utc(older_than)
+        older = sorted(
+            (row["timestamp"], position) for position, row in enumerate(self.history) if row["timestamp"] < bound
+        )
+        doomed = {position for _, position in (older if limit is None else older[: max(limit, 0)])}
+        self.history = [row for position, row in enumerate(self.history) if position not in doomed]
+        return len(doomed)
 
     # -- users and tokens -------------------------------------------------------------------
 

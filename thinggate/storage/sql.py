@@ -7,7 +7,7 @@ import gc
 import importlib.util
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -432,6 +432,81 @@ def history_from_row(row: Mapping[Any, Any]) -> HistoryEntry:
     )
 
 
+_HISTORY_COLUMNS = ["timestamp", "thing_id", "kind", "type_id", "value"]
+_INSERT_HISTORY = "INSERT INTO history (timestamp, thing_id, kind, type_id, value) VALUES (?, ?, ?, ?, ?)"
+
+
+def sqlite_time(moment: datetime) -> str:
+    """A time as SQLite's history table holds it: UTC text as SQLAlchemy's DATETIME writes it (sorts as time)."""
+    if moment.tzinfo is not UTC:
+        moment = t.as_utc(moment)
+    return moment.isoformat(" ", "microseconds")[:26]  # without its "+00:00"
+
+
+def _aware_time(moment: datetime) -> datetime:
+    """A time for asyncpg: aware (it would take a naive one for local time; naive means UTC here)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _history_rows(entries: Sequence[HistoryEntry], moment: Callable[[datetime], Any]) -> list[tuple[Any, ...]]:
+    """History entries as rows of `_HISTORY_COLUMNS`, the time as `moment` makes it."""
+    # A batch holds few things and types: each id's text is made once (keyed by its int, which hashes in C).
+    ids: dict[int, str] = {}
+    encode = _encoder.encode
+    return [
+        (
+            moment(entry.timestamp),
+            ids.get(entry.thing_id.int) or ids.setdefault(entry.thing_id.int, str(entry.thing_id)),
+            entry.kind,
+            ids.get(entry.type_id.int) or ids.setdefault(entry.type_id.int, str(entry.type_id)),
+            encode(entry.value).decode(),
+        )
+        for entry in entries
+    ]
+
+
+# The newest time of each (thing, type) pair given, by the pair's position (from 0) in the list.
+_LATEST_TIMES_SQLITE = (
+    "SELECT pair.key, (SELECT timestamp FROM history"
+    " WHERE thing_id = json_extract(pair.value, '$[0]') AND type_id = json_extract(pair.value, '$[1]')"
+    " ORDER BY timestamp DESC LIMIT 1) FROM json_each(?) AS pair"
+)
+_LATEST_TIMES_POSTGRESQL = (
+    "SELECT pair.position - 1, (SELECT timestamp FROM history"
+    " WHERE thing_id = pair.thing AND type_id = pair.type ORDER BY timestamp DESC LIMIT 1)"
+    " FROM unnest($1::varchar[], $2::varchar[]) WITH ORDINALITY AS pair(thing, type, position)"
+)
+
+
+# The `limit` oldest entries before a time, found through the index on time (SQLite as Python builds
+# it has no DELETE ... LIMIT). PostgreSQL takes them as an array: with `IN (subquery)` it planned a
+# hash join over the whole table for every chunk (200 ms for 5,000 of 1,000,000 rows, not 17).
+_PRUNE_OLDEST_SQLITE = (
+    "DELETE FROM history WHERE id IN (SELECT id FROM history WHERE timestamp < ? ORDER BY timestamp LIMIT ?)"
+)
+_PRUNE_OLDEST_POSTGRESQL = (
+    "DELETE FROM history WHERE id = ANY(ARRAY(SELECT id FROM history WHERE timestamp < $1 ORDER BY timestamp LIMIT $2))"
+)
+
+
+def _as_datetime(moment: datetime | str) -> datetime:
+    """A time as a driver gives it back: SQLite's text, asyncpg's datetime."""
+    return datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+
+
+def history_between_sql(postgresql: bool, by_type: bool) -> str:
+    """A thing's entries in [start, end) by time then arrival, read through the (thing, time, id) index."""
+    if postgresql:
+        types = " AND type_id = ANY($4::varchar[])" if by_type else ""
+        limit = "$5" if by_type else "$4"
+        where = f"thing_id = $1 AND timestamp >= $2 AND timestamp < $3{types}"
+    else:
+        types = " AND type_id IN (SELECT value FROM json_each(?))" if by_type else ""
+        limit = "?"
+        where = f"thing_id = ? AND timestamp >= ? AND timestamp < ?{types}"
+    return f"SELECT timestamp, kind, type_id, value FROM history WHERE {where} ORDER BY timestamp, id LIMIT {limit}"
+
+
 def event_to_row(record: EventRecord) -> dict[str, Any]:
     """A lifecycle event as an `outbox` row (without its sequence, which the database assigns)."""
     return {
@@ -568,6 +643,20 @@ class SqlStore:
         async with self._engine.connect() as connection:
             result = await connection.execute(statement)
             return result.all()
+
+    async def _driver_rows(self, statement: str, parameters: Sequence[Any]) -> Sequence[Sequence[Any]]:
+        """A query's rows as the driver gives them (tuples, asyncpg records), in the driver's parameter style.
+
+        SQLAlchemy's result rows cost more than the query itself on a page of 10,000 history entries
+        (14 ms of 25 on PostgreSQL): reads of many rows skip them.
+        """
+        self._check_open()
+        async with self._engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            if self._dialect == "postgresql":
+                return list(await driver.fetch(statement, *parameters))
+            return list(await driver.execute_fetchall(statement, tuple(parameters)))
 
     def _upsert(self, table: Table, keys: Sequence[str]) -> Executable:
         """INSERT ... ON CONFLICT (keys) DO UPDATE every other column, usable with executemany."""
@@ -709,12 +798,29 @@ class SqlStore:
     # -- history ----------------------------------------------------------------------------
 
     async def append_history(self, entries: list[HistoryEntry]) -> None:
-        """Append a batch of history entries."""
+        """Append a batch of history entries, in one transaction."""
         if not entries:
             return
-        rows = [history_to_row(entry) for entry in entries]
+        # Rows go to the driver as tuples made here: SQLAlchemy's per-row work (a dict, a bind
+        # processor per timestamp) cost as much as the insert itself on batches of 1,000 readings.
+        if self._dialect == "postgresql":
+            await self._copy_history(entries)
+            return
+        rows = _history_rows(entries, sqlite_time)
         async with self._writing() as connection:
-            await connection.execute(insert(t.history), rows)
+            await connection.exec_driver_sql(_INSERT_HISTORY, rows)
+
+    async def _copy_history(self, entries: list[HistoryEntry]) -> None:
+        """PostgreSQL: the batch in one COPY, in a transaction of its own (a third faster than executemany)."""
+        rows = _history_rows(entries, _aware_time)
+        self._check_open()
+        async with self._engine.connect() as connection:
+            # The asyncpg connection itself: SQLAlchemy has no COPY. Its own transaction, committed
+            # here; SQLAlchemy began none on this connection, so it has nothing to roll back.
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            async with driver.transaction():
+                await driver.copy_records_to_table("history", records=rows, columns=_HISTORY_COLUMNS)
 
     async def load_history(
         self, thing_id: uuid.UUID, type_id: uuid.UUID | None = None, limit: int = 1000
@@ -743,15 +849,43 @@ class SqlStore:
         """A thing's entries from `start` (inclusive) to `end` (exclusive), by time then by arrival; at most `limit`."""
         if limit <= 0:
             return []
-        history = t.history
-        statement = select(history).where(
-            history.c.thing_id == str(thing_id), history.c.timestamp >= start, history.c.timestamp < end
-        )
+        # The driver's rows as they come (a page is up to 10,000 of them): SQLAlchemy's result
+        # processing, a UUID parsed twice per row and a timestamp converted twice took 3/4 of the time.
+        postgresql = self._dialect == "postgresql"
+        bound_time: Callable[[datetime], Any] = _aware_time if postgresql else sqlite_time
+        parameters: list[Any] = [str(thing_id), bound_time(start), bound_time(end)]
         if type_ids is not None:
-            statement = statement.where(history.c.type_id.in_([str(type_id) for type_id in type_ids]))
-        statement = statement.order_by(history.c.timestamp, history.c.id).limit(limit)
-        rows = await self._rows(statement)
-        return [history_from_row(row._mapping) for row in rows]
+            wanted = [str(type_id) for type_id in type_ids]
+            # One parameter however many types are asked for (bound-parameter limits).
+            parameters.append(wanted if postgresql else encode_json(wanted))
+        parameters.append(limit)
+        rows = await self._driver_rows(history_between_sql(postgresql, type_ids is not None), parameters)
+        # Every row is of this thing; a page holds a few types, each parsed once.
+        types: dict[str, uuid.UUID] = {}
+        decode = _decode_any
+        if postgresql:  # asyncpg gives timestamptz back as aware UTC datetimes
+            return [
+                HistoryEntry(
+                    stamp,
+                    thing_id,
+                    kind,
+                    types.get(type_text) or types.setdefault(type_text, uuid.UUID(type_text)),
+                    decode(value),
+                )
+                for stamp, kind, type_text, value in rows
+            ]
+        parse = datetime.fromisoformat
+        # The text is UTC: parsed with its offset (the UTC singleton comes back), 5x faster than a replace().
+        return [
+            HistoryEntry(
+                parse(stamp + "+00:00"),
+                thing_id,
+                kind,
+                types.get(type_text) or types.setdefault(type_text, uuid.UUID(type_text)),
+                decode(value),
+            )
+            for stamp, kind, type_text, value in rows
+        ]
 
     async def latest_history_time(self, thing_id: uuid.UUID, type_id: uuid.UUID) -> datetime | None:
         """The time of a thing's newest entry of one type, or None."""
@@ -762,6 +896,25 @@ class SqlStore:
         rows = await self._rows(statement)
         value = rows[0][0] if rows else None
         return None if value is None else t.as_utc(value)
+
+    async def latest_history_times(
+        self, keys: Sequence[tuple[uuid.UUID, uuid.UUID]]
+    ) -> dict[tuple[uuid.UUID, uuid.UUID], datetime]:
+        """The time of the newest entry of each (thing id, type id) that has one, in one query."""
+        if not keys:
+            return {}
+        # One round trip for an upload's new sensors (one query each took 40% of an upload of
+        # 1,000 readings of 10 new sensors); each key's newest found through the (thing, time) index.
+        things = [str(thing_id) for thing_id, _ in keys]
+        types = [str(type_id) for _, type_id in keys]
+        if self._dialect == "postgresql":
+            parameters: tuple[Any, ...] = (things, types)
+            statement = _LATEST_TIMES_POSTGRESQL
+        else:
+            parameters = (encode_json(list(zip(things, types, strict=True))),)
+            statement = _LATEST_TIMES_SQLITE
+        rows = await self._driver_rows(statement, parameters)
+        return {keys[position]: t.as_utc(_as_datetime(moment)) for position, moment in rows if moment is not None}
 
     async def delete_history(
         self,
@@ -790,10 +943,15 @@ class SqlStore:
                 deleted += int(result.rowcount or 0)
         return deleted
 
-    async def prune_history(self, older_than: datetime) -> int:
-        """Delete every entry before `older_than`, durably; the count deleted."""
+    async def prune_history(self, older_than: datetime, *, limit: int | None = None) -> int:
+        """Delete entries before `older_than` (only the `limit` oldest of them if given), durably; the count deleted."""
         async with self._writing() as connection:
-            result = await connection.execute(delete(t.history).where(t.history.c.timestamp < older_than))
+            if limit is None:
+                result = await connection.execute(delete(t.history).where(t.history.c.timestamp < older_than))
+            elif self._dialect == "postgresql":
+                result = await connection.exec_driver_sql(_PRUNE_OLDEST_POSTGRESQL, (_aware_time(older_than), limit))
+            else:
+                result = await connection.exec_driver_sql(_PRUNE_OLDEST_SQLITE, (sqlite_time(older_than), limit))
         return int(result.rowcount or 0)
 
     # -- users and tokens -------------------------------------------------------------------

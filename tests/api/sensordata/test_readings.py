@@ -20,9 +20,9 @@ START = datetime(2024, 3, 1, tzinfo=UTC)
 NODE = "/api/0000DD/node"
 
 
-def at(seconds: float) -> str:
-    """A time `seconds` after START, as the API's clients write it."""
-    return (START + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+def at(seconds: float, start: datetime = START) -> str:
+    """A time `seconds` after `start`, as the API's clients write it."""
+    return (start + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def error(answer: httpx.Response) -> tuple[int, str, str | None]:
@@ -314,22 +314,30 @@ async def test_readings_are_kept_across_a_restart(
     backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
     database = None if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    # Recent readings: history retention (365 days by default) prunes older ones when the hub starts.
+    week_ago = (datetime.now(UTC) - timedelta(days=7)).replace(microsecond=0)
+
+    def recent(seconds: float) -> str:
+        return at(seconds, week_ago)
+
     async with sensordata_rig(tmp_path, monkeypatch, database=database) as rig:
         admin = await rig.connected()
         ids = await sensors(admin, "HUMIDITY_SDE", "ACTIVITY_SDE")
         uploaded = await admin.upload(
-            [{"sensorId": ids["HUMIDITY_SDE"], "timestamp": at(n), "values": {"RH": 40 + n}} for n in range(3)]
-            + [{"sensorId": ids["ACTIVITY_SDE"], "timestamp": at(5), "values": {"activity": 3}}]
+            [{"sensorId": ids["HUMIDITY_SDE"], "timestamp": recent(n), "values": {"RH": 40 + n}} for n in range(3)]
+            + [{"sensorId": ids["ACTIVITY_SDE"], "timestamp": recent(5), "values": {"activity": 3}}]
         )
         assert uploaded.status_code == 202
         client_id, secret = admin.client_id, admin.secret
     async with sensordata_rig(tmp_path, monkeypatch, database=database) as rig:
         admin = rig.client(client_id, secret)
         await admin.fetch_token()
-        assert await observations(admin, ids["HUMIDITY_SDE"], at(0), at(9)) == {
-            "data": {at(0): {"RH": 40.0}, at(1): {"RH": 41.0}, at(2): {"RH": 42.0}}
+        assert await observations(admin, ids["HUMIDITY_SDE"], recent(0), recent(9)) == {
+            "data": {recent(0): {"RH": 40.0}, recent(1): {"RH": 41.0}, recent(2): {"RH": 42.0}}
         }
         # Activity is presence: a count above zero is someone there, kept and read back as such.
-        assert await observations(admin, ids["ACTIVITY_SDE"], at(0), at(9)) == {"data": {at(5): {"activity": True}}}
+        assert await observations(admin, ids["ACTIVITY_SDE"], recent(0), recent(9)) == {
+            "data": {recent(5): {"activity": True}}
+        }
         humidity = rig.server.hub.things[rig.door_thing(ids["HUMIDITY_SDE"])]
         assert humidity.state_value("humidity") == 42.0  # the newest reading is the state after the restart too
