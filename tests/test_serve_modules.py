@@ -54,6 +54,11 @@ NOT_FOR_SERVING = (
     "argon2",  # password hashing: loaded by the first password check
     "aiomqtt",  # MQTT: only with an [mqtt] url
     "paho",
+    "thinggate.api.sensordata.assembly",  # the sensor-data door: assembled by its first request
+    "thinggate.api.sensordata.door",
+    "thinggate.api.sensordata.integrate",
+    "thinggate.api.sensordata.observations",
+    "thinggate.api.sensordata.oauth",
 )
 
 

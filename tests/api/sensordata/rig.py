@@ -14,6 +14,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from tests.hubtools import TIME_SCALE
+from thinggate.api.deferred import DeferredDoor
 from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.jsonrpc.settings import JsonRpcConfig
 from thinggate.api.sensordata.clients import make_client
@@ -104,8 +105,18 @@ class Rig:
 
     @property
     def door(self) -> SensorDataDoor:
-        """The sensor-data door."""
-        door = self.server.doors["sensordata"]
+        """The sensor-data door, as the first request assembled it."""
+        deferred = self.server.doors["sensordata"]
+        assert isinstance(deferred, DeferredDoor)
+        door = deferred.built
+        assert isinstance(door, SensorDataDoor), "no request has reached the door yet"
+        return door
+
+    async def assembled_door(self) -> SensorDataDoor:
+        """The sensor-data door, assembled now if no request has done it yet."""
+        deferred = self.server.doors["sensordata"]
+        assert isinstance(deferred, DeferredDoor)
+        door = await deferred.door()
         assert isinstance(door, SensorDataDoor)
         return door
 

@@ -180,10 +180,11 @@ async def test_requests_without_or_with_a_bad_token_are_401(rig: Rig) -> None:
 async def test_an_expired_token_is_refused(rig: Rig) -> None:
     client_id, _ = await rig.oauth_client()
     client = rig.client()
+    signer = (await rig.assembled_door()).tokens.signer
     # Signed by the hub an hour and a second ago: no waiting for a real expiry.
-    client.token = rig.door.tokens.signer.issue(client_id, ["itwin-platform"], now=time.time() - 3601)
+    client.token = signer.issue(client_id, ["itwin-platform"], now=time.time() - 3601)
     assert envelope(await client.call("GET", "/integrations/nodes", params={"iTwinId": ITWIN})) == (401, "InvalidToken")
-    client.token = rig.door.tokens.signer.issue(client_id, ["itwin-platform"])
+    client.token = signer.issue(client_id, ["itwin-platform"])
     assert envelope(await client.call("GET", "/integrations/nodes", params={"iTwinId": ITWIN})) == (
         404,
         "ResourceNotFound",

@@ -24,17 +24,15 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from thinggate.api.guard import ConnectionGuard
-from thinggate.api.http import UNREADABLE_ANSWER
 from thinggate.api.sensordata.clients import grants
 from thinggate.api.sensordata.errors import STATUS, SensorDataProblem, error_response
 from thinggate.api.sensordata.oauth import Caller, TokenEndpoint
+from thinggate.api.sensordata.paths import PREFIX
 from thinggate.api.sensordata.ratelimit import ClientRateLimit
 from thinggate.api.sensordata.settings import SensorDataConfig
 
 _LOG = logging.getLogger(__name__)
 
-PREFIX = "/sensor-data"
-TOKEN_PATH = "/connect/token"
 MAX_NESTING = 64
 """How deep a request body's arrays and objects may nest (props included)."""
 
@@ -102,6 +100,7 @@ class SensorDataDoor:
         self.guard = guard
         self.routes: list[Route] = []
         self.stoppers: list[Callable[[], Awaitable[None]]] = []
+        self.reloaders: list[Callable[[], Awaitable[None]]] = []
 
     @property
     def connection_count(self) -> int:
@@ -113,15 +112,14 @@ class SensorDataDoor:
         for stop in reversed(self.stoppers):
             await stop()
 
-    def add_routes(self, app: web.Application, routes: list[Route]) -> None:
-        """Serve the token endpoint and the table under /sensor-data/."""
-        self.routes = routes
-        app.router.add_route("*", TOKEN_PATH, self.tokens.handle)
-        app.router.add_route("*", PREFIX, self.dispatch)
-        # [\s\S], not `.`: a path may hold a newline (%0A), and it is still this door's to answer.
-        app.router.add_route("*", PREFIX + "/{tail:[\\s\\S]*}", self.dispatch)
-        if UNREADABLE_ANSWER not in app:  # the registry door answers them on the port when it is open
-            app[UNREADABLE_ANSWER] = unreadable_answer
+    async def token(self, request: web.Request) -> web.Response:
+        """`/connect/token`: the OAuth token endpoint."""
+        return await self.tokens.handle(request)
+
+    async def reload(self) -> None:
+        """Read what the command line changes while the hub runs again (OAuth clients)."""
+        for reload in self.reloaders:
+            await reload()
 
     async def dispatch(self, request: web.Request) -> web.Response:
         """Find the route, check the token, its scope and the client's rate, decode the body, run the handler."""

@@ -1,120 +1,52 @@
-"""Builds the sensor-data door from the shared door context and its `[sensordata]` settings."""
+"""Opens the sensor-data door on the shared HTTP application; the door itself is assembled by its first request.
+
+An idle hub holds the door's routes and nothing more: its modules, its OAuth clients and its
+index of nodes, devices and sensors are loaded when a client first asks (`assembly.py`).
+"""
 
 from __future__ import annotations
 
 import logging
 
+from aiohttp import web
+
+from thinggate.api.deferred import DeferredDoor
 from thinggate.api.door import DoorContext
-from thinggate.api.sensordata.clients import SCOPE_MODIFY, SCOPE_READ, OAuthClients
-from thinggate.api.sensordata.door import Route, SensorDataDoor
-from thinggate.api.sensordata.index import EntityIndex
-from thinggate.api.sensordata.integrate import Integrator
-from thinggate.api.sensordata.oauth import TokenEndpoint, TokenSigner
-from thinggate.api.sensordata.observations import QUERY_INVALID, UPLOAD_INVALID, Readings
-from thinggate.api.sensordata.ratelimit import ClientRateLimit
+from thinggate.api.http import UNREADABLE_ANSWER
+from thinggate.api.sensordata.paths import PREFIX, TOKEN_PATH
 from thinggate.api.sensordata.settings import SensorDataConfig
-from thinggate.api.sensordata.structs import IntegrationRequest, ObservationsDelete, ObservationsQuery, UploadRequest
-from thinggate.core.registry import Directory
-from thinggate.integrations.sensordata import kinds
 from thinggate.integrations.sensordata.manifest import PLUGIN
 
 _LOG = logging.getLogger(__name__)
 
 
-async def build(context: DoorContext, settings: SensorDataConfig) -> SensorDataDoor | None:
+async def build(context: DoorContext, settings: SensorDataConfig) -> DeferredDoor | None:
     """The door's routes on the shared HTTP application (None when `enabled` is false or HTTP is closed)."""
     if not settings.enabled or context.ports.http is None:
         return None
-    hub = context.hub
-    if PLUGIN.id not in hub.integrations:
+    if PLUGIN.id not in context.hub.integrations:
         # Its classes come from the composition root (server.py registers the integration).
         _LOG.warning("sensordata: the sensor-data integration is not registered; the door stays closed")
         return None
-    clients = OAuthClients(context.store)
-    await clients.load()
-    signer = await TokenSigner.load(context.store, lifetime=settings.token_seconds)
-    tokens = TokenEndpoint(clients=clients, signer=signer, security=context.security, limiter=context.login_limiter)
-    rate_limit = ClientRateLimit(settings.requests_per_minute)
 
-    async def reload_clients() -> None:
-        # `thinggate oauth-client` changes clients while the hub runs: a revoked client's tokens stop now.
-        await clients.load()
-        rate_limit.forget(clients.ids())
+    async def assemble() -> object:
+        from thinggate.api.sensordata.assembly import assemble as assemble_door
 
-    context.reloaders.append(reload_clients)
-    params = {param.name: param.id for param in kinds.ENTITY_PARAMS}
-    index = EntityIndex(
-        hub,
-        classes=frozenset(
-            thing_class.id for thing_class in (kinds.NODE_CLASS, kinds.DEVICE_CLASS, *kinds.SENSOR_CLASSES)
-        ),
-        node_class=kinds.NODE_CLASS.id,
-        entity_param=params[kinds.ENTITY_ID],
-        ref_param=params[kinds.REF_ID],
-    )
-    index.start()
-    directory = context.directory or Directory(context.security, events=context.events)
-    integrator = Integrator(hub=hub, directory=directory, index=index, max_changes=settings.max_changes)
-    readings = Readings(hub=hub, index=index, max_observations=settings.max_observations, page_size=settings.page_size)
-    door = SensorDataDoor(settings=settings, tokens=tokens, rate_limit=rate_limit, guard=context.guard)
+        return await assemble_door(context, settings)
 
-    async def stop_index() -> None:
-        index.stop()
-
-    door.stoppers.append(stop_index)
-    door.add_routes(
-        context.http,
-        [
-            Route(
-                "POST",
-                "/integrations/integrate",
-                integrator.integrate,
-                SCOPE_MODIFY,
-                body=IntegrationRequest,
-                summary="Make, change and remove a node's devices and sensors; answer the node and its devices",
-                errors=("InsufficientPermissions", "ResourceNotFound"),
-            ),
-            Route(
-                "GET",
-                "/integrations/nodes",
-                integrator.nodes,
-                SCOPE_READ,
-                invalid="InvalidNodesRequest",
-                summary="The nodes of an iTwin",
-                errors=("ResourceNotFound",),
-            ),
-            Route(
-                "POST",
-                "/data/upload",
-                readings.upload,
-                SCOPE_MODIFY,
-                body=UploadRequest,
-                invalid=UPLOAD_INVALID,
-                status=202,
-                summary="Keep readings of many sensors",
-                errors=("InsufficientPermissions", "ResourceNotFound", "RequestTooLarge"),
-            ),
-            Route(
-                "POST",
-                "/data/observations",
-                readings.query,
-                SCOPE_READ,
-                body=ObservationsQuery,
-                invalid=QUERY_INVALID,
-                summary="One page of a sensor's readings in [startDate, endDate)",
-                errors=("ResourceNotFound",),
-            ),
-            Route(
-                "DELETE",
-                "/data/observations",
-                readings.delete,
-                SCOPE_MODIFY,
-                body=ObservationsDelete,
-                invalid=QUERY_INVALID,
-                status=202,
-                summary="Delete a sensor's readings in a range or at listed times",
-                errors=("InsufficientPermissions", "ResourceNotFound", "RequestTooLarge"),
-            ),
-        ],
-    )
+    door = DeferredDoor(assemble)
+    door.route(context.http, "*", TOKEN_PATH, "token")
+    door.route(context.http, "*", PREFIX, "dispatch")
+    # [\s\S], not `.`: a path may hold a newline (%0A), and it is still this door's to answer.
+    door.route(context.http, "*", PREFIX + "/{tail:[\\s\\S]*}", "dispatch")
+    if UNREADABLE_ANSWER not in context.http:  # the registry door answers them on the port when it is open
+        context.http[UNREADABLE_ANSWER] = _unreadable_answer
+    # `thinggate oauth-client` changes clients while the hub runs: a revoked client's tokens stop now.
+    context.reloaders.append(door.when_built(lambda built: built.reload()))
     return door
+
+
+def _unreadable_answer(status: int, reason: str) -> web.Response:
+    from thinggate.api.sensordata.door import unreadable_answer
+
+    return unreadable_answer(status, reason)

@@ -1,0 +1,69 @@
+"""An HTTP door built by its first request: its routes are on the shared application from the start,
+its modules and state are loaded only when a client comes (an idle hub keeps within its memory budget).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class DeferredDoor:
+    """A FrontDoor standing in for one that `assemble` builds when the first request for it arrives."""
+
+    def __init__(self, assemble: Callable[[], Awaitable[Any]]) -> None:
+        self._assemble = assemble
+        self._door: Any = None
+        self._building = asyncio.Lock()
+        self._stopped = False
+
+    @property
+    def built(self) -> Any:
+        """The door, once a request has built it (None before)."""
+        return self._door
+
+    async def door(self) -> Any:
+        """The door, built now if no request has built it yet (concurrent first requests build it once)."""
+        if self._door is None:
+            async with self._building:
+                if self._door is None:
+                    if self._stopped:
+                        raise web.HTTPServiceUnavailable(text="the hub is stopping")
+                    self._door = await self._assemble()
+        return self._door
+
+    def route(self, app: web.Application, method: str, path: str, handler: str) -> None:
+        """Serve `path` with the built door's method named `handler`."""
+
+        async def handle(request: web.Request) -> web.StreamResponse:
+            door = self._door if self._door is not None else await self.door()
+            answer: web.StreamResponse = await getattr(door, handler)(request)
+            return answer
+
+        app.router.add_route(method, path, handle)
+
+    def when_built(self, action: Callable[[Any], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """A reloader that acts on the door if it is built (one not built yet reads everything when it is)."""
+
+        async def act() -> None:
+            if self._door is not None:
+                await action(self._door)
+
+        return act
+
+    @property
+    def connection_count(self) -> int:
+        """Clients of the built door (none before it is built)."""
+        return 0 if self._door is None else int(self._door.connection_count)
+
+    async def stop(self) -> None:
+        """Stop the built door, if any; no request builds it afterwards."""
+        async with self._building:
+            self._stopped = True
+        if self._door is not None:
+            await self._door.stop()
