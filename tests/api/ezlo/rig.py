@@ -130,10 +130,12 @@ class EzloClient:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.broadcast_arrived.wait(), remaining)
 
-    async def no_broadcast(self, subclass: str, within: float = 0.3) -> None:
-        """Assert that no broadcast of `subclass` arrives for a while."""
+    async def no_broadcast(
+        self, subclass: str, where: Callable[[dict[str, Any]], bool] = lambda result: True, within: float = 0.3
+    ) -> None:
+        """Assert that no broadcast of `subclass` whose result matches `where` arrives for a while."""
         await asyncio.sleep(within)
-        assert not [m for m in self.broadcasts if m["msg_subclass"] == subclass], self.broadcasts
+        assert not [m for m in self.broadcasts if m["msg_subclass"] == subclass and where(m["result"])], self.broadcasts
 
     async def login(self, user: str, token: str) -> dict[str, Any]:
         """hub.offline.login.ui."""
