@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import re
+import time
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -656,10 +658,17 @@ async def test_the_default_rate_limit_is_100_per_second(tmp_path: Path) -> None:
         # 20 connections: within the listener's cap on connections of one address that have not logged in.
         limits = httpx.Limits(max_connections=20)
         async with httpx.AsyncClient(limits=limits, timeout=15.0) as client:
+            started = time.monotonic()
             answers = await asyncio.gather(*(client.get(target) for _ in range(250)))
+            elapsed = time.monotonic() - started
         statuses = [answer.status_code for answer in answers]
-        # 250 requests within at most two one-second windows: no more than 200 got through
-        assert statuses.count(429) >= 50, statuses.count(429)
+        # Fixed one-second windows, the first opened by the first request: 100 get through in each
+        # window the 250 requests spanned (two on an idle machine, more on a loaded one), never more.
+        windows = math.floor(elapsed) + 1
+        assert len(statuses) - statuses.count(429) <= 100 * windows, (statuses.count(429), elapsed)
+        assert statuses.count(429) >= 250 - 100 * windows, (statuses.count(429), elapsed)
+        if windows <= 2:
+            assert statuses.count(429) >= 50
         assert set(statuses) <= {401, 429}
         assert all(answer.json() == RATE_LIMITED for answer in answers if answer.status_code == 429)
 
