@@ -21,6 +21,9 @@ if [ "$want_test" = 1 ]; then
   command -v ip >/dev/null 2>&1 || debs+=(iproute2)
   command -v mosquitto >/dev/null 2>&1 || debs+=(mosquitto)
   command -v mosquitto_sub >/dev/null 2>&1 || debs+=(mosquitto-clients)
+  # The browser tests (tests/web/) drive Debian's Chromium through Playwright's executable_path; never
+  # `playwright install`, which downloads a browser of its own (and fails on a closed network).
+  command -v chromium >/dev/null 2>&1 || debs+=(chromium)
 fi
 if [ "${#debs[@]}" -gt 0 ]; then
   echo "== installing Debian packages: ${debs[*]}"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
 
-# Every door open on a free port, as `serve --demo` runs in bench/jsonrpc.py.
+# Every door open on a free port, as `serve --demo` runs in bench/jsonrpc.py, and /metrics (not yet read).
 ALL_DOORS = """
 bind = "127.0.0.1"
 
@@ -29,6 +29,9 @@ http = 0
 tcp_tls = false
 ws_tls = false
 zeroconf = false
+
+[metrics]
+enabled = true
 """
 
 # Started as `python -m thinggate.cli serve ...` is, printing the loaded modules when it exits.
@@ -59,6 +62,7 @@ NOT_FOR_SERVING = (
     "thinggate.api.sensordata.integrate",
     "thinggate.api.sensordata.observations",
     "thinggate.api.sensordata.oauth",
+    "prometheus_client",  # /metrics' exposition: loaded by the first scrape, not by a hub nobody scrapes
 )
 
 

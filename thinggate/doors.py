@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.jsonrpc.settings import JsonRpcConfig
+from thinggate.api.metrics.settings import MetricsConfig
 from thinggate.api.registry.settings import RegistryConfig
 from thinggate.api.sensordata.settings import SensorDataConfig
 from thinggate.api.thinknx.settings import ThinknxConfig
@@ -37,6 +38,8 @@ class DoorSpec:
 
 
 DOORS: tuple[DoorSpec, ...] = (
+    # First: the doors after it take its request meter (context.request_meter) when they are built.
+    DoorSpec("metrics", MetricsConfig, "thinggate.api.metrics.factory:build"),
     DoorSpec("jsonrpc", JsonRpcConfig, "thinggate.api.jsonrpc.factory:build"),
     DoorSpec("ezlo", EzloConfig, "thinggate.api.ezlo.factory:build"),
     DoorSpec("thinknx", ThinknxConfig, "thinggate.api.thinknx.factory:build"),

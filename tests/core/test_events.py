@@ -104,3 +104,15 @@ async def test_heard_says_whether_an_event_would_reach_anyone() -> None:
     assert bus.heard(ThingRemoved)
     subscription.close()
     assert not bus.heard(ThingRemoved)
+
+
+async def test_the_bus_counts_events_published_and_those_a_slow_subscriber_lost() -> None:
+    bus = EventBus()
+    slow = bus.subscribe("slow", maxsize=2)
+    fast = bus.subscribe("fast", maxsize=100)
+    for _ in range(5):
+        bus.publish(removed())
+    # The third event overflowed the slow queue: that one is lost and the subscriber dropped with it;
+    # the fourth and fifth were never meant for it any more.
+    assert (bus.published, bus.dropped) == (5, 1)
+    assert slow.closed and fast.queue.qsize() == 5

@@ -94,8 +94,10 @@ async def test_every_registry_write_stores_its_event_in_order(store: Store) -> N
     )
     assert (first.published, first.acknowledged_at, first.acknowledgement_required) == (False, None, False)
 
+    assert await store.count_pending_events() == 7
     await store.mark_events_published([record.sequence for record in pending[:3] if record.sequence is not None])
     assert [record.id for record in await store.pending_events(2)] == [made[3].id, made[4].id]
+    assert await store.count_pending_events() == 4
     assert (await store.load_event(made[0].id)).published is True  # type: ignore[union-attr]
     assert await store.load_event(uuid.uuid4()) is None
 

@@ -5,6 +5,8 @@ import, checked by `check()`) and a factory `build(context, settings)` that answ
 FrontDoor, or None when its settings leave it closed. The composition root builds the context once,
 calls every factory in the table's order, stops the doors in the reverse order and counts their
 connections. HTTP doors add routes to `context.http`, the one aiohttp application on `[ports] http`.
+A door (or an integration) that keeps links of its own (an MQTT client, say) may answer
+`connections()`: each link's name and whether it is up, for /metrics.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from thinggate.api.guard import ConnectionGuard
+from thinggate.api.metering import RequestMeter
 from thinggate.api.tls import CertificateFiles
 from thinggate.api.zeroconf import Announcer
 from thinggate.core.hub import Hub
@@ -85,6 +88,11 @@ class DoorContext:
     """The lifecycle events registry changes are stored with (the outbox); None: changes make none."""
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     """The `[mqtt]` broker the hub connects out to (none when its url is empty)."""
+    request_meter: RequestMeter | None = None
+    """Counts and times each door's requests for /metrics (thinggate.api.metering); None: the metrics door is closed.
+
+    Set by the metrics door, which is built first; a door takes it when built and wraps each request's
+    work in `metered` (HTTP doors need nothing: the metrics door times the shared application's requests)."""
 
     def client_count(self) -> int:
         """Clients connected through every door right now."""

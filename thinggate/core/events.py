@@ -206,6 +206,10 @@ class EventBus:
         self._listeners: tuple[tuple[Callable[[HubEvent], None], frozenset[type] | None], ...] = ()
         self._routes: dict[type, tuple[Callable[[HubEvent], None], ...]] = {}
         """Per event type, the listeners that want it (filled on first publish, reset on (un)listen)."""
+        self.published = 0
+        """Events published since the bus was made (for /metrics: one integer addition per event)."""
+        self.dropped = 0
+        """Events a queue subscriber lost by falling behind (it is dropped with the event that overflowed it)."""
 
     def subscribe(self, name: str, maxsize: int = 10_000) -> Subscription:
         """A new subscription with a bounded queue."""
@@ -249,6 +253,7 @@ class EventBus:
 
     def publish(self, event: HubEvent) -> None:
         """Deliver an event to every listener and subscriber without waiting."""
+        self.published += 1
         # The route looked up here (one per state change); _route only fills it the first time.
         route = self._routes.get(type(event))
         if route is None:
@@ -269,6 +274,7 @@ class EventBus:
                     subscription.name,
                     subscription.queue.maxsize,
                 )
+                self.dropped += 1
                 subscription.closed = True
                 subscription.close_reason = "fell behind"
                 self._subscriptions.discard(subscription)

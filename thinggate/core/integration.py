@@ -98,6 +98,10 @@ class Integration:
     async def start(self) -> None:
         """Called once the hub has loaded its things (before their setup)."""
 
+    def connections(self) -> dict[str, bool]:
+        """The links to devices this integration keeps, by name, and whether each is up now (none by default)."""
+        return {}
+
     async def stop(self) -> None:
         """Release devices and sockets."""
 

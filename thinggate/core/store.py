@@ -198,6 +198,9 @@ class EventStore(Protocol):
     async def pending_events(self, limit: int) -> list[EventRecord]:
         """The oldest events not yet published, in outbox order."""
 
+    async def count_pending_events(self) -> int:
+        """How many events are not yet published (the outbox's depth)."""
+
     async def mark_events_published(self, sequences: Sequence[int]) -> None:
         """Mark events published (the broker acknowledged them), durably."""
 

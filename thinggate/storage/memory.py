@@ -374,6 +374,10 @@ class MemoryStore:
         pending = [row for row in self.outbox if not row["published"]]
         return [sql.event_from_row(row) for row in pending[:limit]]
 
+    async def count_pending_events(self) -> int:
+        """How many events are not yet published."""
+        return sum(1 for row in self.outbox if not row["published"])
+
     async def mark_events_published(self, sequences: Sequence[int]) -> None:
         """Mark events published."""
         wanted = set(sequences)

@@ -1079,6 +1079,12 @@ class SqlStore:
         statement = select(t.outbox).where(columns.published.is_(False)).order_by(columns.sequence).limit(limit)
         return [event_from_row(row._mapping) for row in await self._rows(statement)]
 
+    async def count_pending_events(self) -> int:
+        """How many events are not yet published (the outbox's depth; ix_outbox_pending reads only those)."""
+        statement = select(func.count()).select_from(t.outbox).where(t.outbox.c.published.is_(False))
+        rows = await self._rows(statement)
+        return int(rows[0][0])
+
     async def mark_events_published(self, sequences: Sequence[int]) -> None:
         """Mark events published (the broker acknowledged them), durably."""
         if not sequences:

@@ -24,6 +24,7 @@ from thinggate.api.ezlo.handlers import METHODS
 from thinggate.api.ezlo.item_index import Item, ItemIndex, formatted, now_ms
 from thinggate.api.ezlo.params import Fault, Params, ParamsProblem, problem_of
 from thinggate.api.ezlo.session import ANONYMOUS, Access, EzloSession, Method
+from thinggate.api.metering import RequestMeter, metered
 from thinggate.api.websocket import FrameOutbox
 from thinggate.core import eager
 from thinggate.core import events as ev
@@ -96,6 +97,8 @@ class EzloDoor:
         self.methods: dict[str, Method[Any]] = METHODS
         self.index = ItemIndex()
         self.sessions: dict[int, EzloSession] = {}
+        self.meter: RequestMeter | None = None
+        """Counts and times each method's requests for /metrics (set by the factory when the metrics door is open)."""
         self.started_at = time.monotonic()
         self._next_session_id = 1
         self._broadcast_id = 0
@@ -218,8 +221,11 @@ class EzloDoor:
         params: Params,
         sender: msgspec.Raw | msgspec.UnsetType,
     ) -> None:
+        work = method.handler(self, session, params)
+        if self.meter is not None:
+            work = metered(work, self.meter, "ezlo", method_name)
         try:
-            result = await method.handler(self, session, params)
+            result = await work
         except EzloError as error:
             self._reply_error(session, request_id, method_name, error, sender)
             return

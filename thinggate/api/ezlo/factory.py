@@ -30,6 +30,7 @@ async def build(context: DoorContext, settings: EzloConfig) -> EzloServer | None
             firmware=context.version,
         ),
     )
+    door.meter = context.request_meter
     tls = None
     if settings.tls:
         if settings.certificate and settings.private_key:

@@ -27,6 +27,7 @@ from thinggate.api.jsonrpc.handlers.users import UsersHandler
 from thinggate.api.jsonrpc.pushbutton import INTERVAL_SECONDS, MAX_WAITING, PushButtonAuth
 from thinggate.api.jsonrpc.schema import IMPLEMENTED_NAMESPACES, MethodSpec, Schema, ValidationError
 from thinggate.api.jsonrpc.session import FlushQueue, Session
+from thinggate.api.metering import RequestMeter, metered
 from thinggate.core import eager
 from thinggate.core import events as ev
 from thinggate.core.errors import PermissionDenied, UserFailure
@@ -109,6 +110,8 @@ class JsonRpcDoor:
             max_waiting=self.settings.push_button_max_waiting,
         )
         self.sessions: dict[int, Session] = {}
+        self.meter: RequestMeter | None = None
+        """Counts and times each method's requests for /metrics (set by the factory when the metrics door is open)."""
         self._flushes = FlushQueue()
         self._next_session_id = 1
         self._notification_id = 0
@@ -344,6 +347,8 @@ class JsonRpcDoor:
         # device confirms at once) finish without suspending, and then cost no task. One that waits
         # (a slow device) continues in a task, so the client's later requests are not held up behind it.
         running = call(session, args)
+        if self.meter is not None:
+            running = metered(running, self.meter, "jsonrpc", spec.name)
         try:
             waiting_on = running.send(None)
         except StopIteration as done:
@@ -368,7 +373,10 @@ class JsonRpcDoor:
     async def _run_in_order(
         self, session: Session, request_id: Any, spec: MethodSpec, call: Any, args: dict[str, Any]
     ) -> None:
-        await self._run(session, request_id, spec, call(session, args))
+        running = call(session, args)
+        if self.meter is not None:
+            running = metered(running, self.meter, "jsonrpc", spec.name)
+        await self._run(session, request_id, spec, running)
         if spec.name == "JSONRPC.Hello":
             session.hello_done = True
 

@@ -32,6 +32,7 @@ async def build(context: DoorContext, settings: JsonRpcConfig) -> JsonRpcServer 
         ),
         limiter=context.login_limiter,
     )
+    door.meter = context.request_meter
     tls = server_context(context.hub_certificate()) if settings.tcp_tls or settings.ws_tls else None
     tcp = ws = None
     if ports.jsonrpc_tcp is not None:

@@ -204,6 +204,12 @@ class RegistryDoor:
         """None of its own: the door's clients are the shared HTTP site's connections."""
         return 0
 
+    def connections(self) -> dict[str, bool]:
+        """The MQTT link lifecycle events are published through (none without a broker), and whether it is up."""
+        if self.publisher is None:
+            return {}
+        return {"mqtt_lifecycle": self.publisher.connected}
+
     async def stop(self) -> None:
         """Stop publishing and pruning events (the HTTP site stops its connections)."""
         if self.publisher is not None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from thinggate.api.metering import RequestMeter, metered
 from thinggate.api.thinknx import errors
 from thinggate.api.thinknx.codecs import parse_integer
 from thinggate.api.thinknx.controllers import CONTROLLERS, Controller, Kind
@@ -56,6 +57,8 @@ class ThinknxDoor:
         )
         self.system.follow(hub.bus)
         self.hooks: HookRegistry | None = None  # set by whoever starts the door with a store
+        self.meter: RequestMeter | None = None
+        """Counts and times each controller's requests for /metrics (set by the factory when metrics are on)."""
 
     def close(self) -> None:
         """Stop following the hub."""
@@ -63,6 +66,14 @@ class ThinknxDoor:
 
     async def call(self, principal: Principal, path: str, params: dict[str, str | None]) -> dict[str, Any]:
         """Answer `api/V1/<path>` (path lower-case, e.g. "powerstatus" or "system/sendknxbit")."""
+        if self.meter is None:
+            return await self._call(principal, path, params)
+        # Labelled by the controller when there is one by that name: never by a path a client made up.
+        known = path in CONTROLLERS or path in SYSTEM_CONTROLLERS
+        method = path if known else "hooks" if path.startswith("hooks/") else "(no controller)"
+        return await metered(self._call(principal, path, params), self.meter, "thinknx", method)
+
+    async def _call(self, principal: Principal, path: str, params: dict[str, str | None]) -> dict[str, Any]:
         controller = CONTROLLERS.get(path)
         if controller is not None:
             return await self._device_call(principal, controller, params)

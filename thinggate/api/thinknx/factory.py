@@ -43,6 +43,7 @@ async def build(context: DoorContext, settings: ThinknxConfig) -> ThinknxServer 
         raw_bus=context.raw_bus,
         client_count=context.client_count,
     )
+    door.meter = context.request_meter
     door.hooks = HookRegistry(
         hub=context.hub,
         security=context.security,

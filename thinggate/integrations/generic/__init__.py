@@ -64,6 +64,12 @@ class GenericIntegration(Integration):
         """The integration's id (the classes of thing types carry it)."""
         return PLUGIN.id
 
+    def connections(self) -> dict[str, bool]:
+        """The MQTT link to the broker its things speak through (none without `[mqtt] url`), and whether it is up."""
+        if self.mqtt_settings is None:
+            return {}
+        return {"mqtt_things": self.link is not None and self.link.connected}
+
     def thing_class(self, record: ThingTypeRecord) -> ThingClass:
         """The class of a thing type (ValueError for a resource that cannot be a state)."""
         return thing_class_for(record)

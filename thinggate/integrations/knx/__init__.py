@@ -59,6 +59,10 @@ class KnxIntegration(Integration):
         """Whether the bus is reachable right now."""
         return self._connection.connected
 
+    def connections(self) -> dict[str, bool]:
+        """The KNX/IP link to the bus and whether it is up (for /metrics)."""
+        return {"knx": self.connected}
+
     @property
     def connection(self) -> KnxConnection:
         """The KNX/IP connection (its `xknx` is the live XKNX object, None while stopped)."""
