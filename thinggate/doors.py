@@ -15,6 +15,7 @@ from thinggate.api.jsonrpc.settings import JsonRpcConfig
 from thinggate.api.registry.settings import RegistryConfig
 from thinggate.api.sensordata.settings import SensorDataConfig
 from thinggate.api.thinknx.settings import ThinknxConfig
+from thinggate.api.web.settings import WebConfig
 
 if TYPE_CHECKING:
     from thinggate.api.door import DoorFactory
@@ -42,4 +43,5 @@ DOORS: tuple[DoorSpec, ...] = (
     DoorSpec("thinknx", ThinknxConfig, "thinggate.api.thinknx.factory:build"),
     DoorSpec("registry", RegistryConfig, "thinggate.api.registry.factory:build"),
     DoorSpec("sensordata", SensorDataConfig, "thinggate.api.sensordata.factory:build"),
+    DoorSpec("web", WebConfig, "thinggate.api.web.factory:build"),
 )
