@@ -11,6 +11,7 @@ import httpx
 import pytest
 from aiohttp import web
 
+from tests.api.jsonrpc.protocol import until
 from tests.api.jsonrpc.rig import RpcClient
 from tests.api.web.rig import KITCHEN, OWNER, PASSWORD, VIEWER, Rig, WebClient, web_rig
 from thinggate.api.guard import ConnectionGuard
@@ -19,6 +20,7 @@ from thinggate.api.tls import ensure_self_signed, server_context
 from thinggate.api.web.factory import build
 from thinggate.api.web.session import COOKIE
 from thinggate.api.web.settings import WebConfig
+from thinggate.core.security import Scope
 
 LOGIN_FORM = 'id="login-form"'
 HOUSE = 'id="house"'
@@ -200,6 +202,27 @@ async def _authenticate(rpc: RpcClient, password: str) -> bool:
     return bool(reply["success"])
 
 
+async def test_a_user_removed_from_the_command_line_loses_its_session_at_once(rig: Rig) -> None:
+    browser = await rig.logged_in(KITCHEN)
+    live = await browser.live()
+    # As `thinggate user remove` does: the store changes, then the control socket says reload.
+    await rig.server.store.delete_user(KITCHEN)
+    assert rig.server.control_socket is not None
+    assert await rig.server.control_socket.answer("reload") == "reloaded"
+    assert (await browser.get("/web/api/session")).status_code == 401
+    assert await live.wait_closed() == 4401
+    assert rig.door.sessions.of_user(KITCHEN) == []
+
+
+async def test_a_user_whose_rights_change_acts_with_the_new_ones_at_once(rig: Rig) -> None:
+    browser = await rig.logged_in(VIEWER)
+    assert (await browser.get("/web/api/session")).json()["mayControl"] is False
+    await rig.server.security.set_user_scopes(VIEWER, Scope.CONTROL_THINGS | Scope.ACCESS_ALL_THINGS)
+    assert (await browser.get("/web/api/session")).json()["mayControl"] is True
+    light = rig.thing("Path light")
+    assert (await browser.act(light, "power", power=True)).status_code == 200
+
+
 async def test_an_idle_session_ends_and_a_used_one_does_not(rig: Rig) -> None:
     now = [1000.0]
     rig.door.sessions.clock = lambda: now[0]
@@ -210,6 +233,20 @@ async def test_an_idle_session_ends_and_a_used_one_does_not(rig: Rig) -> None:
         assert (await used.get("/web/api/session")).status_code == 200
     assert (await idle.get("/web/api/session")).status_code == 401
     assert rig.door.sessions.of_user(OWNER) == []
+
+
+async def test_a_session_with_an_open_page_does_not_go_idle(rig: Rig) -> None:
+    now = [1000.0]
+    rig.door.sessions.clock = lambda: now[0]
+    browser = await rig.logged_in()
+    live = await browser.live()
+    now[0] += rig.door.settings.session_idle_seconds * 10
+    rig.door.sessions.prune()
+    assert (await browser.get("/web/api/session")).status_code == 200
+    await live.close()
+    await until(lambda: not rig.door.connection_count, what="the page closed")
+    now[0] += rig.door.settings.session_idle_seconds + 1
+    assert (await browser.get("/web/api/session")).status_code == 401
 
 
 async def test_too_many_sessions_of_one_user_end_the_least_recently_used(

@@ -7,6 +7,7 @@ import asyncio
 from thinggate.api.door import DoorContext
 from thinggate.api.web.api import WebApi
 from thinggate.api.web.door import WebDoor
+from thinggate.api.web.live import LiveChannels
 from thinggate.api.web.login import Login
 from thinggate.api.web.pages import Pages, load_static
 from thinggate.api.web.session import Sessions
@@ -35,9 +36,12 @@ async def build(context: DoorContext, settings: WebConfig) -> WebDoor | None:
     # A user removed or changed (here, at another door, or by the command line and the control
     # socket's `reload`, which reads users again and announces what changed) is on the hub's bus.
     unlisten = sessions.watch(context.security.bus)
+    live = LiveChannels(door)
+    door.live = live
 
     async def stop_following() -> None:
         unlisten()
+        await live.close_all()
 
     door.stoppers.append(stop_following)
     files = await asyncio.to_thread(load_static)
@@ -45,4 +49,5 @@ async def build(context: DoorContext, settings: WebConfig) -> WebDoor | None:
     Pages(door, files).add_routes(app)
     Login(door).add_routes(app)
     WebApi(door).add_routes(app)
+    live.add_routes(app)
     return door
