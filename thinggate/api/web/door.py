@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from aiohttp import web
 
@@ -24,9 +24,6 @@ from thinggate.core.errors import HubFailure
 from thinggate.core.hub import Hub
 from thinggate.core.modes import HouseModes
 from thinggate.core.security import LoginLimiter, SecurityManager
-
-if TYPE_CHECKING:
-    from thinggate.api.web.live import LiveChannels
 
 _LOG = logging.getLogger(__name__)
 
@@ -42,6 +39,15 @@ SECURITY_HEADERS = {
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     ),
 }
+
+
+class OpenPages(Protocol):
+    """The pages connected to the live channel (live.py's LiveChannels), as the door counts them."""
+
+    @property
+    def count(self) -> int:
+        """Open pages."""
+        ...
 
 
 class WebDoor:
@@ -66,7 +72,7 @@ class WebDoor:
         self.guard = guard
         self.sessions = sessions
         self.origins = csrf.OriginCheck(settings.origins)
-        self.live: LiveChannels | None = None
+        self.live: OpenPages | None = None
         self.stoppers: list[Callable[[], Awaitable[None]]] = []
 
     @property

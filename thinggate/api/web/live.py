@@ -157,6 +157,9 @@ class LiveChannels:
                     break  # the page sends text or nothing; anything else ends the channel
         except ConnectionError:
             pass
+        except Exception:
+            # A bug costs this page its channel, never the hub or other pages (the upgrade was answered).
+            _LOG.exception("web: live channel of %s failed; closed", session.username)
         finally:
             self.channels.pop(channel, None)
             if channel in pages:

@@ -1,13 +1,14 @@
-"""`POST /login` and `POST /logout`: thinggate's users, the lockout every door shares, the session cookie.
+"""`POST /login` and `POST /logout`: thinggate's users, the hub's shared login lockout, the session cookie.
 
 The login is a form (`username`, `password`). The password is checked by the core (argon2, one
 check at a time per address, counted as a failure before it runs: a right password takes back
-its own count only), and an address locked out at any door is locked out here (429 with
-Retry-After). A good login ends the session the browser came with, if any, and starts a new one:
-its cookie is HttpOnly (no script reads it), SameSite=Strict (no other site's page sends it),
-Path=/ and, over TLS, Secure. A page that asks for JSON (`Accept: application/json`) is answered
-JSON (the user and the session's CSRF token; a refusal's code); a plain form post is sent back to
-`/` (303), with `?login=failed` or `?login=locked` when it was refused.
+its own count only), and an address locked out at a door sharing the hub's lockout (JSON-RPC,
+registry, sensor data) is locked out here too (429 with Retry-After). A good login ends the
+session the browser came with, if any, and starts a new one: its cookie is HttpOnly (no script
+reads it), SameSite=Strict (no other site's page sends it), Path=/ and, over TLS, Secure. A
+page that asks for JSON (`Accept: application/json`) is answered JSON (the user and the
+session's CSRF token; a refusal's code); a plain form post is sent back to `/` (303), with
+`?login=failed` or `?login=locked` when it was refused.
 `POST /logout` is a write: it needs the session's CSRF token, and it ends the session and its pages.
 """
 

@@ -408,7 +408,8 @@ function numberField(card, name, labelKey) {
   const input = card.control(el("input"));
   input.type = "number";
   input.id = id;
-  input.step = stateType.step ?? (stateType.type === "Double" ? 0.5 : 1);
+  // A Double without a step takes any value (20.3 °C is a set point too); arrows move it by 1.
+  input.step = stateType.step ?? (stateType.type === "Double" ? "any" : 1);
   const set = card.control(el("button", "", t("control.set")));
   set.type = "submit";
   card.watch(name, (current) => {
