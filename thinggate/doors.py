@@ -16,6 +16,7 @@ from thinggate.api.metrics.settings import MetricsConfig
 from thinggate.api.registry.settings import RegistryConfig
 from thinggate.api.sensordata.settings import SensorDataConfig
 from thinggate.api.thinknx.settings import ThinknxConfig
+from thinggate.api.web.settings import WebConfig
 
 if TYPE_CHECKING:
     from thinggate.api.door import DoorFactory
@@ -45,4 +46,5 @@ DOORS: tuple[DoorSpec, ...] = (
     DoorSpec("thinknx", ThinknxConfig, "thinggate.api.thinknx.factory:build"),
     DoorSpec("registry", RegistryConfig, "thinggate.api.registry.factory:build"),
     DoorSpec("sensordata", SensorDataConfig, "thinggate.api.sensordata.factory:build"),
+    DoorSpec("web", WebConfig, "thinggate.api.web.factory:build"),
 )

@@ -6,6 +6,7 @@ import asyncio
 import ctypes
 import gc
 import logging
+import secrets
 import signal
 import uuid
 from collections.abc import Callable
@@ -53,6 +54,8 @@ class Server:
     """The running doors by their section name (thinggate.doors.DOORS), in start order."""
     http: HttpSite | None = None
     control_socket: ControlSocket | None = None
+    demo_password: str | None = None
+    """The password of the `demo` user `serve --demo` made at this start (None when it made none)."""
 
     async def stop(self) -> None:
         """Close the doors, stop the hub (flushing state values) and close storage."""
@@ -213,6 +216,7 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
 
         await hub.wait_until_set_up()
         await populate(hub, virtual)
+    demo_password = await _demo_user(security) if demo else None
     guard = ConnectionGuard(config.limits)
     context = DoorContext(
         hub=hub,
@@ -244,6 +248,7 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
         modes=modes,
         guard=guard,
         context=context,
+        demo_password=demo_password,
     )
     try:
         await _start_doors(server)
@@ -253,6 +258,22 @@ async def start_server(config: Config, *, demo: bool = False) -> Server:
     _release_start_up_memory()
     _LOG.info("thinggate is up: %d things, data in %s", len(hub.things), config.data_dir)
     return server
+
+
+DEMO_USER = "demo"
+
+
+async def _demo_user(security: SecurityManager) -> str | None:
+    """Make the `demo` user (an admin) with a random password, unless there is one; answers the password."""
+    if any(user.username == DEMO_USER for user in security.users()):
+        _LOG.info("demo: user %r exists; its password was printed when it was made", DEMO_USER)
+        return None
+    # Both cases and a digit, as the password policy asks; 64 random bits; nothing a terminal mangles.
+    password = f"Demo{secrets.randbelow(10)}-{secrets.token_hex(8)}"
+    await security.create_user(DEMO_USER, password, display_name="Demo")
+    # Printed once, for the person who started the demo; it is not kept anywhere in the clear.
+    _LOG.info("demo: log in at the dashboard as %r with the password %s", DEMO_USER, password)
+    return password
 
 
 def _things_in(hub: Hub) -> Callable[[str], list[str]]:
@@ -287,6 +308,10 @@ async def serve(config: Config, *, demo: bool = False, ready: asyncio.Event | No
     # the collector's full passes no longer walk it (they halved a large registry list's rate). Here,
     # not in start_server: a process starting many hubs (the tests) must still collect what they leave.
     gc.freeze()
+    if server.demo_password is not None:
+        port = server.http.port if server.http is not None else None
+        where = f" at http://localhost:{port}" if port is not None else ""
+        print(f"demo: log in{where} as {DEMO_USER!r} with the password {server.demo_password}", flush=True)
     if ready is not None:
         ready.set()
     try:

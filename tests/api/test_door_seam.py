@@ -19,6 +19,7 @@ import thinggate.doors
 from thinggate.api.door import DoorContext
 from thinggate.api.registry.settings import RegistryConfig
 from thinggate.api.sensordata.settings import SensorDataConfig
+from thinggate.api.web.settings import WebConfig
 from thinggate.config import Config, ConfigError, Ports, VirtualConfig, load_config
 from thinggate.doors import DOORS, DoorSpec
 from thinggate.server import Server, start_server
@@ -88,7 +89,12 @@ def _config(data_dir: Path, **doors: Any) -> Config:
         bind="127.0.0.1",
         ports=Ports(jsonrpc_tcp=None, jsonrpc_ws=None, ezlo=None, thinknx=0, http=0),
         # Only the sample door adds HTTP routes.
-        doors={"registry": RegistryConfig(enabled=False), "sensordata": SensorDataConfig(enabled=False), **doors},
+        doors={
+            "registry": RegistryConfig(enabled=False),
+            "sensordata": SensorDataConfig(enabled=False),
+            "web": WebConfig(enabled=False),
+            **doors,
+        },
         virtual=VirtualConfig(auto_things=False),
     )
 

@@ -19,6 +19,7 @@ from thinggate.api.registry.door import RegistryDoor
 from thinggate.api.registry.settings import RegistryConfig
 from thinggate.api.sensordata.settings import SensorDataConfig
 from thinggate.api.thinknx.settings import ThinknxConfig
+from thinggate.api.web.settings import WebConfig
 from thinggate.config import Config, Ports, VirtualConfig
 from thinggate.mqtt.settings import MqttConfig
 from thinggate.server import Server, start_server
@@ -170,6 +171,8 @@ def registry_config(
             "registry": RegistryConfig(**registry),
             # Closed: its integration's classes would be listed among the thing types these tests count.
             "sensordata": SensorDataConfig(enabled=False),
+            # Closed: with it the HTTP port would open whatever the registry's settings say.
+            "web": WebConfig(enabled=False),
         },
         virtual=VirtualConfig(enabled=virtual, time_scale=TIME_SCALE),
         mqtt=mqtt or MqttConfig(),

@@ -1,0 +1,1 @@
+"""The dashboard door: the house page with its login and live channel, on the shared HTTP application."""

@@ -1,0 +1,53 @@
+"""Builds the dashboard door from the shared door context and its `[web]` settings."""
+
+from __future__ import annotations
+
+import asyncio
+
+from thinggate.api.door import DoorContext
+from thinggate.api.web.api import WebApi
+from thinggate.api.web.door import WebDoor
+from thinggate.api.web.live import LiveChannels
+from thinggate.api.web.login import Login
+from thinggate.api.web.pages import Pages, load_static
+from thinggate.api.web.session import Sessions
+from thinggate.api.web.settings import WebConfig
+
+
+async def build(context: DoorContext, settings: WebConfig) -> WebDoor | None:
+    """The door's routes on the shared HTTP application (None when `enabled` is false or HTTP is closed)."""
+    if not settings.enabled or context.ports.http is None:
+        return None
+    sessions = Sessions(
+        context.security,
+        idle_seconds=settings.session_idle_seconds,
+        max_sessions=settings.max_sessions,
+        per_user=settings.sessions_per_user,
+    )
+    door = WebDoor(
+        settings=settings,
+        hub=context.hub,
+        security=context.security,
+        modes=context.modes,
+        limiter=context.login_limiter,
+        guard=context.guard,
+        sessions=sessions,
+    )
+    # A user removed or changed (here, at another door, or by the command line and the control
+    # socket's `reload`, which reads users again and announces what changed) is on the hub's bus.
+    unlisten = sessions.watch(context.security.bus)
+    live = LiveChannels(door)
+    door.live = live
+
+    async def stop_following() -> None:
+        unlisten()
+        await live.close_all()
+
+    door.stoppers.append(stop_following)
+    files = await asyncio.to_thread(load_static)
+    app = context.http
+    Pages(door, files).add_routes(app)
+    Login(door).add_routes(app)
+    WebApi(door).add_routes(app)
+    live.add_routes(app)
+    return door

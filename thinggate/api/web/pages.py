@@ -1,0 +1,115 @@
+"""The page's files: `/` (the house after login, else the login page) and `/web/static/<file>`.
+
+The files of `static/` are read once when the door starts, into a table by their path: only
+regular files inside that folder, with a known type, are in it, so no request can list a folder
+or reach a file outside it, whatever `..`, `%2e`, symbolic links or NUL it tries. Every file is
+answered with an ETag (a page that has it already gets 304) and `Cache-Control: no-cache`, so an
+updated hub is picked up at the next load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from thinggate.api.web.door import WebDoor
+from thinggate.api.web.errors import WebProblem
+
+_LOG = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_PREFIX = "/web/static/"
+HOUSE_PAGE = "index.html"
+LOGIN_PAGE = "login.html"
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".txt": "text/plain; charset=utf-8",
+}
+"""The types served; a file of any other kind in the folder is not served at all."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaticFile:
+    """One file as it is served: its bytes, type and entity tag."""
+
+    body: bytes
+    content_type: str
+    etag: str
+
+
+def load_static(folder: Path = STATIC_DIR) -> dict[str, StaticFile]:
+    """Every servable file below `folder`, by its path relative to it (`/`-separated)."""
+    root = folder.resolve()
+    files: dict[str, StaticFile] = {}
+    for directory, subdirectories, names in os.walk(root, followlinks=False):
+        # Hidden folders (.git, editors' state) are not the page's.
+        subdirectories[:] = [name for name in subdirectories if not name.startswith(".")]
+        for name in names:
+            path = Path(directory) / name
+            content_type = CONTENT_TYPES.get(path.suffix.lower())
+            if name.startswith(".") or content_type is None or path.is_symlink() or not path.is_file():
+                continue
+            if not path.resolve().is_relative_to(root):
+                continue
+            body = path.read_bytes()
+            etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+            files[path.relative_to(root).as_posix()] = StaticFile(body, content_type, etag)
+    return files
+
+
+class Pages:
+    """Serves the page's files from the table read at start."""
+
+    def __init__(self, door: WebDoor, files: dict[str, StaticFile]) -> None:
+        self.door = door
+        self.files = files
+        for page in (HOUSE_PAGE, LOGIN_PAGE):
+            if page not in files:
+                raise RuntimeError(f"the dashboard's {page} is missing from {STATIC_DIR}")
+
+    def add_routes(self, app: web.Application) -> None:
+        """`/`, `GET /login` (back to `/`) and the static files."""
+        app.router.add_get("/", self.door.answered(self.front))
+        app.router.add_get("/login", self.door.answered(self.login_page))
+        # [\s\S]: a path may hold a newline (%0A); it is still the door's to refuse.
+        app.router.add_get(STATIC_PREFIX + "{tail:[\\s\\S]*}", self.door.answered(self.static))
+
+    async def front(self, request: web.Request) -> web.Response:
+        """The house for a logged-in browser, the login page for anyone else."""
+        page = HOUSE_PAGE if self.door.session_of(request) is not None else LOGIN_PAGE
+        response = self._file(request, self.files[page])
+        # The same URL answers two pages: a cache must not give one for the other.
+        response.headers["Vary"] = "Cookie"
+        return response
+
+    async def login_page(self, request: web.Request) -> web.Response:
+        """`GET /login` (a bookmark, a reload after a failed form post): the front page decides."""
+        raise web.HTTPSeeOther("/")
+
+    async def static(self, request: web.Request) -> web.Response:
+        """One file of the table, or 404."""
+        found = self.files.get(request.match_info["tail"])
+        if found is None:
+            raise WebProblem.of("NotFound", "no such file")
+        return self._file(request, found)
+
+    @staticmethod
+    def _file(request: web.Request, found: StaticFile) -> web.Response:
+        headers = {"ETag": found.etag, "Cache-Control": "no-cache"}
+        if found.etag in (tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")):
+            return web.Response(status=304, headers=headers)
+        response = web.Response(body=found.body, headers=headers)
+        response.headers["Content-Type"] = found.content_type
+        return response

@@ -1,0 +1,69 @@
+// The hub's JSON API for the page (/web/api/...): reads, and writes that carry the session's CSRF token.
+
+let csrfToken = "";
+
+/** Remember the session's CSRF token (from GET /web/api/house or /web/api/session). */
+export function useToken(token) {
+  csrfToken = token;
+}
+
+/** A refusal of the hub: its code (translated by the page) and message. */
+export class Refused extends Error {
+  constructor(status, code, message) {
+    super(message || code);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function call(method, path, body) {
+  const headers = { Accept: "application/json" };
+  const init = { method, credentials: "same-origin", headers };
+  if (method !== "GET") {
+    headers["X-CSRF-Token"] = csrfToken;
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body ?? {});
+  }
+  let answer;
+  try {
+    answer = await fetch(path, init);
+  } catch {
+    throw new Refused(0, "offline", "");
+  }
+  if (answer.status === 401) {
+    // The session ended (logout elsewhere, the user removed, the hub restarted): back to the login.
+    location.replace("/");
+    throw new Refused(401, "NotLoggedIn", "");
+  }
+  let data = null;
+  try {
+    data = await answer.json();
+  } catch {
+    // not JSON: a proxy's error page, say
+  }
+  if (!answer.ok) {
+    const error = data && data.error ? data.error : { code: "generic", message: "" };
+    throw new Refused(answer.status, error.code, error.message);
+  }
+  return data;
+}
+
+/** GET a path of the API. */
+export function read(path) {
+  return call("GET", `/web/api/${path}`);
+}
+
+/** POST to a path of the API. */
+export function write(path, body) {
+  return call("POST", `/web/api/${path}`, body);
+}
+
+/** Run an action of a thing: params by param type id. */
+export function execute(thingId, actionTypeId, params) {
+  return write(`things/${encodeURIComponent(thingId)}/actions/${encodeURIComponent(actionTypeId)}`, { params });
+}
+
+/** Log out (the session's pages are closed by the hub). */
+export async function logout() {
+  await fetch("/logout", { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrfToken } });
+}
