@@ -271,8 +271,9 @@ async def _demo_user(security: SecurityManager) -> str | None:
     # Both cases and a digit, as the password policy asks; 64 random bits; nothing a terminal mangles.
     password = f"Demo{secrets.randbelow(10)}-{secrets.token_hex(8)}"
     await security.create_user(DEMO_USER, password, display_name="Demo")
-    # Printed once, for the person who started the demo; it is not kept anywhere in the clear.
-    _LOG.info("demo: log in at the dashboard as %r with the password %s", DEMO_USER, password)
+    # No credential in a log (DESIGN): `serve` prints the password once on stdout, for the person who
+    # started the demo; it is not kept anywhere in the clear.
+    _LOG.info("demo: made the user %r; its password is printed on standard output", DEMO_USER)
     return password
 
 
