@@ -143,31 +143,43 @@ class Readings:
             )
         sensors: dict[str, Sensor] = {}
         readings: list[HistoryEntry] = []
+        keep = readings.append
+        # An upload holds many readings: what is the same for all of them is looked up once, and a
+        # reading's target (for the envelope) is only written out when it is refused.
         for position, observation in enumerate(request.observations):
-            where = f"observations[{position}]"
             sensor = sensors.get(observation.sensorId)
             if sensor is None:
-                sensor = self.sensor(principal, observation.sensorId, f"{where}.sensorId", UPLOAD_INVALID)
-                if not sensor.uploads:
-                    raise SensorDataProblem(
-                        UPLOAD_INVALID, "readings are uploaded to this door's sensors only", target=f"{where}.sensorId"
-                    )
+                sensor = self._upload_sensor(principal, observation.sensorId, f"observations[{position}].sensorId")
                 sensors[observation.sensorId] = sensor
-            moment = utc_time(observation.timestamp, f"{where}.timestamp", UPLOAD_INVALID)
+            moment = observation.timestamp
+            # The usual time (UTC, to the millisecond, in range) is kept as decoded.
+            if moment.tzinfo is not UTC or moment.microsecond % 1000 or not EARLIEST <= moment <= LATEST:
+                moment = utc_time(moment, f"observations[{position}].timestamp", UPLOAD_INVALID)
+            thing_id, metrics = sensor.thing.id, sensor.metrics
             for name, value in observation.values.items():
-                metric = sensor.metrics.get(name)
+                metric = metrics.get(name)
                 if metric is None:
                     known = ", ".join(sensor.metrics) or "none: declare them in UNKNOWN_METRICS"
                     raise SensorDataProblem(
                         UPLOAD_INVALID,
                         f"the sensor has no metric {name!r} (its metrics: {known})",
-                        target=f"{where}.values",
+                        target=f"observations[{position}].values",
                     )
-                stored = _reading_value(value, metric, f"{where}.values.{name}")
-                readings.append(HistoryEntry(moment, sensor.thing.id, "state", metric.type_id, stored))
+                # A number for a double is kept as decoded: JSON has neither infinity nor NaN, and msgspec
+                # refuses a number beyond a double's range.
+                if value.__class__ is not float or metric.basic is not BasicType.DOUBLE:
+                    value = _reading_value(value, metric, f"observations[{position}].values.{name}")
+                keep(HistoryEntry(moment, thing_id, "state", metric.type_id, value))
         if readings:
             _settled(await self.hub.record_readings(principal, readings), UPLOAD_INVALID)
         return Accepted()
+
+    def _upload_sensor(self, principal: Principal, text: str, target: str) -> Sensor:
+        """The sensor an upload names: one of this door's that the principal may see."""
+        sensor = self.sensor(principal, text, target, UPLOAD_INVALID)
+        if not sensor.uploads:
+            raise SensorDataProblem(UPLOAD_INVALID, "readings are uploaded to this door's sensors only", target=target)
+        return sensor
 
     # -- query --------------------------------------------------------------------------------
 
