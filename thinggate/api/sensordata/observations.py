@@ -195,11 +195,11 @@ class Readings:
             return ObservationsResponse()  # nothing asked for that exists: no data (unknown metrics are ignored)
         names = {metric.type_id: metric.name for metric in metrics}
         # Each time holds at most one reading per metric (more only when one was uploaded twice): that many
-        # readings hold `page_size` whole times.
+        # readings hold `page_size` whole times. One more tells whether the range goes on past them.
         limit = self.page_size * len(metrics)
         entries: list[HistoryEntry] = _settled(
             await self.hub.readings_between(
-                call.caller.principal, sensor.thing.id, start, end, type_ids=list(names), limit=limit
+                call.caller.principal, sensor.thing.id, start, end, type_ids=list(names), limit=limit + 1
             ),
             QUERY_INVALID,
             "sensorId",
@@ -210,8 +210,8 @@ class Readings:
             if entry.kind == "state" and name is not None:
                 # By arrival within a time: a reading uploaded again for the same time corrects the first.
                 data.setdefault(key_of(entry.timestamp), {})[name] = entry.value
-        if len(entries) >= limit and len(data) > 1:
-            data.popitem()  # the last time may go on past the limit: the next page starts with it
+        if len(entries) > limit and len(data) > 1:
+            data.popitem()  # the last time read may go on past what was read: the next page starts with it
         while len(data) > self.page_size:
             data.popitem()
         return ObservationsResponse(data=data) if data else ObservationsResponse()
