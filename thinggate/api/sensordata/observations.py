@@ -73,8 +73,10 @@ class Sensor:
 
 def key_of(moment: datetime) -> str:
     """A time as observations answer it: UTC, milliseconds, `Z`."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    # isoformat's "+00:00" cut off: half the time strftime takes (a page is 1,000s of times).
+    return moment.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def utc_time(value: datetime, target: str, invalid: str) -> datetime:
