@@ -1138,8 +1138,8 @@ async def observations_one(run: Run, kind: str, per_sensor: int, repeats: int) -
 
             data = json.loads(await ask(first_page))["data"]
             held = len(data)
-            if not 0 < held <= page or next(iter(data)) != time_key(day) or set(data[time_key(day)]) != {METRIC}:
-                raise SystemExit(f"observations: the first page holds {held} times from {list(data)[:1]}")
+            if held != min(page, in_day) or next(iter(data)) != time_key(day) or set(data[time_key(day)]) != {METRIC}:
+                raise SystemExit(f"observations: the first page holds {held} times from {list(data)[:1]}, not {page}")
             seen: dict[str, Any] = {}
             requests = await whole_day()
             if len(seen) != in_day:
