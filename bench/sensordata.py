@@ -90,7 +90,7 @@ import aiohttp
 from _common import CHILDREN, ROOT, Ready, ServerChild, new_loop, watched
 
 PAGE = 10_000
-"""Readings per observations page (the door's limit: 10,000 until the door says otherwise)."""
+"""Readings the query section asks the store for at once: a whole day (the door pages by its page_size, 1,000)."""
 UPLOAD = 1_000
 """Readings per upload."""
 PER_SENSOR = 100
