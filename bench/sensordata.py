@@ -18,27 +18,59 @@ Sections (run some with `--only NAME[,NAME]`; a new one is a function registered
                 transaction: SQLite's write lock is let go between two): the longest chunk's transaction,
                 beside one bare DELETE of the same rows in one transaction (the lock held all along).
 
+The door's sections run a real `thinggate serve` (`python -m thinggate.cli serve`, every door on a free
+port, no virtual house) in a child process on a fresh database, its user and OAuth client made with the
+command line (`thinggate user add`, `thinggate oauth-client add`); this process is its client (aiohttp,
+keep-alive), with a token from `POST /connect/token` (client credentials in HTTP basic):
+
+  upload        Readings per second through `POST /sensor-data/data/upload`: store-upload's 100,000 readings
+                (the same sensors' times and values) in uploads of 1,000, one after another, to 1,000
+                TEMPERATURE_SDE sensors made by one integrate request (`[sensordata] max_changes` raised to
+                1,001 for it), counted until the last upload is answered. The door answers 202 once an
+                upload's readings are committed (SQLite synchronous=FULL, PostgreSQL's synchronous commit),
+                unlike the original's asynchronous 202: the bench counts history from another connection at
+                that moment and stops if a reading is missing. Beside store-upload's bare executemany (and
+                COPY) into a fresh database. Goal: ratio >= 0.5.
+  observations  A one-day `POST /sensor-data/data/observations` among 1,000,000 stored readings: query's 10
+                sensors, made by an integrate request, then the hub stopped, their readings filled in bulk
+                with the sensors' thing ids and the hub started again. A full page (the door's `page_size`,
+                1,000 by default) as the client sees it, request sent to answer read, median and p95 of 100
+                alternating repeats beside the bare SELECT of the same rows (the statement the store runs);
+                and the whole day page after page (each asked from the last time + 1 ms, until an answer
+                holds no data) beside one bare SELECT of the day's readings. Goal: < 50 ms.
+  token         `POST /connect/token` (client credentials, HTTP basic) requests per second, one at a time
+                and 16 in flight over keep-alive connections, beside a bare aiohttp handler (a child process
+                of its own) that reads the form and answers a JSON body of the same size. Per request the
+                endpoint parses the form and the basic credentials, compares the secret's SHA-256, looks the
+                client's user up and signs a token with HMAC-SHA256; it writes nothing.
+
 Both run on SQLite (a fresh file per run) and PostgreSQL (a fresh database per run in a cluster of the
 bench's own, started as the tests start theirs; skipped with the reason printed when PostgreSQL is not
-installed). Everything runs in this process; the CPU other processes on the machine took while a
-section measured is printed after it (re-run when it is high). `--quick`: 10,000 readings uploaded,
-200,000 stored for the query, 50,000 for pruning.
+installed); token on the first of `--databases` (it reads nothing from the store). The CPU other
+processes on the machine took while a section measured (not this process, its PostgreSQL or its server
+children) is printed after it: re-run when it is high. `--quick`: 10,000 readings uploaded (to 100
+sensors), 200,000 stored for the query and the observations, 50,000 for pruning, fewer repeats and
+token requests. `--profile DIR`: each served hub runs under cProfile and writes its profile to DIR when
+it stops.
 
-Run: `.venv/bin/python bench/sensordata.py [--quick] [--only store-upload,query,prune] [--databases sqlite,postgresql]
-[--rounds 3]`.
+Run: `.venv/bin/python bench/sensordata.py [--quick] [--only store-upload,query,prune,upload,observations,token]
+[--databases sqlite,postgresql] [--rounds 3] [--profile DIR]`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import gc
 import glob
+import json
 import os
 import pwd
 import re
 import shutil
+import signal
 import socket
 import sqlite3
 import statistics
@@ -46,6 +78,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -53,10 +86,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, new_loop
+import aiohttp
+from _common import CHILDREN, ROOT, Ready, ServerChild, new_loop, watched
 
 PAGE = 10_000
-"""Readings per observations page (the door's limit: 10,000 until the door says otherwise)."""
+"""Readings the query section asks the store for at once: a whole day (the door pages by its page_size, 1,000)."""
 UPLOAD = 1_000
 """Readings per upload."""
 PER_SENSOR = 100
@@ -244,13 +278,17 @@ def machine_cpu() -> float:
 
 @dataclass
 class CpuWatch:
-    """The share of a CPU other processes took while something was measured (not this process, not its PostgreSQL)."""
+    """The share of a CPU other processes took while something was measured (not this process, its PostgreSQL
+    or its server children)."""
 
     postgres: PostgresCluster | None = None
     shares: list[float] = field(default_factory=list)
+    children: list[int] = field(default_factory=list)
+    """Process ids of the bench's server children running now (a served hub, a bare server)."""
 
     def _ours(self) -> float:
-        return time.process_time() + (self.postgres.cpu() if self.postgres is not None else 0.0)
+        children = sum(_cpu_of(pid) for pid in self.children)
+        return time.process_time() + children + (self.postgres.cpu() if self.postgres is not None else 0.0)
 
     @contextlib.contextmanager
     def measuring(self) -> Iterator[None]:
@@ -713,11 +751,551 @@ async def prune(run: Run) -> list[Row]:
 
 
 # ------------------------------------------------------------------------------------------------
-# The door's HTTP sections go here, each a function under @section, with its baseline in the same run:
-#   upload        POST /sensor-data/data/upload (readings/s through the door, uploads of 1,000)
-#   observations  POST /sensor-data/data/observations (a one-day page among 1,000,000 readings)
-#   token         POST /connect/token requests per second
-# `fresh_database`, `make_sensors`, `upload_batches`, `fill` and `PostgresCluster` above are theirs to use.
+# The door's HTTP sections: a real `thinggate serve` in a child process, this process its client
+# ------------------------------------------------------------------------------------------------
+
+BENCH_USER = "bench"
+BENCH_PASSWORD = "BenchPW1!"
+ITWIN = "bench-twin"
+NODE = "/api/BE0001/node"
+SENSOR_KIND = "TEMPERATURE_SDE"
+METRIC = "T"
+TOKEN_FORM = b"grant_type=client_credentials&scope=itwin-platform"
+HUB_CONFIG = """\
+bind = "127.0.0.1"
+log_level = "INFO"
+
+[ports]          # free ports; the bench reads the HTTP one from the log
+jsonrpc_tcp = 0
+jsonrpc_ws = 0
+ezlo = 0
+thinknx = 0
+http = 0
+
+[jsonrpc]
+zeroconf = false
+
+[ezlo]
+zeroconf = false
+
+[virtual]        # no simulated house: its sensors' readings would run beside the measured work
+enabled = false
+
+[sensordata]
+"""
+
+
+def child_env() -> dict[str, str]:
+    """The environment of the hub and the command line: this checkout first on the path."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+    return env
+
+
+def time_key(moment: datetime) -> str:
+    """A time as the API's clients write it (and observations answer it): UTC to the millisecond, `Z`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class ServedHub:
+    """A real `thinggate serve` (`python -m thinggate.cli serve`) in a child process on a bench database.
+
+    Its user and OAuth client are made with the command line, as an operator makes them
+    (`thinggate user add`, `thinggate oauth-client add`); it logs to a file the bench reads its HTTP
+    port from (and shows when the hub dies: the bench then stops, see _common.watched).
+    """
+
+    def __init__(self, run: Run, database: Database, **sensordata: int) -> None:
+        self.run = run
+        self.database = database
+        name = database.directory.name
+        self.config = run.work / f"{name}.toml"
+        self.config.write_text(HUB_CONFIG + "".join(f"{key} = {value}\n" for key, value in sensordata.items()))
+        self.log = run.work / f"{name}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.port = 0
+        self.client_id = ""
+        self.secret = ""
+        self.token = ""
+        self.stopping = False
+
+    def _options(self) -> list[str]:
+        options = ["--config", str(self.config), "--data-dir", str(self.database.directory)]
+        return options + (["--database", self.database.url] if self.database.url is not None else [])
+
+    def cli(self, *args: str) -> str:
+        """`thinggate ARGS` on the hub's data, as its operator types it; what it printed."""
+        command = [sys.executable, "-m", "thinggate.cli", *args, *self._options()]
+        done = subprocess.run(
+            command, capture_output=True, text=True, env=child_env(), cwd=self.run.work, timeout=120, check=False
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"`thinggate {' '.join(args)}` failed (exit {done.returncode}):\n{done.stderr}")
+        return done.stdout
+
+    def make_client(self) -> None:
+        """The bench's user and its OAuth client (scope itwin-platform), made with the command line."""
+        self.cli("user", "add", BENCH_USER, "--password", BENCH_PASSWORD)
+        said = self.cli("oauth-client", "add", "bench", "--user", BENCH_USER)
+        found = dict(re.findall(r"^(client_id|client_secret): (\S+)$", said, re.MULTILINE))
+        if set(found) != {"client_id", "client_secret"}:
+            raise SystemExit(f"`thinggate oauth-client add` printed no client_id and client_secret:\n{said}")
+        self.client_id, self.secret = found["client_id"], found["client_secret"]
+
+    @property
+    def base(self) -> str:
+        """The HTTP origin of the hub."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def basic(self) -> str:
+        """The client's HTTP basic credentials (form-encoded first, as RFC 6749 §2.3.1 says)."""
+        pair = f"{urllib.parse.quote_plus(self.client_id)}:{urllib.parse.quote_plus(self.secret)}"
+        return "Basic " + base64.b64encode(pair.encode()).decode()
+
+    @property
+    def bearer(self) -> dict[str, str]:
+        """The headers of a call with the client's token."""
+        return {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+
+    def _spawn(self) -> int:
+        """Start the child; where its log stood before (a restart appends)."""
+        began_at = self.log.stat().st_size if self.log.exists() else 0
+        with open(self.log, "ab") as log:  # the child writes it for its life
+            profile: list[str] = []
+            if self.run.arguments.profile:  # its whole life, written when it stops
+                where = Path(self.run.arguments.profile).resolve()
+                where.mkdir(parents=True, exist_ok=True)
+                profile = ["-m", "cProfile", "-o", str(where / f"{self.log.stem}-{uuid.uuid4().hex[:4]}.prof")]
+            self.process = subprocess.Popen(
+                [sys.executable, *profile, "-m", "thinggate.cli", "serve", *self._options()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                env=child_env(),
+                cwd=self.run.work,
+            )
+        self.stopping = False
+        CHILDREN.append(self)
+        self.run.watch.children.append(self.process.pid)
+        return began_at
+
+    async def start(self) -> None:
+        """Start it and wait until it is up (its log says so); then a token for the client."""
+        began_at = self._spawn()
+        deadline = time.monotonic() + 120
+        while "thinggate is up" not in (said := self._log_since(began_at)):
+            report = self.death()
+            if report is not None:
+                raise SystemExit(report)
+            if time.monotonic() > deadline:
+                self.stop()
+                raise SystemExit(f"the hub did not start within 120 s:\n{said[-4000:]}")
+            await asyncio.sleep(0.1)
+        ports = re.findall(r"http: listening on 127\.0\.0\.1:(\d+)", said)
+        if not ports:
+            raise SystemExit(f"the hub's log names no HTTP port:\n{said[-4000:]}")
+        self.port = int(ports[-1])
+        answer = await self.token_answer()
+        self.token = json.loads(answer)["access_token"]
+
+    def _log_since(self, offset: int) -> str:
+        with open(self.log, "rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace")
+
+    async def token_answer(self) -> bytes:
+        """The body of one token request (client credentials in HTTP basic)."""
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{self.base}/connect/token", data=TOKEN_FORM, headers=self._token_headers()) as answer,
+        ):
+            body = await answer.read()
+        if answer.status != 200:
+            raise SystemExit(f"/connect/token answered {answer.status}: {body[:300]!r}")
+        return body
+
+    def _token_headers(self) -> dict[str, str]:
+        return {"Authorization": self.basic, "Content-Type": "application/x-www-form-urlencoded"}
+
+    def death(self) -> str | None:
+        """None while it runs (or was stopped on purpose); else its exit code and the end of its log."""
+        if self.stopping or self.process is None or self.process.poll() is None:
+            return None
+        said = self.log.read_text(errors="replace")[-8000:]
+        return f"the hub (`thinggate serve`) died (exit {self.process.returncode}):\n{said}"
+
+    def stop(self) -> None:
+        """SIGTERM (it stops cleanly), SIGKILL if it hangs."""
+        self.stopping = True
+        if self in CHILDREN:
+            CHILDREN.remove(self)
+        if self.process is None:
+            return
+        with contextlib.suppress(ValueError):
+            self.run.watch.children.remove(self.process.pid)
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def sensor_type() -> uuid.UUID:
+    """The state (and history type) a temperature sensor's `T` readings are kept as."""
+    from thinggate.integrations.sensordata.kinds import KINDS_BY_ID
+
+    state_type = KINDS_BY_ID[SENSOR_KIND].thing_class.state_type_named("temperature")
+    assert state_type is not None
+    return state_type.id
+
+
+async def integrate(hub: ServedHub, count: int) -> list[tuple[str, uuid.UUID]]:
+    """One integrate request: a node, a device and `count` temperature sensors; each sensor's id and thing."""
+    sensors = [
+        {"changeState": "new", "refId": f"s{n}", "props": {"INTEGRATION_ID": SENSOR_KIND, "NAME": f"sensor {n}"}}
+        for n in range(count)
+    ]
+    device = {"changeState": "new", "refId": "d", "props": {"INTEGRATION_ID": "DEMO_DEVICE_SDE"}, "sensors": sensors}
+    body = {"integration": {"changeState": "new", "nodeId": NODE, "props": {"NAME": "bench"}, "devices": [device]}}
+    url = f"{hub.base}/sensor-data/integrations/integrate"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, params={"iTwinId": ITWIN}, data=json.dumps(body), headers=hub.bearer) as answer,
+    ):
+        text = await answer.text()
+    if answer.status != 200:
+        raise SystemExit(f"integrate answered {answer.status}: {text[:500]}")
+    made = json.loads(text)["integration"]["devices"][0]["sensors"]
+    # A sensor's SERIAL_NO is its thing's id: the rows of its readings carry it.
+    return [(sensor["id"], uuid.UUID(sensor["props"]["SERIAL_NO"])) for sensor in made]
+
+
+# ------------------------------------------------------------------------------------------------
+# upload: readings per second through POST /sensor-data/data/upload
+# ------------------------------------------------------------------------------------------------
+
+
+def upload_bodies(sensors: list[str], total: int, start: datetime) -> list[bytes]:
+    """upload_batches' readings as the JSON bodies of `POST data/upload`: the same sensors, times and values."""
+    bodies = []
+    for first in range(0, total, UPLOAD):
+        observations = [
+            {
+                "sensorId": sensors[number // PER_SENSOR],
+                "timestamp": time_key(start + timedelta(seconds=number % PER_SENSOR)),
+                "values": {METRIC: 20.0 + number % 97 / 10},
+            }
+            for number in range(first, min(first + UPLOAD, total))
+        ]
+        bodies.append(json.dumps({"observations": observations}).encode())
+    return bodies
+
+
+async def upload_through_door(run: Run, kind: str, total: int) -> float:
+    """Readings per second through `POST data/upload` of a served hub, until the last one is in history."""
+    database = await fresh_database(run, kind, "door")
+    sensors = total // PER_SENSOR
+    # One integrate request makes every sensor: the node's device and its sensors, past the default 1,000.
+    hub = ServedHub(run, database, max_changes=sensors + 1)
+    await asyncio.to_thread(hub.make_client)
+    await hub.start()
+    try:
+        made = await integrate(hub, sensors)
+        bodies = upload_bodies(
+            [sensor for sensor, _ in made], total, datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        )
+        url = f"{hub.base}/sensor-data/data/upload"
+        gc.collect()
+        async with aiohttp.ClientSession() as session:
+            with run.watch.measuring():
+                began = time.perf_counter()
+                for body in bodies:
+                    async with session.post(url, data=body, headers=hub.bearer) as answer:
+                        said = await answer.read()
+                        if answer.status != 202:
+                            raise SystemExit(f"upload: the door answered {answer.status}: {said[:300]!r}")
+                elapsed = time.perf_counter() - began
+            # At once, from another connection: an upload answered 202 is in history (durable when answered).
+            stored = await count_history(database)
+    finally:
+        hub.stop()
+    if stored != total:
+        raise SystemExit(f"upload: {stored} readings in history when the last upload was answered, not {total}")
+    return total / elapsed
+
+
+@section("upload", "readings/s through POST /sensor-data/data/upload of a served hub, beside a bare executemany")
+async def upload(run: Run) -> list[Row]:
+    total = 10_000 if run.arguments.quick else 100_000
+    rows = []
+    for kind in run.databases:
+        baselines = ["executemany", "copy"] if kind == "postgresql" else ["executemany"]
+        best = {name: 0.0 for name in ["door", *baselines]}
+        for _ in range(run.arguments.rounds):
+            for name in baselines:
+                best[name] = max(best[name], await upload_bare(run, kind, total, name))
+            best["door"] = max(best["door"], await upload_through_door(run, kind, total))
+        what = f"{kind}: {total:,} readings, uploads of {UPLOAD:,}"
+        met = "met" if best["door"] >= 0.5 * best["executemany"] else "NOT met"
+        note = f"bare executemany; goal >= 0.5: {met}; each 202 answered once its readings were committed"
+        rows.append(Row(what, best["door"], best["executemany"], "readings/s", note))
+        if "copy" in best:
+            rows.append(Row(what, best["door"], best["copy"], "readings/s", "bare COPY (the fastest way in)"))
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------
+# observations: a one-day POST /sensor-data/data/observations among 1,000,000 stored readings
+# ------------------------------------------------------------------------------------------------
+
+
+def quantile(values: list[float], percent: int) -> float:
+    """The `percent` quantile."""
+    return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
+
+
+async def observations_one(run: Run, kind: str, per_sensor: int, repeats: int) -> list[Row]:
+    """The one-day query through the door of a hub whose STORED_SENSORS sensors hold `per_sensor` readings each."""
+    from thinggate.api.sensordata.settings import SensorDataConfig
+    from thinggate.storage.sql import encode_json, history_between_sql, sqlite_time
+
+    page = SensorDataConfig().page_size  # the door's default: the hub runs with it
+    database = await fresh_database(run, kind, "observations")
+    hub = ServedHub(run, database)
+    await asyncio.to_thread(hub.make_client)
+    await hub.start()  # the sensors made through the door ...
+    try:
+        made = await integrate(hub, STORED_SENSORS)
+    finally:
+        hub.stop()
+    temperature = sensor_type()
+    sensors = Sensors([thing for _, thing in made], temperature, [])
+    start = (datetime.now(UTC) - STEP * per_sensor).replace(hour=0, minute=0, second=0, microsecond=0)
+    began = time.perf_counter()
+    await fill(database, sensors, per_sensor, start)  # ... hold their readings when the hub starts again
+    filled = time.perf_counter() - began
+    middle = STORED_SENSORS // 2
+    sensor_id, thing = made[middle]
+    day = start + timedelta(days=int(per_sensor * STEP / timedelta(days=1)) // 2)
+    day_end = day + timedelta(days=1)
+    in_day = round(timedelta(days=1) / STEP)
+
+    def query(begin: datetime) -> bytes:
+        return json.dumps({"sensorId": sensor_id, "startDate": time_key(begin), "endDate": time_key(day_end)}).encode()
+
+    # The very statement the store runs for the door (one metric asked for), with the same parameters.
+    statement = history_between_sql(kind == "postgresql", by_type=True)
+
+    def parameters(limit: int) -> tuple[Any, ...]:
+        if kind == "sqlite":
+            return (str(thing), sqlite_time(day), sqlite_time(day_end), encode_json([str(temperature)]), limit)
+        return (str(thing), day, day_end, [str(temperature)], limit)
+
+    plan = await query_plan(database, statement, parameters(page))
+    await hub.start()
+    try:
+        url = f"{hub.base}/sensor-data/data/observations"
+        async with contextlib.AsyncExitStack() as stack:
+            session = await stack.enter_async_context(aiohttp.ClientSession())
+            bare: Callable[[int], Awaitable[int]]
+            if kind == "sqlite":
+                reader = stack.enter_context(contextlib.closing(sqlite3.connect(database.sqlite_file)))
+
+                async def bare(limit: int) -> int:
+                    return len(reader.execute(statement, parameters(limit)).fetchall())
+            else:
+                import asyncpg
+
+                connection = await asyncpg.connect(database.driver_url)
+                stack.push_async_callback(connection.close)
+
+                async def bare(limit: int) -> int:
+                    return len(await connection.fetch(statement, *parameters(limit)))
+
+            async def ask(body: bytes) -> bytes:
+                async with session.post(url, data=body, headers=hub.bearer) as answer:
+                    said = await answer.read()
+                if answer.status != 200:
+                    raise SystemExit(f"observations: the door answered {answer.status}: {said[:300]!r}")
+                return said
+
+            first_page = query(day)
+
+            async def ours(_: int) -> int:
+                return len(await ask(first_page))
+
+            async def whole_day() -> int:
+                """Every page of the day, each asked from the last time of the one before + 1 ms; the pages."""
+                begin, pages = day, 0
+                while data := json.loads(await ask(query(begin))).get("data"):
+                    pages += 1
+                    seen.update(data)
+                    begin = datetime.fromisoformat(next(reversed(data))) + timedelta(milliseconds=1)
+                return pages + 1  # the last answered no data
+
+            data = json.loads(await ask(first_page))["data"]
+            held = len(data)
+            if held != min(page, in_day) or next(iter(data)) != time_key(day) or set(data[time_key(day)]) != {METRIC}:
+                raise SystemExit(f"observations: the first page holds {held} times from {list(data)[:1]}, not {page}")
+            seen: dict[str, Any] = {}
+            requests = await whole_day()
+            if len(seen) != in_day:
+                raise SystemExit(f"observations: the day's pages hold {len(seen)} times, not the {in_day} stored")
+            for _ in range(3):  # both warmed: caches, prepared statements
+                await bare(page)
+                await ours(page)
+            timings: dict[str, list[float]] = {"ours": [], "bare": []}
+            with run.watch.measuring():
+                for _ in range(repeats):
+                    for name, function in (("bare", bare), ("ours", ours)):
+                        began = time.perf_counter()
+                        await function(page)
+                        timings[name].append((time.perf_counter() - began) * 1000)
+            # The whole day, page after page, beside one bare SELECT of the day's readings.
+            days: dict[str, list[float]] = {"ours": [], "bare": []}
+            with run.watch.measuring():
+                for _ in range(max(3, repeats // 10)):
+                    began = time.perf_counter()
+                    await bare(in_day)
+                    days["bare"].append((time.perf_counter() - began) * 1000)
+                    began = time.perf_counter()
+                    await whole_day()
+                    days["ours"].append((time.perf_counter() - began) * 1000)
+    finally:
+        hub.stop()
+    ours_ms, bare_ms = statistics.median(timings["ours"]), statistics.median(timings["bare"])
+    met = "met" if ours_ms < 50 else "NOT met"
+    what = f"{kind}: a page ({held:,} times) of one day of {per_sensor * STORED_SENSORS:,}"
+    return [
+        Row(
+            f"{what}, median",
+            ours_ms,
+            bare_ms,
+            "ms",
+            f"lower is better; goal < 50 ms: {met}; as the client sees it (page_size {page:,}, the default),"
+            f" beside the bare SELECT of the page; {plan}; filled in {filled:.0f} s",
+        ),
+        Row(f"{what}, p95", quantile(timings["ours"], 95), quantile(timings["bare"], 95), "ms", f"{repeats} repeats"),
+        Row(
+            f"{kind}: the whole day ({in_day:,}) in {requests} requests, median",
+            statistics.median(days["ours"]),
+            statistics.median(days["bare"]),
+            "ms",
+            "lower is better; bare: one SELECT of the day's readings",
+        ),
+    ]
+
+
+@section("observations", "a one-day POST /sensor-data/data/observations among 1,000,000 readings, beside the SELECT")
+async def observations(run: Run) -> list[Row]:
+    per_sensor = 20_000 if run.arguments.quick else 100_000  # quick: still two days, one is asked for
+    repeats = 20 if run.arguments.quick else 100
+    rows = []
+    for kind in run.databases:
+        rows += await observations_one(run, kind, per_sensor, repeats)
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------
+# token: POST /connect/token requests per second
+# ------------------------------------------------------------------------------------------------
+
+
+async def serve_bare_token(body: bytes, ready: Ready) -> None:
+    """A bare aiohttp handler reading each POST's body and answering `body` (the hub's token answer's size)."""
+    from aiohttp import web
+
+    headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # as the token endpoint answers
+
+    async def handle(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(body=body, content_type="application/json", headers=headers)
+
+    application = web.Application()
+    application.router.add_post("/connect/token", handle)
+    runner = web.AppRunner(application, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = site._server
+    assert server is not None
+    ready.send(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
+    await asyncio.Event().wait()
+
+
+async def tokens_per_second(url: str, headers: dict[str, str], count: int, in_flight: int, size: int) -> float:
+    """POST the token request `count` times, `in_flight` at once over as many keep-alive connections."""
+    connector = aiohttp.TCPConnector(limit=in_flight, force_close=False)
+    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+
+        async def request() -> None:
+            async with session.post(url, data=TOKEN_FORM) as answer:
+                body = await answer.read()
+            if answer.status != 200 or len(body) != size:
+                raise SystemExit(f"token: {url} answered {answer.status} with {len(body)} bytes, not {size}")
+
+        # The connections opened (and each side warmed) before the clock starts.
+        await asyncio.gather(*(request() for _ in range(in_flight)))
+        remaining = iter(range(count))
+
+        async def worker() -> None:
+            for _ in remaining:
+                await request()
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(in_flight)))
+        return count / (time.perf_counter() - began)
+
+
+@section("token", "POST /connect/token requests/s (basic auth), beside a bare aiohttp handler of a same-size answer")
+async def token(run: Run) -> list[Row]:
+    kind = run.databases[0]  # the endpoint reads nothing from the store: one database does
+    database = await fresh_database(run, kind, "token")
+    hub = ServedHub(run, database)
+    await asyncio.to_thread(hub.make_client)
+    await hub.start()
+    bare: ServerChild | None = None
+    # A few seconds a figure: a connection that only asks for tokens is dropped after [limits] login_seconds.
+    sequential, parallel = (200, 400) if run.arguments.quick else (2000, 4000)
+    try:
+        answer = await hub.token_answer()
+        bare = ServerChild(serve_bare_token, answer)
+        bare_port = await asyncio.to_thread(bare.ready)
+        run.watch.children.append(bare.process.pid)  # type: ignore[arg-type]
+        headers = hub._token_headers()
+        urls = {"bare": f"http://127.0.0.1:{bare_port}/connect/token", "ours": f"{hub.base}/connect/token"}
+        best = {"ours-1": 0.0, "bare-1": 0.0, "ours-16": 0.0, "bare-16": 0.0}
+        for _ in range(run.arguments.rounds):
+            for in_flight, count in ((1, sequential), (16, parallel)):
+                for side in ("bare", "ours"):
+                    with run.watch.measuring():
+                        rate = await tokens_per_second(urls[side], headers, count, in_flight, len(answer))
+                    best[f"{side}-{in_flight}"] = max(best[f"{side}-{in_flight}"], rate)
+    finally:
+        if bare is not None:
+            with contextlib.suppress(ValueError):
+                run.watch.children.remove(bare.process.pid)  # type: ignore[arg-type]
+            bare.stop()
+        hub.stop()
+    does = (
+        "per request: form and basic auth parsed, the secret's SHA-256 compared, the user's principal looked up,"
+        " an HMAC-SHA256-signed token; nothing written"
+    )
+    return [
+        Row(f"{kind}: client credentials, sequential", best["ours-1"], best["bare-1"], "req/s", does),
+        Row(
+            f"{kind}: client credentials, 16 in flight",
+            best["ours-16"],
+            best["bare-16"],
+            "req/s",
+            f"bare: reads the form, answers {len(answer)} bytes of JSON",
+        ),
+    ]
+
+
 # ------------------------------------------------------------------------------------------------
 
 
@@ -762,10 +1340,13 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a few seconds a section: a smoke test, not a measurement")
     parser.add_argument("--only", default="", help=f"comma-separated subset of: {','.join(SECTIONS)}")
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite,postgresql")
-    parser.add_argument("--rounds", type=int, default=3, help="store-upload: alternating runs per figure; the best")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="store-upload, upload, token: alternating runs per figure; the best"
+    )
+    parser.add_argument("--profile", default="", help="a folder: each served hub runs under cProfile and writes there")
     return parser.parse_args()
 
 
 if __name__ == "__main__":
     assert str(ROOT) in sys.path
-    new_loop().run_until_complete(main(parse()))
+    new_loop().run_until_complete(watched(main(parse())))
