@@ -79,7 +79,7 @@ BROKEN = {
     "thinknx": ("thinggate/api/thinknx/__init__.py", ["--quick", "--no-knx"]),
     "jsonrpc": ("thinggate/api/jsonrpc/__init__.py", ["--quick", "--cpus", "none"]),
     "registry": ("thinggate/integrations/generic/mqtt.py", ["--quick", "--only", "mqtt-latency"]),
-    "sensordata": ("thinggate/api/sensordata/door.py", ["--quick", "--only", "token", "--databases", "sqlite"]),
+    "sensordata": ("thinggate/api/sensordata/factory.py", ["--quick", "--only", "token", "--databases", "sqlite"]),
 }
 
 
