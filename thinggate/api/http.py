@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import ssl
 import time
 from collections.abc import Awaitable, Callable
@@ -189,3 +190,41 @@ class HttpSite:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+
+# A body too deeply nested is refused before a JSON decoder recurses into it (every HTTP door).
+_BRACKETS = re.compile(rb'[\[\]{}]|"(?:[^"\\]|\\.)*+(?:"|\\?\Z)', re.DOTALL)
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)', re.DOTALL)
+_AS_PARENTHESES = bytes.maketrans(b"[{]}", b"(())")
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+
+
+def nested_deeper_than(raw: bytes | bytearray, limit: int) -> bool:
+    """Whether JSON text nests arrays and objects deeper than `limit` (strings skipped; junk counted as it comes)."""
+    # Scanning token by token in Python took 8.5 ms of a 35 ms upload of 1,000 readings; this works
+    # on whole bytes in C. Without a backslash no quote is escaped: every other piece is a string.
+    outside = b"".join(raw.split(b'"')[::2]) if b"\\" not in raw else _STRING.sub(b"", raw)
+    brackets = outside.translate(_AS_PARENTHESES, _NOT_BRACKETS)
+    # Each pass takes the innermost pairs away, one level: balanced brackets are gone after as many
+    # passes as they nest deep. Junk that does not balance is counted the slow way, as it comes.
+    for _ in range(limit):
+        if not brackets:
+            return False
+        inner_gone = brackets.replace(b"()", b"")
+        if len(inner_gone) == len(brackets):
+            break
+        brackets = inner_gone
+    return bool(brackets) and json_nesting(raw) > limit
+
+
+def json_nesting(raw: bytes | bytearray) -> int:
+    """The deepest nesting of arrays and objects in JSON text (strings skipped; junk counted as it comes)."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(raw):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return deepest

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from thinggate.api.sensordata.door import _nesting, nested_deeper_than
+from thinggate.api.http import json_nesting, nested_deeper_than
 
 # Brackets, quotes and backslashes in any order: JSON, junk that does not balance, strings left open.
 PIECES = st.sampled_from([b"[", b"]", b"{", b"}", b'"', b"\\", b"a", b",", b"[[[[", b"]]]]", b'"[', b'\\"'])
@@ -22,5 +22,5 @@ TEXT = st.lists(PIECES, max_size=120).map(b"".join)
 @example(b"]]]][[[[[", 4)  # junk counted as it comes: below zero, then up
 @example(b'[[["[[[[[[[', 2)  # a string left open runs to the end
 def test_the_check_on_whole_bytes_agrees_with_the_token_scan(raw: bytes, limit: int) -> None:
-    assert nested_deeper_than(raw, limit) == (_nesting(raw) > limit)
-    assert nested_deeper_than(bytearray(raw), limit) == (_nesting(raw) > limit)
+    assert nested_deeper_than(raw, limit) == (json_nesting(raw) > limit)
+    assert nested_deeper_than(bytearray(raw), limit) == (json_nesting(raw) > limit)

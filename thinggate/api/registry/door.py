@@ -29,7 +29,7 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from thinggate.api.guard import ConnectionGuard
-from thinggate.api.http import UNREADABLE_ANSWER
+from thinggate.api.http import UNREADABLE_ANSWER, nested_deeper_than
 from thinggate.api.registry import openapi
 from thinggate.api.registry.errors import STATUS, RegistryProblem, error_response, invalid, required
 from thinggate.api.registry.keys import ApiKeys
@@ -379,7 +379,7 @@ class RegistryDoor:
         # Nesting is bounded before anything is decoded: the decoder's limit (and every later reader's)
         # is the interpreter's stack, which a request must not get to choose. Only bodies with that many
         # brackets at all are scanned.
-        if raw.count(b"{") + raw.count(b"[") > MAX_NESTING and _nesting(raw) > MAX_NESTING:
+        if nested_deeper_than(raw, MAX_NESTING):
             raise invalid(None, f"the body is nested deeper than {MAX_NESTING} levels")
         if b"u0000" in raw and _NUL.search(raw):
             raise invalid(None, "the body holds the character U+0000, which no text is stored with")
@@ -413,25 +413,11 @@ MAX_NESTING = 64
 
 # A string runs to its closing quote or, unterminated, to the end: every match moves on, so a scan
 # is linear whatever the bytes (a pattern that could fail mid-string would retry at each quote).
-_BRACKETS = re.compile(rb'[\[\]{}]|"(?:[^"\\]|\\.)*+(?:"|\\?\Z)', re.DOTALL)
 
 
 # \u0000 escaped in a JSON string (an even run of backslashes before it is text, not an escape):
 # PostgreSQL keeps no NUL in text or jsonb, and a body is refused the same way on every store.
 _NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
-
-
-def _nesting(raw: bytes | bytearray) -> int:
-    """The deepest nesting of arrays and objects in JSON text (strings skipped; junk counted as it comes)."""
-    depth = deepest = 0
-    for match in _BRACKETS.finditer(raw):
-        token = match.group()
-        if token in (b"[", b"{"):
-            depth += 1
-            deepest = max(deepest, depth)
-        elif token in (b"]", b"}"):
-            depth -= 1
-    return deepest
 
 
 def unreadable_answer(status: int, reason: str) -> web.Response:
