@@ -14,6 +14,7 @@ from typing import TypeVar
 import msgspec
 from aiohttp import web
 
+from thinggate.api.http import nested_deeper_than
 from thinggate.api.web.errors import WebProblem
 
 T = TypeVar("T")
@@ -22,8 +23,6 @@ MAX_NESTING = 32
 """How deep a JSON body's arrays and objects may nest."""
 MAX_FORM_FIELDS = 16
 
-# A string runs to its closing quote or, unterminated, to the end: the scan is linear whatever the bytes.
-_BRACKETS = re.compile(rb'[\[\]{}]|"(?:[^"\\]|\\.)*+(?:"|\\?\Z)', re.DOTALL)
 # \u0000 escaped in a JSON string (an even run of backslashes before it is text, not an escape).
 _NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
@@ -42,7 +41,7 @@ async def read_body(request: web.BaseRequest, limit: int) -> bytes:
 
 def decode_json(raw: bytes, struct: type[T]) -> T:
     """The body decoded into `struct` (400 BadRequest naming what is wrong)."""
-    if raw.count(b"{") + raw.count(b"[") > MAX_NESTING and _nesting(raw) > MAX_NESTING:
+    if nested_deeper_than(raw, MAX_NESTING):
         raise WebProblem.of("BadRequest", f"the body is nested deeper than {MAX_NESTING} levels")
     if b"u0000" in raw and _NUL.search(raw):
         raise WebProblem.of("BadRequest", "the body holds the character U+0000")
@@ -77,19 +76,6 @@ def decode_form(request: web.BaseRequest, raw: bytes) -> dict[str, str]:
             raise WebProblem.of("BadRequest", f"the form's {name!r} holds the character U+0000")
         form[name] = value
     return form
-
-
-def _nesting(raw: bytes) -> int:
-    """The deepest nesting of arrays and objects in JSON text (strings skipped; junk counted as it comes)."""
-    depth = deepest = 0
-    for match in _BRACKETS.finditer(raw):
-        token = match.group()
-        if token in (b"[", b"{"):
-            depth += 1
-            deepest = max(deepest, depth)
-        elif token in (b"]", b"}"):
-            depth -= 1
-    return deepest
 
 
 def _too_large(limit: int) -> WebProblem:
