@@ -193,6 +193,8 @@ class HttpSite:
 
 
 # A body too deeply nested is refused before a JSON decoder recurses into it (every HTTP door).
+# A string runs to its closing quote or, unterminated, to the end: every match moves on, so a scan
+# is linear whatever the bytes (a pattern that could fail mid-string would retry at each quote).
 _BRACKETS = re.compile(rb'[\[\]{}]|"(?:[^"\\]|\\.)*+(?:"|\\?\Z)', re.DOTALL)
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)', re.DOTALL)
 _AS_PARENTHESES = bytes.maketrans(b"[{]}", b"(())")

@@ -411,10 +411,6 @@ class RegistryDoor:
 MAX_NESTING = 64
 """How deep a request body's arrays and objects may nest (custom `data` included)."""
 
-# A string runs to its closing quote or, unterminated, to the end: every match moves on, so a scan
-# is linear whatever the bytes (a pattern that could fail mid-string would retry at each quote).
-
-
 # \u0000 escaped in a JSON string (an even run of backslashes before it is text, not an escape):
 # PostgreSQL keeps no NUL in text or jsonb, and a body is refused the same way on every store.
 _NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
