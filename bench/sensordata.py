@@ -881,23 +881,26 @@ class ServedHub:
         return began_at
 
     async def start(self) -> None:
-        """Start it and wait until it is up (its log says so); then a token for the client."""
+        """Start it and wait until it is up (its log says so); then a token for the client. Stopped if that fails."""
         began_at = self._spawn()
-        deadline = time.monotonic() + 120
-        while "thinggate is up" not in (said := self._log_since(began_at)):
-            report = self.death()
-            if report is not None:
-                raise SystemExit(report)
-            if time.monotonic() > deadline:
-                self.stop()
-                raise SystemExit(f"the hub did not start within 120 s:\n{said[-4000:]}")
-            await asyncio.sleep(0.1)
-        ports = re.findall(r"http: listening on 127\.0\.0\.1:(\d+)", said)
-        if not ports:
-            raise SystemExit(f"the hub's log names no HTTP port:\n{said[-4000:]}")
-        self.port = int(ports[-1])
-        answer = await self.token_answer()
-        self.token = json.loads(answer)["access_token"]
+        try:
+            deadline = time.monotonic() + 120
+            while "thinggate is up" not in (said := self._log_since(began_at)):
+                report = self.death()
+                if report is not None:
+                    raise SystemExit(report)
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"the hub did not start within 120 s:\n{said[-4000:]}")
+                await asyncio.sleep(0.1)
+            ports = re.findall(r"http: listening on 127\.0\.0\.1:(\d+)", said)
+            if not ports:
+                raise SystemExit(f"the hub's log names no HTTP port:\n{said[-4000:]}")
+            self.port = int(ports[-1])
+            answer = await self.token_answer()
+            self.token = json.loads(answer)["access_token"]
+        except BaseException:
+            self.stop()  # a hub that is up but unusable must not outlive the bench
+            raise
 
     def _log_since(self, offset: int) -> str:
         with open(self.log, "rb") as log:

@@ -9,8 +9,10 @@ with the child's traceback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +95,29 @@ def test_a_dead_server_child_ends_the_bench_with_its_traceback(clone: Path, name
     assert "Traceback" in done.stderr, done.stderr
     assert "RuntimeError: door broken on purpose" in done.stderr, done.stderr
     assert "died" in done.stderr, done.stderr
+
+
+def children_of(clone: Path) -> list[int]:
+    """Processes running with the clone first on their path: the servers a bench run from it started."""
+    mark = f"PYTHONPATH={clone}".encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        with contextlib.suppress(OSError):
+            if mark in environ.read_bytes():
+                found.append(int(environ.parent.name))
+    return found
+
+
+def test_a_served_hub_that_fails_once_up_is_stopped_with_the_bench(clone: Path) -> None:
+    # The sensor-data bench's hub starts, then its token endpoint fails: the bench ends, and so does the hub.
+    oauth = clone / "thinggate/api/sensordata/oauth.py"
+    broken = "async def _broken(self, request):\n    raise RuntimeError('token endpoint broken on purpose')\n"
+    oauth.write_text(oauth.read_text() + "\n\n" + broken + "TokenEndpoint.handle = _broken\n")
+    done = run_bench(clone, "sensordata", "--quick", "--only", "token", "--databases", "sqlite")
+    left = children_of(clone)
+    for pid in left:  # not left running whatever the outcome
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert done.returncode != 0
+    assert "/connect/token answered 500" in done.stderr, done.stderr
+    assert left == []
