@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import itertools
 import json
 import os
@@ -216,6 +217,9 @@ async def serve_hub(data_dir: Path, profile: str | None) -> None:
         door, host="127.0.0.1", tcp=Listener(0, None, True), websocket=Listener(0, None, True), guard=guard
     )
     await server.start()
+    # As `thinggate serve` does once started: the collector's full passes no longer walk the hub.
+    gc.collect()
+    gc.freeze()
     profiler = None
     if profile:
         import cProfile
