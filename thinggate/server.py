@@ -6,8 +6,11 @@ import asyncio
 import ctypes
 import gc
 import logging
+import os
 import secrets
 import signal
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -270,11 +273,45 @@ async def _demo_user(security: SecurityManager) -> str | None:
         return None
     # Both cases and a digit, as the password policy asks; 64 random bits; nothing a terminal mangles.
     password = f"Demo{secrets.randbelow(10)}-{secrets.token_hex(8)}"
-    await security.create_user(DEMO_USER, password, display_name="Demo")
+    await security.create_user(DEMO_USER, password, display_name="Demo", password_hash=await _hash_in_child(password))
     # No credential in a log (DESIGN): `serve` prints the password once on stdout, for the person who
     # started the demo; it is not kept anywhere in the clear.
     _LOG.info("demo: made the user %r; its password is printed on standard output", DEMO_USER)
     return password
+
+
+_CHECKOUT = str(Path(__file__).resolve().parents[1])
+"""The directory this thinggate package is in (a child process imports the same one)."""
+
+_HASH_CHILD = (
+    "import sys\n"
+    "from thinggate.core.security.manager import make_hasher\n"
+    "sys.stdout.write(make_hasher().hash(sys.stdin.read()))\n"
+)
+
+
+async def _hash_in_child(password: str) -> str:
+    """The password's argon2 hash, made in a child process: argon2's modules and C library (0.4 MB)
+    would otherwise stay in a demo hub that nobody has logged in to by password yet."""
+    env = dict(os.environ)
+    # The child must import this very thinggate, wherever the parent found it.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [_CHECKOUT, env.get("PYTHONPATH")]))
+    # The password goes through stdin, not argv: it must not show in `ps`.
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _HASH_CHILD,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    hashed, stderr = await child.communicate(password.encode())
+    if child.returncode != 0 or not hashed.startswith(b"$argon2"):
+        raise RuntimeError(
+            f"hashing the demo password failed (exit {child.returncode}):\n{stderr.decode(errors='replace')}"
+        )
+    return hashed.decode()
 
 
 def _things_in(hub: Hub) -> Callable[[str], list[str]]:

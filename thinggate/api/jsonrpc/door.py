@@ -141,9 +141,9 @@ class JsonRpcDoor:
             for name, call in handler.methods.items():
                 spec = self.schema.methods[f"{handler.namespace}.{name}"]
                 scope = scopes_from_names([spec.permission_scope])
-                as_is = self.schema.params_test(spec.name)
-                if self.settings.check_replies:
-                    as_is = _cross_checked(spec, as_is)
+                # The params test is written at the method's first request: an idle hub keeps no
+                # code for the ~100 methods it serves, most of which a given client never calls.
+                as_is = self._params_test_on_first_use(spec)
                 self._dispatch[spec.name] = (handler.namespace == "JSONRPC", call, spec, scope, as_is)
         # Per namespace, the clients that asked for its notifications: fan-out never walks the rest.
         self._subscribers: dict[str, dict[int, Session]] = {}
@@ -152,6 +152,19 @@ class JsonRpcDoor:
         self._unlisten: list[Callable[[], None]] = [
             hub.bus.listen(notify, (kind,)) for kind, notify in self._build_event_table().items()
         ]
+
+    def _params_test_on_first_use(self, spec: MethodSpec) -> Callable[[Any], bool]:
+        """A params test that writes the method's real one when first asked, and puts it in the dispatch table."""
+
+        def first_use(params: Any) -> bool:
+            as_is = self.schema.params_test(spec.name)
+            if self.settings.check_replies:
+                as_is = _cross_checked(spec, as_is)
+            in_order, call, _, scope, _ = self._dispatch[spec.name]
+            self._dispatch[spec.name] = (in_order, call, spec, scope, as_is)
+            return as_is(params)
+
+        return first_use
 
     def _check_complete(self) -> None:
         # Every declared method of an implemented namespace has a handler, and nothing else does.

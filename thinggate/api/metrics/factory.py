@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiohttp import web
 
 from thinggate.api.door import DoorContext
 from thinggate.api.metering import RequestMeter
-from thinggate.api.metrics.door import Handler, MetricsDoor
 from thinggate.api.metrics.settings import MetricsConfig
+
+if TYPE_CHECKING:
+    from thinggate.api.metrics.door import MetricsDoor
 
 
 async def build(context: DoorContext, settings: MetricsConfig) -> MetricsDoor | None:
@@ -18,6 +22,9 @@ async def build(context: DoorContext, settings: MetricsConfig) -> MetricsDoor | 
     """
     if not settings.enabled or context.ports.http is None:
         return None
+    # Imported only when enabled: a hub without /metrics keeps none of its code.
+    from thinggate.api.metrics.door import Handler, MetricsDoor
+
     meter = RequestMeter()
     context.request_meter = meter
     door = MetricsDoor(context, settings, meter)

@@ -236,8 +236,12 @@ class SecurityManager:
         privileges: Iterable[Privilege] = (),
         digest: bool = False,
         event: EventRecord | None = None,
+        password_hash: str | None = None,
     ) -> UserInfo:
         """Create a user; scopes default to Admin (nymea), or to none when roles are given.
+
+        `password_hash`, when given, is `password` already hashed by `make_hasher()` elsewhere (the
+        demo user's is made in a child process, so that argon2 never loads into an idle hub).
 
         `digest` keeps HTTP digest secrets for the user (see `enable_digest`); off by default.
         `event` (a lifecycle event reporting it) is stored in the same transaction as the user.
@@ -271,7 +275,8 @@ class SecurityManager:
             privileges=privilege_tuple,
         )
         # Hash before taking the lock: it is the slow part, and logins should not wait for it.
-        password_hash = await self._hash(password)
+        if password_hash is None:
+            password_hash = await self._hash(password)
         digest_secrets = digest_ha1(key, await self.digest_realm(), password) if digest else {}
         async with self._lock:
             if key in self._users:
