@@ -13,7 +13,7 @@ from tests.api.web.rig import Rig
 from thinggate.api.web.pages import STATIC_DIR, load_static
 
 PAGES = ("index.html", "login.html")
-MODULES = ("app.js", "login.js", "i18n.js", "api.js", "live.js", "cards.js")
+MODULES = ("app.js", "login.js", "i18n.js", "api.js", "live.js", "cards.js", "nav.js")
 
 
 async def test_the_pages_files_are_served_with_their_types(rig: Rig) -> None:

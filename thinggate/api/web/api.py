@@ -108,6 +108,10 @@ class WebApi:
             Route("POST", "mode", self.switch_mode, ModeBody),
         ]
 
+    def add(self, routes: list[Route]) -> None:
+        """More rows for the table: a page's own API module (history.py, admin/...) gives its routes here."""
+        self.routes.extend(routes)
+
     def add_routes(self, app: web.Application) -> None:
         """Everything under /web/api/ (unknown paths and methods answered in the door's JSON)."""
         # [\s\S]: a path may hold a newline (%0A), and it is still this door's to answer.

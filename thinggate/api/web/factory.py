@@ -48,6 +48,8 @@ async def build(context: DoorContext, settings: WebConfig) -> WebDoor | None:
     app = context.http
     Pages(door, files).add_routes(app)
     Login(door).add_routes(app)
-    WebApi(door).add_routes(app)
+    api = WebApi(door)
+    # Each page's own API module adds its rows here: api.add(<module>.routes(door)).
+    api.add_routes(app)
     live.add_routes(app)
     return door

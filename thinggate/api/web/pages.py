@@ -1,4 +1,5 @@
-"""The page's files: `/` (the house after login, else the login page) and `/web/static/<file>`.
+"""The page's files: each section's path (sections.py; `/` is the house), the login page in its
+place for a browser that is not logged in, and `/web/static/<file>`.
 
 The files of `static/` are read once when the door starts, into a table by their path: only
 regular files inside that folder, with a known type, are in it, so no request can list a folder
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,12 +21,12 @@ from aiohttp import web
 
 from thinggate.api.web.door import WebDoor
 from thinggate.api.web.errors import WebProblem
+from thinggate.api.web.sections import SECTIONS, Section
 
 _LOG = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PREFIX = "/web/static/"
-HOUSE_PAGE = "index.html"
 LOGIN_PAGE = "login.html"
 
 CONTENT_TYPES = {
@@ -72,27 +74,32 @@ def load_static(folder: Path = STATIC_DIR) -> dict[str, StaticFile]:
 class Pages:
     """Serves the page's files from the table read at start."""
 
-    def __init__(self, door: WebDoor, files: dict[str, StaticFile]) -> None:
+    def __init__(self, door: WebDoor, files: dict[str, StaticFile], sections: tuple[Section, ...] = SECTIONS) -> None:
         self.door = door
         self.files = files
-        for page in (HOUSE_PAGE, LOGIN_PAGE):
+        self.sections = sections
+        for page in (LOGIN_PAGE, *(section.page for section in sections)):
             if page not in files:
                 raise RuntimeError(f"the dashboard's {page} is missing from {STATIC_DIR}")
 
     def add_routes(self, app: web.Application) -> None:
-        """`/`, `GET /login` (back to `/`) and the static files."""
-        app.router.add_get("/", self.door.answered(self.front))
+        """Each section's path, `GET /login` (back to `/`) and the static files."""
+        for section in self.sections:
+            app.router.add_get(section.path, self.door.answered(self._front(section)))
         app.router.add_get("/login", self.door.answered(self.login_page))
         # [\s\S]: a path may hold a newline (%0A); it is still the door's to refuse.
         app.router.add_get(STATIC_PREFIX + "{tail:[\\s\\S]*}", self.door.answered(self.static))
 
-    async def front(self, request: web.Request) -> web.Response:
-        """The house for a logged-in browser, the login page for anyone else."""
-        page = HOUSE_PAGE if self.door.session_of(request) is not None else LOGIN_PAGE
-        response = self._file(request, self.files[page])
-        # The same URL answers two pages: a cache must not give one for the other.
-        response.headers["Vary"] = "Cookie"
-        return response
+    def _front(self, section: Section) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def front(request: web.Request) -> web.Response:
+            """The section's page for a logged-in browser, the login page for anyone else."""
+            page = section.page if self.door.session_of(request) is not None else LOGIN_PAGE
+            response = self._file(request, self.files[page])
+            # The same URL answers two pages: a cache must not give one for the other.
+            response.headers["Vary"] = "Cookie"
+            return response
+
+        return front
 
     async def login_page(self, request: web.Request) -> web.Response:
         """`GET /login` (a bookmark, a reload after a failed form post): the front page decides."""

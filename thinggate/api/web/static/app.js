@@ -3,9 +3,11 @@ import { execute, logout, read, Refused, useToken, write } from "./api.js";
 import { Card, el } from "./cards.js";
 import { has, loadTranslations, t, translate } from "./i18n.js";
 import { Live } from "./live.js";
+import { renderSections } from "./nav.js";
 
 await loadTranslations();
 translate();
+renderSections(document.getElementById("sections"));
 
 const houseElement = document.getElementById("house");
 const roomsNav = document.getElementById("rooms");

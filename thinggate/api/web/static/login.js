@@ -30,7 +30,8 @@ form.addEventListener("submit", async (event) => {
       body: new URLSearchParams(new FormData(form)),
     });
     if (answer.ok) {
-      location.replace("/");
+      // Back to the page that was asked for (each page answers the login in its place).
+      location.replace(location.pathname === "/login" ? "/" : location.pathname + location.search + location.hash);
       return;
     }
     let code = "";
