@@ -115,6 +115,13 @@ class UserChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class PasswordChanged:
+    """A user's password was changed (its tokens stay, as in nymea; a door's password-made sessions may end)."""
+
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
 class UserRemoved:
     """A user was removed (and with it every token of it)."""
 
@@ -150,6 +157,7 @@ HubEvent = (
     | ActionExecuted
     | UserAdded
     | UserChanged
+    | PasswordChanged
     | UserRemoved
     | TokenRemoved
     | HouseModeChanged

@@ -13,14 +13,15 @@ from aiohttp import web
 
 from tests.api.jsonrpc.protocol import until
 from tests.api.jsonrpc.rig import RpcClient
-from tests.api.web.rig import KITCHEN, OWNER, PASSWORD, VIEWER, Rig, WebClient, web_rig
+from tests.api.web.rig import KITCHEN, OWNER, PASSWORD, VIEWER, Rig, WebClient, fast_hasher, web_rig
 from thinggate.api.guard import ConnectionGuard
 from thinggate.api.http import HttpSite
 from thinggate.api.tls import ensure_self_signed, server_context
 from thinggate.api.web.factory import build
 from thinggate.api.web.session import COOKIE
 from thinggate.api.web.settings import WebConfig
-from thinggate.core.security import Scope
+from thinggate.core.events import EventBus
+from thinggate.core.security import Scope, SecurityManager
 
 LOGIN_FORM = 'id="login-form"'
 HOUSE = 'id="house"'
@@ -212,6 +213,35 @@ async def test_a_user_removed_from_the_command_line_loses_its_session_at_once(ri
     assert (await browser.get("/web/api/session")).status_code == 401
     assert await live.wait_closed() == 4401
     assert rig.door.sessions.of_user(KITCHEN) == []
+
+
+async def test_a_password_changed_at_another_door_ends_that_users_sessions_only(rig: Rig) -> None:
+    kitchen = await rig.logged_in(KITCHEN)
+    live = await kitchen.live()
+    viewer = await rig.logged_in(VIEWER)
+    admin = await rig.rpc(OWNER)
+    changed = await admin.call("Users.ChangeUserPassword", {"username": KITCHEN, "newPassword": "Changed456"})
+    assert changed["error"] == "UserErrorNoError"
+    assert (await kitchen.get("/web/api/session")).status_code == 401
+    assert await live.wait_closed() == 4401
+    assert rig.door.sessions.of_user(KITCHEN) == []
+    assert (await viewer.get("/web/api/session")).status_code == 200
+    # The new password logs in; the old one no longer does.
+    assert (await rig.client().login(KITCHEN, "Changed456")).status_code == 200
+    assert (await rig.client().login(KITCHEN, PASSWORD)).status_code == 401
+
+
+async def test_a_password_changed_from_the_command_line_ends_that_users_sessions(rig: Rig) -> None:
+    kitchen = await rig.logged_in(KITCHEN)
+    owner = await rig.logged_in(OWNER)
+    # As a command would: the store gets a new hash (another manager on the store), then `reload`.
+    other = SecurityManager(rig.server.store, hasher=fast_hasher(), bus=EventBus())
+    await other.load()
+    await other.change_password(KITCHEN, "Changed456")
+    assert rig.server.control_socket is not None
+    assert await rig.server.control_socket.answer("reload") == "reloaded"
+    assert (await kitchen.get("/web/api/session")).status_code == 401
+    assert (await owner.get("/web/api/session")).status_code == 200
 
 
 async def test_a_user_whose_rights_change_acts_with_the_new_ones_at_once(rig: Rig) -> None:

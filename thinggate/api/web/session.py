@@ -158,10 +158,14 @@ class Sessions:
     # -- users change while the hub runs (here, another door, or the command line and `reload`) --
 
     def on_security_event(self, event: ev.HubEvent) -> None:
-        """A user's rights changed (its sessions act with the new ones at once) or it was removed (they end)."""
+        """A user's rights changed (its sessions act with the new ones at once), or it was removed or its
+        password changed (they end: a session made with a password does not outlive it)."""
         if isinstance(event, ev.UserRemoved):
             for session in self.of_user(event.username):
                 self.end(session, "user removed")
+        elif isinstance(event, ev.PasswordChanged):
+            for session in self.of_user(event.username):
+                self.end(session, "password changed")
         elif isinstance(event, ev.UserChanged):
             for session in self.of_user(event.user.username):
                 try:
@@ -174,4 +178,4 @@ class Sessions:
 
     def watch(self, bus: ev.EventBus) -> Callable[[], None]:
         """Follow user changes on the hub's bus; answers the unlisten."""
-        return bus.listen(self.on_security_event, kinds=(ev.UserChanged, ev.UserRemoved))
+        return bus.listen(self.on_security_event, kinds=(ev.UserChanged, ev.UserRemoved, ev.PasswordChanged))

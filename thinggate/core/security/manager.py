@@ -386,6 +386,7 @@ class SecurityManager:
             if account.digest_ha1:
                 secrets_ = digest_ha1(account.info.username, await self.digest_realm(), new_password)
             await self._save_account(_Account(account.info, password_hash, secrets_))
+        self.bus.publish(ev.PasswordChanged(account.info.username))
 
     def principal_for_user(self, username: str) -> Principal:
         """The Principal a user acts as (INVALID_USER_ID if there is no such user)."""
@@ -724,6 +725,8 @@ class SecurityManager:
                 updated = _Account(info, account.password_hash, account.digest_ha1)
             await self._save_account(updated, event)
         self.bus.publish(ev.UserChanged(updated.info))
+        if updated.password_hash != account.password_hash:
+            self.bus.publish(ev.PasswordChanged(updated.info.username))
         return updated.info
 
     async def _save_account(self, account: _Account, event: EventRecord | None = None) -> None:
@@ -889,8 +892,11 @@ def _changes(
         previous = users_before.get(key)
         if previous is None:
             changes.append(ev.UserAdded(account.info))
-        elif previous.info != account.info:
-            changes.append(ev.UserChanged(account.info))
+        else:
+            if previous.info != account.info:
+                changes.append(ev.UserChanged(account.info))
+            if previous.password_hash != account.password_hash:
+                changes.append(ev.PasswordChanged(account.info.username))
     for token_hash, record in tokens_before.items():
         # A removed user's tokens went with it: UserRemoved says so, as remove_user does.
         if token_hash not in tokens_after and record.username.lower() in users_after:
