@@ -136,7 +136,7 @@ class _GuardedAppRunner(web.AppRunner):
         await app.startup()
         app.freeze()
         return GuardedServer(
-            app._handle,
+            app._handle,  # type: ignore[arg-type]  # it takes web.Request, which request_factory makes
             name=self._name,
             idle_seconds=self._idle_seconds,
             request_factory=app._make_request,
