@@ -136,8 +136,9 @@ async def _start_doors(server: Server) -> None:
             context.doors[spec.name] = door
     port = server.config.ports.http
     if port is not None and len(context.http.router.routes()) > 0:
-        server.http = HttpSite(context.http, host=server.config.bind, port=port, guard=server.guard)
-        await server.http.start()
+        site = server.http = HttpSite(context.http, host=server.config.bind, port=port, guard=server.guard)
+        await site.start()
+        context.http_connections = lambda: site.connection_count
 
     async def reload(args: list[str]) -> str:
         # The command line sends this after changing users, tokens, keys or the house mode in the store:

@@ -94,9 +94,12 @@ class DoorContext:
     Set by the metrics door, which is built first; a door takes it when built and wraps each request's
     work in `metered` (HTTP doors need nothing: the metrics door times the shared application's requests)."""
 
+    http_connections: Callable[[], int] = lambda: 0
+    """Connections open right now on the shared HTTP site: the clients of the doors on it (set once it listens)."""
+
     def client_count(self) -> int:
-        """Clients connected through every door right now."""
-        return sum(door.connection_count for door in self.doors.values())
+        """Clients connected through every door right now (the HTTP site's connections once, not per door)."""
+        return sum(door.connection_count for door in self.doors.values()) + self.http_connections()
 
 
 DoorFactory = Callable[[DoorContext, Any], Awaitable[FrontDoor | None]]

@@ -217,6 +217,9 @@ async def test_connections_events_outbox_links_and_things(server: Server) -> Non
     assert value(samples, "thinggate_door_connections", door="jsonrpc") == 1
     assert value(samples, "thinggate_door_connections", door="ezlo") == 1
     assert value(samples, "thinggate_door_connections", door="thinknx") == 0
+    # The registry's client (kept alive) and the scrape itself, on the shared HTTP site: counted there, once.
+    assert value(samples, "thinggate_door_connections", door="http") == 2
+    assert value(samples, "thinggate_door_connections", door="registry") == 0
 
     # Published counts every event, and the demo house's simulation may add some while the test runs.
     published = value(samples, "thinggate_events_published_total")

@@ -136,7 +136,11 @@ class MetricsDoor:
         return Snapshot(
             requests=list(self.meter.series()),
             bounds=self.meter.bounds,
-            connections={name: door.connection_count for name, door in context.doors.items()},
+            # The HTTP doors' clients are the shared site's connections: counted once, as door "http".
+            connections={
+                **{name: door.connection_count for name, door in context.doors.items()},
+                "http": context.http_connections(),
+            },
             events_published=hub.bus.published,
             events_dropped=hub.bus.dropped,
             event_subscribers=hub.bus.subscriber_count,
