@@ -188,3 +188,10 @@ async def test_the_tabs_are_keyboard_usable(web: Rig, page: Page) -> None:
     await page.keyboard.press("End")
     await expect(page.get_by_role("tab", name="Events and broker")).to_be_focused()
     assert page.url.endswith("#status")
+
+
+async def test_logging_in_at_a_tabs_address_opens_that_tab(web: Rig, page: Page) -> None:
+    from playwright.async_api import expect
+
+    await log_in(page, web, path="/admin#apikeys")
+    await expect(page.get_by_role("tab", name="API keys")).to_have_attribute("aria-selected", "true", timeout=WAIT)
