@@ -68,3 +68,14 @@ async def test_nobody_gives_a_right_it_does_not_hold(rig: Rig) -> None:
     ):
         refused = await owner.write("/web/api/admin/users/kitchen/role", body)
         assert refused.status_code == status and code_of(refused) == code, (body, refused.text)
+
+
+async def test_privileges_given_without_a_role_keep_a_users_scopes(rig: Rig) -> None:
+    owner = await rig.logged_in()
+    given = await owner.write(
+        "/web/api/admin/users/kitchen/role",
+        {"role": None, "privileges": [{"object": "thing", "domain": "root", "operations": ["R"]}]},
+    )
+    assert given.status_code == 200, given.text
+    assert given.json()["roles"] == [] and given.json()["scopes"] == ["PermissionScopeControlThings"]
+    assert given.json()["privileges"] == [{"object": "thing", "domain": "root", "operations": ["R"]}]

@@ -1,7 +1,7 @@
 """Roles and privileges: the registry's roles and each user's custom privileges.
 
     GET  admin/roles               the roles, the objects privileges are given on, what the session's user may do
-    POST admin/users/{name}/role   {"role": "ReadWrite", "privileges": [{"object", "domain", "operations": ["R"]}]}
+    POST admin/users/{name}/role   {"role": "ReadWrite" or null, "privileges": [{"object", "domain", "operations"}]}
 
 A role stands for scopes in the user's home domain and below; privileges add C/R/U/D on one kind
 of object in another subtree. The Directory decides: Users.UPDATE on the user's home domain, and
@@ -31,9 +31,10 @@ class PrivilegeBody(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class RoleBody(msgspec.Struct, forbid_unknown_fields=True):
-    """A user's role and its privileges (all of them: the list replaces the user's)."""
+    """A user's role (None keeps the role, or the nymea scopes of a user without one) and its privileges
+    (all of them: the list replaces the user's)."""
 
-    role: str
+    role: str | None
     privileges: list[PrivilegeBody] = msgspec.field(default_factory=list)
 
 
@@ -47,7 +48,7 @@ def routes(parts: AdminParts) -> list[Route]:
             "roles": [{"name": role, "scopes": scopes_to_names(ROLE_SCOPES[role])} for role in ROLE_ORDER],
             "objects": sorted(OBJECTS),
             "homeDomain": principal.home_domain,
-            "permissions": directory.permissions(principal),
+            "permissions": directory.permissions(principal, sorted(OBJECTS)),
         }
 
     async def set_role(call: Call) -> dict[str, Any]:

@@ -45,6 +45,13 @@ function privilegeText(privilege) {
   });
 }
 
+function roleChoice(user, roles) {
+  const choices = roles.roles.map((role) => [role.name, t(`admin.role.${role.name}`)]);
+  // A user given nymea scopes has no role: saving its privileges keeps them unless a role is chosen.
+  if (!user.roles.length) choices.unshift(["", t("admin.roles.keepScopes")]);
+  return select("role", choices, user.roles.length ? user.role : "");
+}
+
 function userRoles(user, roles, domains, page) {
   const item = el("section", "item");
   const kept = el("fieldset", "checks");
@@ -64,7 +71,7 @@ function userRoles(user, roles, domains, page) {
   const editor = form(
     "admin.roles.of",
     [
-      field("admin.users.role", select("role", roles.roles.map((role) => [role.name, t(`admin.role.${role.name}`)]), user.role || "Read")),
+      field("admin.users.role", roleChoice(user, roles)),
       kept,
       added,
     ],
@@ -75,7 +82,8 @@ function userRoles(user, roles, domains, page) {
       const privileges = user.privileges.filter((_, index) => keep.has(String(index)));
       const operations = data.getAll("operation");
       if (operations.length) privileges.push({ object: data.get("object"), domain: data.get("domain"), operations });
-      await write(`admin/users/${encodeURIComponent(user.username)}/role`, { role: data.get("role"), privileges });
+      const role = data.get("role") || null; // "": keep the scopes of a user without a role
+      await write(`admin/users/${encodeURIComponent(user.username)}/role`, { role, privileges });
       page.announce(t("admin.roles.saved", { name: user.username }));
       await page.refresh();
     },
