@@ -136,6 +136,7 @@ async def test_a_thinknx_url_copied_from_the_page_switches_the_light(web: Rig, p
 
     await log_in(page, web)
     await open_tab(page, "Thinknx")
+    await page.locator(".device", has_text="Path light").get_by_text("URLs of Path light").click()
     copy = page.get_by_role("button", name="Copy the power URL of Path light in Garden")
     await expect(copy).to_be_visible(timeout=WAIT)
     copied = await copy.get_attribute("data-copy")

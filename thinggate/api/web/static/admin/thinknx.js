@@ -110,7 +110,10 @@ function treePart(tree, page) {
       line.append(shown);
       controllers.append(line);
     }
-    item.append(title, guid, controllers);
+    // Folded: a house has hundreds of URLs, a phone shows a device's when asked.
+    const urls = el("details", "more");
+    urls.append(el("summary", "", t("admin.thinknx.urls", { count: device.controllers.length, name: device.name })), controllers);
+    item.append(title, guid, urls);
     list.append(item);
   }
   if (!tree.devices.length) box.append(el("p", "note", t("admin.thinknx.noDevices")));
