@@ -597,10 +597,10 @@ def apikey_add(
     database: DatabaseOption = None,
 ) -> None:
     """Make a new API key and print it (it is stored hashed and shown only now)."""
-    from thinggate.api.registry.keys import make_record
+    from thinggate.core.credentials import make_api_key
 
     config = _config(config_path, data_dir, database)
-    record, key = make_record(name)
+    record, key = make_api_key(name)
 
     async def work(store: Any) -> None:
         await store.save_api_key(record)
@@ -654,7 +654,7 @@ def oauth_client_add(
     database: DatabaseOption = None,
 ) -> None:
     """Make an OAuth client and print its id and secret (the secret is stored hashed and shown only now)."""
-    from thinggate.api.sensordata.clients import make_client
+    from thinggate.core.credentials import make_oauth_client
 
     config = _config(config_path, data_dir, database)
 
@@ -663,7 +663,7 @@ def oauth_client_add(
         await security.load()
         username = security.user(user).username  # INVALID_USER_ID for one that does not exist
         try:
-            record, secret = make_client(name, username, list(scope or []))
+            record, secret = make_oauth_client(name, username, list(scope or []))
         except ValueError as exc:
             errors.print(f"[red]{escape(str(exc))}[/red]")
             raise typer.Exit(2) from None

@@ -26,12 +26,51 @@ from thinggate.api.zeroconf import Announcer
 from thinggate.core.hub import Hub
 from thinggate.core.modes import HouseModes
 from thinggate.core.registry import Directory, LifecycleEvents, Things, ThingTypes
-from thinggate.core.security import LoginLimiter, SecurityManager
+from thinggate.core.security import LoginLimiter, Principal, SecurityManager
 from thinggate.core.store import Store
 from thinggate.mqtt.settings import MqttConfig
 
 ControlCommand = Callable[[list[str]], Awaitable[str]]
 """A command of the hub's local control socket: its arguments in, one answer line out."""
+
+
+class ThinknxAdmin(Protocol):
+    """What the Thinknx door lets the dashboard's administration see and change, on behalf of a principal.
+
+    The door's own state (its integration key, REST hooks and controllers) stays in the door: it puts
+    an implementation on `DoorContext.thinknx_admin` when it starts, and the core decides what the
+    principal may see and do. Failures are the core's (PermissionDenied, UnknownItem).
+    """
+
+    @property
+    def port(self) -> int | None:
+        """The door's port (None while it is not listening)."""
+        ...
+
+    @property
+    def tls(self) -> bool:
+        """Whether the door speaks HTTPS."""
+        ...
+
+    def tree(self, principal: Principal) -> list[dict[str, Any]]:
+        """The devices the principal sees with their GUIDs and, per controller, the URL and a working example."""
+        ...
+
+    def key(self, principal: Principal) -> dict[str, bool]:
+        """Whether the integration key is set and enabled."""
+        ...
+
+    async def change_key(self, principal: Principal, *, enabled: bool, regenerate: bool) -> str | None:
+        """Enable or disable the key, making a new one when asked or when there is none; the new key, shown once."""
+        ...
+
+    def hooks(self, principal: Principal) -> list[dict[str, Any]]:
+        """The REST hooks the principal may manage, with their last error."""
+        ...
+
+    async def change_hook(self, principal: Principal, hook_id: str, action: str) -> None:
+        """`remove` or `enable` (again, after it was disabled by failures) a hook."""
+        ...
 
 
 class FrontDoor(Protocol):
@@ -88,6 +127,8 @@ class DoorContext:
     """The lifecycle events registry changes are stored with (the outbox); None: changes make none."""
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     """The `[mqtt]` broker the hub connects out to (none when its url is empty)."""
+    thinknx_admin: ThinknxAdmin | None = None
+    """The Thinknx door's key, tree and hooks for the dashboard's administration (set by that door when open)."""
     request_meter: RequestMeter | None = None
     """Counts and times each door's requests for /metrics (thinggate.api.metering); None: the metrics door is closed.
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.api.jsonrpc.rig import RpcClient
 from tests.api.registry.rig import ADMIN, PASSWORD, STACK, Rig, registry_rig
-from thinggate.api.registry.keys import hash_api_key
+from thinggate.core.credentials import hash_api_key
 from thinggate.core.store import RegistryTokenRecord
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -17,10 +17,10 @@ from tests.hubtools import TIME_SCALE
 from thinggate.api.deferred import DeferredDoor
 from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.jsonrpc.settings import JsonRpcConfig
-from thinggate.api.sensordata.clients import make_client
 from thinggate.api.sensordata.door import SensorDataDoor
 from thinggate.api.sensordata.settings import SensorDataConfig
 from thinggate.config import Config, Ports, VirtualConfig
+from thinggate.core.credentials import make_oauth_client as make_client
 from thinggate.integrations.sensordata.kinds import ENTITY_ID, ENTITY_PARAMS
 from thinggate.server import Server, start_server
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from tests.api.sensordata.rig import ADMIN, ITWIN, Rig, sensordata_rig
-from thinggate.api.sensordata.clients import hash_secret
 from thinggate.api.sensordata.oauth import KEY_SETTING
+from thinggate.core.credentials import hash_secret
 
 
 def basic(client_id: str, secret: str) -> str:
@@ -211,7 +211,7 @@ async def test_a_revoked_client_and_a_removed_users_tokens_stop_at_once(rig: Rig
 
 async def test_a_client_stored_by_another_process_gets_a_token_without_a_reload(rig: Rig) -> None:
     # As a command line that could not reach the hub (or a hub elsewhere on the same PostgreSQL) leaves it.
-    from thinggate.api.sensordata.clients import make_client
+    from thinggate.core.credentials import make_oauth_client as make_client
 
     record, secret = make_client("late", ADMIN, [])
     await rig.server.store.save_oauth_client(record)

@@ -3,44 +3,17 @@
 MIC's API key identifies the calling application, not a person: its SDKs read it from
 `/<stack>/metadata/manifest`, which needs no credentials. That published key is therefore public
 by design and the store keeps it in clear beside its hash; every other key is shown once when it
-is made (`thinggate apikey add`) and kept as its hash only.
+is made (`thinggate apikey add`, the dashboard's administration) and kept as its hash only;
+thinggate.core.credentials makes and hashes them.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-import uuid
-from datetime import UTC, datetime
-
-from thinggate.core.store import ApiKeyRecord, RegistryStore
+from thinggate.core.credentials import hash_api_key, make_api_key
+from thinggate.core.store import RegistryStore
 
 PUBLISHED_NAME = "manifest"
 """The name of the key the manifest hands out."""
-
-
-def new_api_key() -> str:
-    """A fresh key: 40 URL-safe characters (240 random bits)."""
-    return secrets.token_urlsafe(30)
-
-
-def hash_api_key(key: str) -> str:
-    """The SHA-256 hex digest a key is stored and looked up by."""
-    # surrogateescape: a header's bytes that are not UTF-8 arrive as surrogates; they hash, as bytes, to no key.
-    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
-
-
-def make_record(name: str, *, published: bool = False) -> tuple[ApiKeyRecord, str]:
-    """A new key's record and the key itself (shown once)."""
-    key = new_api_key()
-    record = ApiKeyRecord(
-        id=uuid.uuid4(),
-        name=name,
-        key_hash=hash_api_key(key),
-        created=datetime.now(UTC),
-        published_key=key if published else None,
-    )
-    return record, key
 
 
 class ApiKeys:
@@ -56,7 +29,7 @@ class ApiKeys:
         """Read the keys; with `publish`, make the published key on first start."""
         records = await self.store.load_api_keys()
         if self.publish and not any(record.published_key for record in records):
-            record, _ = make_record(PUBLISHED_NAME, published=True)
+            record, _ = make_api_key(PUBLISHED_NAME, published=True)
             await self.store.save_api_key(record)
             records.append(record)
         self._hashes = frozenset(record.key_hash for record in records)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from thinggate.api.door import DoorContext
-from thinggate.api.sensordata.clients import SCOPE_MODIFY, SCOPE_READ, OAuthClients
+from thinggate.api.sensordata.clients import OAuthClients
 from thinggate.api.sensordata.door import Route, SensorDataDoor
 from thinggate.api.sensordata.index import EntityIndex
 from thinggate.api.sensordata.integrate import Integrator
@@ -12,6 +12,7 @@ from thinggate.api.sensordata.observations import QUERY_INVALID, UPLOAD_INVALID,
 from thinggate.api.sensordata.ratelimit import ClientRateLimit
 from thinggate.api.sensordata.settings import SensorDataConfig
 from thinggate.api.sensordata.structs import IntegrationRequest, ObservationsDelete, ObservationsQuery, UploadRequest
+from thinggate.core.credentials import SCOPE_MODIFY, SCOPE_READ
 from thinggate.core.registry import Directory
 from thinggate.integrations.sensordata import kinds
 

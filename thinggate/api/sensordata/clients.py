@@ -1,4 +1,5 @@
-"""OAuth clients of the sensor-data door: made, listed and revoked by `thinggate oauth-client`, checked here.
+"""OAuth clients of the sensor-data door: made, listed and revoked by `thinggate oauth-client` and the
+dashboard's administration (thinggate.core.credentials makes them), checked here.
 
 A client has an id (`client_id`), a secret shown once when it is made and stored as its SHA-256
 (it is 256 random bits: a slow hash would add nothing), the user it acts as and the scopes it may
@@ -11,55 +12,19 @@ a hub that shares the database and was not told.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
-import re
-import secrets
 import time
-from datetime import UTC, datetime
 
+from thinggate.core.credentials import SCOPE_ALL, hash_secret
 from thinggate.core.store import OAuthClientRecord, OAuthStore
-
-SCOPE_ALL = "itwin-platform"
-SCOPE_READ = "sensor-data:read"
-SCOPE_MODIFY = "sensor-data:modify"
-SCOPES = (SCOPE_ALL, SCOPE_READ, SCOPE_MODIFY)
-"""The scopes a client may be given (itwin-platform: everything)."""
 
 OTHER_PLATFORM_SCOPES = frozenset({"users:read", "itwins:read", "itwins:modify"})
 """iTwin platform scopes a sensor-data client may ask for beside ours: accepted, and they grant nothing here."""
-
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")
-
-
-def hash_secret(secret: str) -> str:
-    """The SHA-256 hex digest a client secret is stored and checked by."""
-    # surrogateescape: bytes that are not UTF-8 arrive as surrogates; they hash, as bytes, to no secret.
-    return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def grants(scopes: frozenset[str] | set[str] | list[str], wanted: str) -> bool:
     """Whether scopes grant `wanted` (sensor-data:read or :modify); itwin-platform grants both."""
     return SCOPE_ALL in scopes or wanted in scopes
-
-
-def make_client(name: str, username: str, scopes: list[str]) -> tuple[OAuthClientRecord, str]:
-    """A new client's record and its secret (shown once); ValueError for a bad name or scope."""
-    if not _NAME.fullmatch(name):
-        raise ValueError(f"client name {name!r}: 1-64 of A-Z a-z 0-9 space . _ -, starting with a letter or digit")
-    unknown = [scope for scope in scopes if scope not in SCOPES]
-    if unknown:
-        raise ValueError(f"unknown scope(s) {', '.join(unknown)}; use {', '.join(SCOPES)}")
-    secret = secrets.token_urlsafe(32)
-    record = OAuthClientRecord(
-        client_id=f"service-{secrets.token_hex(12)}",
-        name=name,
-        username=username,
-        secret_hash=hash_secret(secret),
-        scopes=list(dict.fromkeys(scopes or [SCOPE_ALL])),
-        created=datetime.now(UTC),
-    )
-    return record, secret
 
 
 class OAuthClients:

@@ -29,7 +29,8 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from thinggate.api.sensordata.clients import OTHER_PLATFORM_SCOPES, SCOPE_ALL, SCOPES, OAuthClients, grants
+from thinggate.api.sensordata.clients import OTHER_PLATFORM_SCOPES, OAuthClients, grants
+from thinggate.core.credentials import OAUTH_SCOPES, SCOPE_ALL
 from thinggate.core.errors import UserFailure
 from thinggate.core.security import LoginLimiter, Principal, SecurityManager
 from thinggate.core.store import OAuthClientRecord, SecurityStore
@@ -260,12 +261,12 @@ def _granted_scopes(requested: str | None, client: OAuthClientRecord) -> list[st
     for scope in requested.split():
         if scope in OTHER_PLATFORM_SCOPES:
             continue  # the platform's other APIs: nothing of them is served here
-        if scope not in SCOPES:
+        if scope not in OAUTH_SCOPES:
             raise OAuthProblem("invalid_scope", f"unknown scope {scope!r}")
         if not (scope in client.scopes or (scope != SCOPE_ALL and grants(client.scopes, scope))):
             raise OAuthProblem("invalid_scope", f"the client may not ask for {scope!r}")
         if scope not in granted:
             granted.append(scope)
     if not granted:
-        raise OAuthProblem("invalid_scope", f"ask for one of {', '.join(SCOPES)}")
+        raise OAuthProblem("invalid_scope", f"ask for one of {', '.join(OAUTH_SCOPES)}")
     return granted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from thinggate.api.door import DoorContext
+from thinggate.api.thinknx.admin import ThinknxAdministration
 from thinggate.api.thinknx.auth import Authenticator
 from thinggate.api.thinknx.digest import DigestAuthority
 from thinggate.api.thinknx.door import ThinknxDoor, ThinknxSettings
@@ -44,7 +45,7 @@ async def build(context: DoorContext, settings: ThinknxConfig) -> ThinknxServer 
         client_count=context.client_count,
     )
     door.meter = context.request_meter
-    door.hooks = HookRegistry(
+    hooks = door.hooks = HookRegistry(
         hub=context.hub,
         security=context.security,
         store=context.store,
@@ -52,7 +53,7 @@ async def build(context: DoorContext, settings: ThinknxConfig) -> ThinknxServer 
         key=key,
         allow_loopback=settings.hooks_allow_loopback,
     )
-    await door.hooks.start()
+    await hooks.start()
     server = ThinknxServer(
         door,
         authenticator,
@@ -63,4 +64,8 @@ async def build(context: DoorContext, settings: ThinknxConfig) -> ThinknxServer 
         guard=context.guard,
     )
     await server.start()
+    # The dashboard's administration reaches the key, the tree and the hooks through this (it imports no door).
+    context.thinknx_admin = ThinknxAdministration(
+        hub=context.hub, store=context.store, key=key, hooks=hooks, server=server
+    )
     return server

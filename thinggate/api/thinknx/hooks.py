@@ -261,7 +261,7 @@ class HookRegistry:
         """Answer `hooks/add`, `hooks/list`, `hooks/remove`, `hooks/enable`."""
         namespace = f"hooks/{path}"
         if path == "list":
-            mine = [h.public() for h in self.hooks.values() if self._may_manage(principal, h)]
+            mine = [h.public() for h in self.hooks.values() if self.may_manage(principal, h)]
             return {"namespace": namespace, "hooks": mine}
         if not principal.has_scope(Scope.CONFIGURE_THINGS):
             raise errors.forbidden(f"{principal.name!r} may not manage hooks")
@@ -271,7 +271,7 @@ class HookRegistry:
         if path in ("remove", "enable"):
             async with self._lock:  # looked up under the lock: a concurrent remove cannot be undone
                 hook = self.hooks.get(params.get("id") or "")
-                if hook is None or not self._may_manage(principal, hook):
+                if hook is None or not self.may_manage(principal, hook):
                     raise errors.params_errors(f"no hook with id {params.get('id')!r}")
                 updated = dict(self.hooks)
                 if path == "remove":
@@ -332,7 +332,8 @@ class HookRegistry:
             refused_address(address, allow_loopback=self.allow_loopback) for address in addresses
         )
 
-    def _may_manage(self, principal: Principal, hook: Hook) -> bool:
+    def may_manage(self, principal: Principal, hook: Hook) -> bool:
+        """Whether a principal may see, remove and enable a hook: its own, or any for an administrator."""
         return hook.owner == principal.name or principal.has_scope(Scope.ADMIN)
 
     async def _save(self, hooks: dict[str, Hook]) -> None:

@@ -29,6 +29,28 @@ _VALUES: dict[str, str] = {
 }
 
 
+_EXAMPLES: dict[str, str] = {
+    "power": "1",
+    "powerlevel": "50",
+    "updown": "1",
+    "stop": "1",
+    "heightlevel": "50",
+    "blindstep": "1",
+    "blindangle": "50",
+    "setvalue": "0",
+    "setpoint": "21",
+    "tempmode": "1",
+    "chronoen": "1",
+    "hvacpower": "1",
+    "hvacsetpoint": "21",
+    "hvacmode": "4",
+    "hvacfan": "0",
+    "scenelaunch": "1",
+    "trigger": "1",
+}
+"""A value each controller takes, for a URL that works as it is copied (the tree's show the range)."""
+
+
 @dataclass(frozen=True, slots=True)
 class TreeDevice:
     """One device of the tree with the URLs it supports."""
@@ -40,12 +62,14 @@ class TreeDevice:
     urls: tuple[str, ...]
 
 
-def url_for(controller: Controller, guid: str) -> str:
-    """The example URL of a controller for a device, as the server page lets one copy it."""
+def url_for(controller: Controller, guid: str, *, example: bool = False) -> str:
+    """The URL of a controller for a device, as the server page shows it (the values' range), or,
+    with `example`, with one value filled in: a URL that works as it is copied."""
     url = f"/api/V1/{controller.name}?guid={guid}"
     if controller.kind is Kind.STATUS:
         return url
-    url += f"&{controller.param}={_VALUES.get(controller.name, '[value]')}"
+    values = _EXAMPLES if example else _VALUES
+    url += f"&{controller.param}={values.get(controller.name, '1' if example else '[value]')}"
     return url + "&fb" if controller.kind is Kind.SET else url
 
 

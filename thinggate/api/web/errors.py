@@ -53,6 +53,25 @@ THING_STATUS: Mapping[ThingError, int] = {
 """The status of a failed operation on things; any other ThingError (setup, in use, unsupported) is 409."""
 
 
+FAILURE_STATUS: Mapping[str, int] = {
+    # The registry's rules (users, domains, thing types) and the administration's, by their code.
+    "NOT_AUTHORIZED": 403,
+    "NOT_AUTHORIZED_DOMAIN": 403,
+    "DOMAIN_NOT_FOUND": 404,
+    "USER_NOT_FOUND": 404,
+    "THING_TYPE_NOT_FOUND": 404,
+    "TokenNotFound": 404,
+    "UnknownItem": 404,
+    "PROPERTY_REQUIRED": 422,
+    "INVALID_ARGUMENTS": 422,
+    "InvalidValue": 422,
+    "BadPassword": 422,
+    "InvalidUserId": 422,
+    "InconsistantScopes": 422,
+}
+"""The status of other core failures by code; any failure not named here is 409."""
+
+
 class ErrorDetail(msgspec.Struct):
     """What went wrong: a code and a message for people."""
 
@@ -98,7 +117,7 @@ def for_failure(failure: HubFailure) -> WebProblem:
         return WebProblem(THING_STATUS.get(failure.error, 409), failure.code, failure.message)
     if isinstance(failure, UnknownHouseMode):
         return WebProblem(422, failure.code, failure.message)
-    return WebProblem(409, failure.code, failure.message)
+    return WebProblem(FAILURE_STATUS.get(failure.code, 409), failure.code, failure.message)
 
 
 def too_many(wait: float, reason: str) -> WebProblem:

@@ -21,6 +21,7 @@ from aiohttp import web
 from thinggate.api.web.body import decode_form, read_body
 from thinggate.api.web.door import WebDoor
 from thinggate.api.web.errors import WebProblem, too_many
+from thinggate.api.web.sections import SECTIONS
 from thinggate.api.web.session import COOKIE, Session
 from thinggate.core.errors import UserFailure
 from thinggate.core.modes import may_switch
@@ -47,6 +48,8 @@ def session_answer(door: WebDoor, session: Session) -> dict[str, object]:
         "csrfToken": session.csrf_token,
         "mayControl": principal.has_scope(action_scope),
         "maySwitchMode": may_switch(principal),
+        # The pages the navigation lists for this user (the administration only to those who may administer).
+        "sections": [section.path for section in SECTIONS if section.shown(principal)],
     }
 
 

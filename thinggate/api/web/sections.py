@@ -5,7 +5,11 @@ path, and lands back on it once logged in. The page's JavaScript reads the same 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from thinggate.core.admin import may_administer
+from thinggate.core.security import Principal
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +22,16 @@ class Section:
     """Its HTML file in static/."""
     label: str
     """The translation key of its name in the navigation."""
+    shown_to: Callable[[Principal], bool] | None = None
+    """Whom the navigation lists it for, as the core decides (None: everyone logged in)."""
+
+    def shown(self, principal: Principal) -> bool:
+        """Whether the navigation lists the page for this principal."""
+        return self.shown_to is None or self.shown_to(principal)
 
 
-SECTIONS: tuple[Section, ...] = (Section(path="/", page="index.html", label="nav.house"),)
+SECTIONS: tuple[Section, ...] = (
+    Section(path="/", page="index.html", label="nav.house"),
+    Section(path="/admin", page="admin.html", label="nav.admin", shown_to=may_administer),
+)
 """Every page, in the navigation's order (static/nav.js lists the same paths and labels)."""

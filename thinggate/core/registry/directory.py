@@ -10,6 +10,7 @@ must be unique system-wide (a new domain's id, a new user's name), which MIC rev
 from __future__ import annotations
 
 import collections
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,7 @@ from thinggate.core.scopes import (
 from thinggate.core.security.manager import DOMAIN_NAME, SecurityManager
 from thinggate.core.security.principals import Principal
 from thinggate.core.store import DomainRecord
-from thinggate.core.users import UserInfo
+from thinggate.core.users import TokenInfo, UserInfo
 
 DomainHoldings = Callable[[str], list[str]]
 """What else a domain holds (things, thing types), as short descriptions; empty when nothing."""
@@ -325,6 +326,52 @@ class Directory:
         except UserFailure as failure:
             raise _user_failure(failure, username) from None
 
+    async def set_user_scopes(
+        self, principal: Principal, username: str, scopes: Scope, allowed_thing_ids: Iterable[uuid.UUID]
+    ) -> UserInfo:
+        """Give a user nymea's scopes and allowed things in place of its role (Users.UPDATE on its home domain).
+
+        The principal must hold every right of the user as it is and every right the scopes give.
+        """
+        user = self.user(principal, username)
+        self.check_domain(principal, "U", OBJECT_USER, user.home_domain, "userName")
+        self._check_holds_all_of(principal, user)
+        self._check_rights(principal, scopes, user.home_domain, (), f"the scopes given to {user.username}")
+        try:
+            return await self.security.set_user_scopes(user.username, scopes, allowed_thing_ids, roles=())
+        except UserFailure as failure:
+            raise _user_failure(failure, username) from None
+
+    # -- login tokens ----------------------------------------------------------------------------
+
+    def tokens(self, principal: Principal) -> list[TokenInfo]:
+        """The login tokens the principal may see and revoke: its own, and those of users it may change."""
+        return [
+            token
+            for user in self.security.users()
+            if self._manages_logins_of(principal, user)
+            for token in self.security.tokens(user.username)
+        ]
+
+    async def revoke_token(self, principal: Principal, token_id: str) -> TokenInfo:
+        """Revoke one of those tokens (TOKEN_NOT_FOUND for any other, as for an unknown one)."""
+        token = next((token for token in self.tokens(principal) if str(token.id) == token_id), None)
+        if token is None:
+            raise UserFailure(UserError.TOKEN_NOT_FOUND, f"no token with id {token_id!r}")
+        await self.security.remove_token(token.id)
+        return token
+
+    def _manages_logins_of(self, principal: Principal, user: UserInfo) -> bool:
+        if user.username == principal.name:
+            return True
+        if not principal.may("U", OBJECT_USER, user.home_domain):
+            return False
+        try:
+            self._check_holds_all_of(principal, user)
+        except RegistryFailure:
+            return False
+        return True
+
     def _check_grants(self, principal: Principal, role: str, home: str, privileges: Iterable[Privilege]) -> None:
         """Refuse (NOT_AUTHORIZED) giving a right the principal does not hold itself, where it is given."""
         if role not in ROLE_SCOPES:
@@ -392,4 +439,6 @@ def _user_failure(failure: UserFailure, username: str) -> RegistryFailure:
         return RegistryFailure(RegistryError.INVALID_ARGUMENTS, failure.message, property="userName")
     if failure.error is UserError.BAD_PASSWORD:
         return RegistryFailure(RegistryError.INVALID_ARGUMENTS, failure.message, property="password")
+    if failure.error is UserError.INCONSISTENT_SCOPES:
+        return RegistryFailure(RegistryError.INVALID_ARGUMENTS, failure.message, property="scopes")
     return RegistryFailure(RegistryError.BACKEND_ERROR, failure.message)

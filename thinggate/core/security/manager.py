@@ -300,13 +300,20 @@ class SecurityManager:
         self.bus.publish(ev.UserRemoved(name))
 
     async def set_user_scopes(
-        self, username: str, scopes: Scope, allowed_thing_ids: Iterable[uuid.UUID] | None = None
+        self,
+        username: str,
+        scopes: Scope,
+        allowed_thing_ids: Iterable[uuid.UUID] | None = None,
+        *,
+        roles: Iterable[str] | None = None,
     ) -> UserInfo:
-        """Set a user's scopes and (unless None, which keeps them) its allowed things."""
+        """Set a user's scopes and (unless None, which keeps each) its allowed things and roles, in one write."""
         _check_scopes(scopes)
         changes: dict[str, Any] = {"scopes": scopes}
         if allowed_thing_ids is not None:
             changes["allowed_thing_ids"] = frozenset(allowed_thing_ids)
+        if roles is not None:
+            changes["roles"] = _check_roles(roles)
         return await self._update_user(username, **changes)
 
     async def set_user_info(

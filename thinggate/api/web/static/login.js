@@ -31,7 +31,11 @@ form.addEventListener("submit", async (event) => {
     });
     if (answer.ok) {
       // Back to the page that was asked for (each page answers the login in its place).
-      location.replace(location.pathname === "/login" ? "/" : location.pathname + location.search + location.hash);
+      const here = location.pathname + location.search + location.hash;
+      const target = location.pathname === "/login" ? "/" : here;
+      // The same address with a #fragment would only scroll: load the page itself again then.
+      if (target === here) location.reload();
+      else location.replace(target);
       return;
     }
     let code = "";
