@@ -14,8 +14,8 @@ from thinggate.api.web.pages import STATIC_DIR, load_static
 
 PAGES = ("index.html", "login.html")
 MODULES = ("app.js", "login.js", "i18n.js", "api.js", "live.js", "cards.js", "nav.js")
-PAGES += ("history.html",)
-MODULES += ("history.js", "page.js")
+PAGES += ("history.html", "things.html")
+MODULES += ("history.js", "page.js", "things.js")
 
 
 async def test_the_pages_files_are_served_with_their_types(rig: Rig) -> None:

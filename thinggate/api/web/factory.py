@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from thinggate.api.door import DoorContext
-from thinggate.api.web import history
+from thinggate.api.web import history, things
 from thinggate.api.web.api import WebApi
 from thinggate.api.web.door import WebDoor
 from thinggate.api.web.live import LiveChannels
@@ -52,6 +52,7 @@ async def build(context: DoorContext, settings: WebConfig) -> WebDoor | None:
     api = WebApi(door)
     # Each page's own API module adds its rows here: api.add(<module>.routes(door)).
     api.add(history.routes(door))
+    api.add(things.routes(door))
     api.add_routes(app)
     live.add_routes(app)
     return door

@@ -23,5 +23,6 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section(path="/", page="index.html", label="nav.house"),
     Section(path="/history", page="history.html", label="nav.history"),
+    Section(path="/things", page="things.html", label="nav.things"),
 )
 """Every page, in the navigation's order (static/nav.js lists the same paths and labels)."""

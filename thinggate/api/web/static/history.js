@@ -6,8 +6,7 @@
 import { read, write } from "./api.js";
 import { el, unitText } from "./cards.js";
 import { t } from "./i18n.js";
-import { Live } from "./live.js";
-import { announce, complain, readSession, showStatus, startPage } from "./page.js";
+import { announce, complain, followLive, readSession, startPage } from "./page.js";
 
 await startPage();
 
@@ -399,9 +398,4 @@ async function loadPage() {
 
 chartsElement.replaceChildren(el("p", "note", t("history.loading")));
 
-new Live({
-  onOpen: () => loadPage().catch(complain),
-  onMessage: apply,
-  onStatus: showStatus,
-  check: () => read("session"),
-}).start();
+followLive(loadPage, apply);

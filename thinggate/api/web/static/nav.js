@@ -6,6 +6,7 @@ import { t } from "./i18n.js";
 export const SECTIONS = [
   { path: "/", label: "nav.house" },
   { path: "/history", label: "nav.history" },
+  { path: "/things", label: "nav.things" },
 ];
 
 /** Fill `nav` with a link per page; the one open now is marked aria-current="page". */

@@ -2,6 +2,7 @@
 // logged in, logging out, refusals shown in the toast, news for screen readers, the live channel's status.
 import { logout, read, Refused, useToken } from "./api.js";
 import { has, loadTranslations, t, translate } from "./i18n.js";
+import { Live } from "./live.js";
 import { renderSections } from "./nav.js";
 
 /** Translate the page, show the navigation and wire the logout button and the toast. */
@@ -45,6 +46,16 @@ export function complain(error) {
 /** Tell screen readers (the page's polite live region). */
 export function announce(text) {
   document.getElementById("announce").textContent = text;
+}
+
+/** Open the live channel: `load` (the page's reading of what it shows) on every (re)connect, `apply` each message. */
+export function followLive(load, apply) {
+  new Live({
+    onOpen: () => load().catch(complain),
+    onMessage: apply,
+    onStatus: showStatus,
+    check: () => read("session"),
+  }).start();
 }
 
 /** Show the live channel's state in the header. */
