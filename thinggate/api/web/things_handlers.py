@@ -74,7 +74,8 @@ class ThingsApi:
                     "displayName": thing_class.display_name,
                     "vendor": vendor.display_name if vendor is not None else "",
                     "setupMethod": thing_class.setup_method.value,
-                    "createMethods": [method.value for method in thing_class.create_methods],
+                    # In the catalogue's order: a class keeps its own as a set, in no fixed order.
+                    "createMethods": [method.value for method in CreateMethod if method in thing_class.create_methods],
                     "params": _params(thing_class.param_types),
                     "discoveryParams": _params(thing_class.discovery_param_types),
                 }

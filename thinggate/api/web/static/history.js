@@ -172,6 +172,11 @@ class Chart {
     if (this.details.open) this.fillTable();
     const xs = points.map((point) => point[0] / 1000);
     const ys = points.map((point) => point[1]);
+    // A logged state keeps its last value until it changes: drawn on to now (a reading is only its moment).
+    if (this.series.source === "state" && count && currentRange().live) {
+      xs.push(Math.max(xs[count - 1], Date.now() / 1000));
+      ys.push(ys[count - 1]);
+    }
     const width = Math.max(240, this.plotBox.clientWidth || chartsElement.clientWidth || 600);
     const bool = this.series.type === "Bool";
     const options = {
