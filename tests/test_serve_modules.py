@@ -63,6 +63,8 @@ NOT_FOR_SERVING = (
     "thinggate.api.sensordata.observations",
     "thinggate.api.sensordata.oauth",
     "prometheus_client",  # /metrics' exposition: loaded by the first scrape, not by a hub nobody scrapes
+    "thinggate.api.web.history_handlers",  # the dashboard's history and things pages: loaded by their first request
+    "thinggate.api.web.things_handlers",
 )
 
 

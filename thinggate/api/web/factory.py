@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from thinggate.api.door import DoorContext
-from thinggate.api.web import admin
+from thinggate.api.web import admin, history, things
 from thinggate.api.web.api import WebApi
 from thinggate.api.web.door import WebDoor
 from thinggate.api.web.live import LiveChannels
@@ -51,6 +51,8 @@ async def build(context: DoorContext, settings: WebConfig) -> WebDoor | None:
     Login(door).add_routes(app)
     api = WebApi(door)
     # Each page's own API module adds its rows here: api.add(<module>.routes(door)).
+    api.add(history.routes(door))
+    api.add(things.routes(door))
     api.add(admin.routes(door, context))
     api.add_routes(app)
     live.add_routes(app)

@@ -32,6 +32,8 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section(path="/", page="index.html", label="nav.house"),
+    Section(path="/history", page="history.html", label="nav.history"),
+    Section(path="/things", page="things.html", label="nav.things"),
     Section(path="/admin", page="admin.html", label="nav.admin", shown_to=may_administer),
 )
 """Every page, in the navigation's order (static/nav.js lists the same paths and labels)."""

@@ -97,3 +97,12 @@ def rooms_of(things: list[Thing]) -> list[str]:
 def modes_view(modes: HouseModes) -> dict[str, Any]:
     """The house modes and the current one."""
     return {"current": modes.current.id, "modes": [{"id": mode.id, "name": mode.name} for mode in modes.modes]}
+
+
+def param_type_view(param_type: ParamType) -> dict[str, Any]:
+    """A param type as a form builds its field: the action params' view, with how to ask and whether it is fixed."""
+    return {
+        **_param_type(param_type),
+        "inputType": param_type.input_type.value if param_type.input_type is not None else None,
+        "readOnly": param_type.read_only,
+    }

@@ -8,10 +8,10 @@ from thinggate.api.web.pages import STATIC_DIR
 
 async def test_the_session_lists_the_administration_only_for_those_who_may_administer(rig: Rig) -> None:
     owner = await rig.logged_in()
-    assert (await owner.get("/web/api/session")).json()["sections"] == ["/", "/admin"]
+    assert (await owner.get("/web/api/session")).json()["sections"] == ["/", "/history", "/things", "/admin"]
     for user in ("viewer", "kitchen"):
         member = await rig.logged_in(user)
-        assert (await member.get("/web/api/session")).json()["sections"] == ["/"], user
+        assert (await member.get("/web/api/session")).json()["sections"] == ["/", "/history", "/things"], user
     # A privilege to change users somewhere is a part of the administration: the core says so, at once.
     assert (
         await owner.write(
@@ -20,7 +20,7 @@ async def test_the_session_lists_the_administration_only_for_those_who_may_admin
         )
     ).status_code == 200
     viewer = await rig.logged_in("viewer")
-    assert (await viewer.get("/web/api/session")).json()["sections"] == ["/", "/admin"]
+    assert (await viewer.get("/web/api/session")).json()["sections"] == ["/", "/history", "/things", "/admin"]
 
 
 async def test_the_administration_page_is_served_at_its_path(rig: Rig) -> None:

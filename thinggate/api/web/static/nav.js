@@ -8,6 +8,8 @@ import { t } from "./i18n.js";
 
 export const SECTIONS = [
   { path: "/", label: "nav.house" },
+  { path: "/history", label: "nav.history" },
+  { path: "/things", label: "nav.things" },
   { path: "/admin", label: "nav.admin" },
 ];
 

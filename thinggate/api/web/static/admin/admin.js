@@ -79,7 +79,7 @@ function build() {
     button.addEventListener("click", () => show(tab, false));
     buttons.set(tab, button);
     tabList.append(button);
-    const panel = el("section", "panel");
+    const panel = el("section", "tab-panel");
     panel.id = `panel-${tab.id}`;
     panel.setAttribute("role", "tabpanel");
     panel.setAttribute("aria-labelledby", button.id);
