@@ -57,6 +57,10 @@ NOT_FOR_SERVING = (
     "argon2",  # password hashing: loaded by the first password check (the demo user's is hashed by a child)
     "aiomqtt",  # MQTT: only with an [mqtt] url
     "paho",
+    "thinggate.api.registry.assembly",  # the registry door: assembled by its first request (no [mqtt] here)
+    "thinggate.api.registry.door",
+    "thinggate.api.registry.openapi",
+    "thinggate.api.registry.thingtypes",
     "thinggate.api.sensordata.assembly",  # the sensor-data door: assembled by its first request
     "thinggate.api.sensordata.door",
     "thinggate.api.sensordata.integrate",

@@ -21,6 +21,8 @@ class DeferredDoor:
         self._door: Any = None
         self._building = asyncio.Lock()
         self._stopped = False
+        self.stoppers: list[Callable[[], Awaitable[None]]] = []
+        """What runs beside the door whether it is built or not (a periodic clean-up), stopped with it."""
 
     @property
     def built(self) -> Any:
@@ -45,6 +47,8 @@ class DeferredDoor:
             answer: web.StreamResponse = await getattr(door, handler)(request)
             return answer
 
+        # Counted under the door that made it (/metrics names a route's door by its handler's module).
+        handle.__module__ = getattr(self._assemble, "__module__", __name__)
         app.router.add_route(method, path, handle)
 
     def when_built(self, action: Callable[[Any], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
@@ -61,9 +65,16 @@ class DeferredDoor:
         """Clients of the built door (none before it is built)."""
         return 0 if self._door is None else int(self._door.connection_count)
 
+    def connections(self) -> dict[str, bool]:
+        """The built door's links to other systems and whether each is up (none before it is built)."""
+        connections = getattr(self._door, "connections", None)
+        return dict(connections()) if callable(connections) else {}
+
     async def stop(self) -> None:
-        """Stop the built door, if any; no request builds it afterwards."""
+        """Stop the built door, if any, and what runs beside it; no request builds it afterwards."""
         async with self._building:
             self._stopped = True
+        for stop in reversed(self.stoppers):
+            await stop()
         if self._door is not None:
             await self._door.stop()

@@ -22,6 +22,7 @@ from tests.api.jsonrpc.rig import RpcClient
 from tests.api.registry.rig import STACK, Client, fast_hasher
 from tests.knxd import free_udp_port
 from tests.mosquitto import MosquittoServer
+from thinggate.api.deferred import DeferredDoor
 from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.jsonrpc.settings import JsonRpcConfig
 from thinggate.api.metering import OTHER, RequestMeter
@@ -188,7 +189,9 @@ async def test_connections_events_outbox_links_and_things(server: Server) -> Non
     bus = server.hub.bus
     rpc = await RpcClient.tcp(server.doors["jsonrpc"].tcp_port)  # type: ignore[attr-defined]
     ezlo = await EzloClient.connect(f"ws://127.0.0.1:{server.doors['ezlo'].port}")  # type: ignore[attr-defined]
-    registry = server.doors["registry"]
+    deferred = server.doors["registry"]
+    assert isinstance(deferred, DeferredDoor)
+    registry = await deferred.door()
     assert isinstance(registry, RegistryDoor) and registry.keys.published is not None
     admin = Client(origin(server), registry.keys.published)
     slow = None

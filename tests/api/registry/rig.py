@@ -13,6 +13,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from tests.hubtools import TIME_SCALE
+from thinggate.api.deferred import DeferredDoor
 from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.jsonrpc.settings import JsonRpcConfig
 from thinggate.api.registry.door import RegistryDoor
@@ -114,8 +115,10 @@ class Rig:
 
     @property
     def door(self) -> RegistryDoor:
-        """The registry door."""
-        door = self.server.doors["registry"]
+        """The registry door (assembled by the rig once the hub is up, as a first request would)."""
+        deferred = self.server.doors["registry"]
+        assert isinstance(deferred, DeferredDoor)
+        door = deferred.built
         assert isinstance(door, RegistryDoor)
         return door
 
@@ -199,6 +202,9 @@ async def registry_rig(
     server = await start_server(config)
     rig = Rig(server)
     try:
+        registry_door = server.doors.get("registry")
+        if isinstance(registry_door, DeferredDoor):  # the tests read its keys and tables: assemble it now
+            await registry_door.door()
         if not server.security.has_users:  # a restart on the same data keeps the first start's admin
             await server.security.create_user(ADMIN, PASSWORD)
         yield rig

@@ -13,8 +13,6 @@ answers, needs and refuses, and `/<stack>/metadata/swagger` and `/openapi.json` 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import math
 import re
@@ -29,7 +27,7 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from thinggate.api.guard import ConnectionGuard
-from thinggate.api.http import UNREADABLE_ANSWER, nested_deeper_than
+from thinggate.api.http import nested_deeper_than
 from thinggate.api.registry import openapi
 from thinggate.api.registry.errors import STATUS, RegistryProblem, error_response, invalid, required
 from thinggate.api.registry.keys import ApiKeys
@@ -37,13 +35,12 @@ from thinggate.api.registry.lifecycle import LifecyclePublisher
 from thinggate.api.registry.settings import RegistryConfig
 from thinggate.api.registry.structs import Manifest, MetadataManifest
 from thinggate.api.registry.tokens import RegistryTokens
-from thinggate.core.registry import Directory, LifecycleEvents, RegistryFailure, ThingTypes
+from thinggate.core.registry import Directory, RegistryFailure, ThingTypes
 from thinggate.core.security import LoginLimiter, Principal, SecurityManager
 
 _LOG = logging.getLogger(__name__)
 
 _encode = msgspec.json.Encoder().encode
-_PRUNE_SECONDS = 3600.0
 _PATH_IN_MESSAGE = re.compile(r"at `\$\.?([^`]*)`")
 _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,18}")
 
@@ -195,7 +192,6 @@ class RegistryDoor:
         self.routes: list[Route] = []
         self.publisher: LifecyclePublisher | None = None
         """Publishes lifecycle events to the `[mqtt]` broker (None without one)."""
-        self._pruning: asyncio.Task[None] | None = None
         self.top_routes: list[Route] = []
         self._document: dict[str, Any] | None = None
 
@@ -211,32 +207,17 @@ class RegistryDoor:
         return {"mqtt_lifecycle": self.publisher.connected}
 
     async def stop(self) -> None:
-        """Stop publishing and pruning events (the HTTP site stops its connections)."""
+        """Stop publishing events (the HTTP site stops its connections; the factory's pruning stops with it)."""
         if self.publisher is not None:
             await self.publisher.stop()
-        task, self._pruning = self._pruning, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
-    def start_pruning(self, events: LifecycleEvents) -> None:
-        """Delete events older than `event_retention_days` now and every hour."""
+    async def reload(self) -> None:
+        """Read login tokens again (its API keys are read again by the factory's own reloader)."""
+        await self.tokens.load()
 
-        async def prune() -> None:
-            while True:
-                try:
-                    pruned = await events.prune(self.settings.event_retention_days)
-                    if pruned:
-                        _LOG.info("registry: %d lifecycle event(s) past their retention deleted", pruned)
-                except Exception:
-                    _LOG.warning("registry: could not prune lifecycle events", exc_info=True)
-                await asyncio.sleep(_PRUNE_SECONDS)
-
-        self._pruning = asyncio.create_task(prune(), name="lifecycle-pruning")
-
-    def add_routes(self, app: web.Application, routes: list[Route]) -> None:
-        """Serve the table under `/<stack_name>/`, and the discovery routes and the document at the top."""
+    def set_routes(self, routes: list[Route]) -> None:
+        """The table served under `/<stack_name>/` (`dispatch`), and the discovery routes and the document at
+        the top (`dispatch_top`); the factory put both paths on the shared application when the hub started."""
         self.routes = routes
         self.top_routes = [
             Route(
@@ -257,15 +238,6 @@ class RegistryDoor:
                 summary="This OpenAPI 3.1 document (also at /<stack>/metadata/swagger)",
             ),
         ]
-        for path in ("/manifest", "/manifest/", "/openapi.json"):
-            app.router.add_route("*", path, self.dispatch_top)
-        # A request aiohttp cannot read (a line or header over the limits, bytes that are not UTF-8 in
-        # the path) never reaches a route; the port still answers it in this door's error model.
-        app[UNREADABLE_ANSWER] = unreadable_answer
-        stack = self.settings.stack_name
-        app.router.add_route("*", f"/{stack}", self.dispatch)
-        # [\s\S], not `.`: a path value may hold a newline (%0A), and it is still this door's to answer.
-        app.router.add_route("*", f"/{stack}/{{tail:[\\s\\S]*}}", self.dispatch)
 
     # -- discovery -------------------------------------------------------------------------
 
