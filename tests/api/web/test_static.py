@@ -117,5 +117,20 @@ def test_the_page_fetches_nothing_from_elsewhere() -> None:
     assert "vendor/uplot/uPlot.iife.min.js" in served
     for name, found in served.items():
         # A vendored file's licence banner (`/*! https://github.com/... */`) names its source; it fetches nothing.
-        text = re.sub(r"/\*!.*?\*/", "", found.body.decode(), flags=re.S)
+        text = re.sub(r"/\*!.*?\*/", "", found.read().decode(), flags=re.S)
         assert not re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", text), name
+
+
+def test_a_file_is_read_when_asked_and_a_link_put_in_its_place_is_not_followed(tmp_path: Path) -> None:
+    folder = tmp_path / "static"
+    folder.mkdir()
+    (folder / "app.js").write_text("export {};")
+    files = load_static(folder)
+    (folder / "app.js").write_text("export const changed = 1;")
+    assert files["app.js"].read() == b"export const changed = 1;"  # the bytes are the file's when first asked
+    secret = tmp_path / "secret.js"
+    secret.write_text("secret")
+    (folder / "app.js").unlink()
+    os.symlink(secret, folder / "app.js")
+    with pytest.raises(OSError):
+        files["app.js"].read()

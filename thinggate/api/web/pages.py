@@ -1,15 +1,17 @@
 """The page's files: each section's path (sections.py; `/` is the house), the login page in its
 place for a browser that is not logged in, and `/web/static/<file>`.
 
-The files of `static/` are read once when the door starts, into a table by their path: only
+The files of `static/` are listed once when the door starts, into a table by their path: only
 regular files inside that folder, with a known type, are in it, so no request can list a folder
-or reach a file outside it, whatever `..`, `%2e`, symbolic links or NUL it tries. Every file is
-answered with an ETag (a page that has it already gets 304) and `Cache-Control: no-cache`, so an
-updated hub is picked up at the next load.
+or reach a file outside it, whatever `..`, `%2e`, symbolic links or NUL it tries. A file's bytes
+are read by its first request and kept (an idle hub holds none of them). Every file is answered
+with an ETag (a page that has it already gets 304) and `Cache-Control: no-cache`, so an updated
+hub is picked up at the next load.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
@@ -44,11 +46,17 @@ CONTENT_TYPES = {
 
 @dataclass(frozen=True, slots=True)
 class StaticFile:
-    """One file as it is served: its bytes, type and entity tag."""
+    """One file as it is served: where it is, its type and entity tag (its size and time, as web servers make one)."""
 
-    body: bytes
+    path: Path
     content_type: str
     etag: str
+
+    def read(self) -> bytes:
+        """Its bytes (a file made a symbolic link since the door started is not followed)."""
+        descriptor = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(descriptor, "rb") as file:
+            return file.read()
 
 
 def load_static(folder: Path = STATIC_DIR) -> dict[str, StaticFile]:
@@ -65,9 +73,10 @@ def load_static(folder: Path = STATIC_DIR) -> dict[str, StaticFile]:
                 continue
             if not path.resolve().is_relative_to(root):
                 continue
-            body = path.read_bytes()
-            etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-            files[path.relative_to(root).as_posix()] = StaticFile(body, content_type, etag)
+            name = path.relative_to(root).as_posix()
+            stat = path.stat()
+            etag = '"' + hashlib.sha256(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()).hexdigest()[:32] + '"'
+            files[name] = StaticFile(path, content_type, etag)
     return files
 
 
@@ -78,6 +87,7 @@ class Pages:
         self.door = door
         self.files = files
         self.sections = sections
+        self._bodies: dict[str, bytes] = {}  # read by a file's first request
         for page in (LOGIN_PAGE, *(section.page for section in sections)):
             if page not in files:
                 raise RuntimeError(f"the dashboard's {page} is missing from {STATIC_DIR}")
@@ -94,7 +104,7 @@ class Pages:
         async def front(request: web.Request) -> web.Response:
             """The section's page for a logged-in browser, the login page for anyone else."""
             page = section.page if self.door.session_of(request) is not None else LOGIN_PAGE
-            response = self._file(request, self.files[page])
+            response = await self._file(request, page)
             # The same URL answers two pages: a cache must not give one for the other.
             response.headers["Vary"] = "Cookie"
             return response
@@ -107,16 +117,22 @@ class Pages:
 
     async def static(self, request: web.Request) -> web.Response:
         """One file of the table, or 404."""
-        found = self.files.get(request.match_info["tail"])
-        if found is None:
+        name = request.match_info["tail"]
+        if name not in self.files:
             raise WebProblem.of("NotFound", "no such file")
-        return self._file(request, found)
+        return await self._file(request, name)
 
-    @staticmethod
-    def _file(request: web.Request, found: StaticFile) -> web.Response:
+    async def _file(self, request: web.Request, name: str) -> web.Response:
+        found = self.files[name]
         headers = {"ETag": found.etag, "Cache-Control": "no-cache"}
         if found.etag in (tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")):
             return web.Response(status=304, headers=headers)
-        response = web.Response(body=found.body, headers=headers)
+        body = self._bodies.get(name)
+        if body is None:
+            try:
+                body = self._bodies[name] = await asyncio.to_thread(found.read)
+            except OSError:  # gone or replaced since the door started: not served
+                raise WebProblem.of("NotFound", "no such file") from None
+        response = web.Response(body=body, headers=headers)
         response.headers["Content-Type"] = found.content_type
         return response
