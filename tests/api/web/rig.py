@@ -267,7 +267,7 @@ async def web_rig(data_dir: Path, monkeypatch: pytest.MonkeyPatch, **settings: A
             await client.close()
         for close in rig.closers:
             await close()
-        await server.stop()
+        await rig.server.stop()  # the one running now: a test may have restarted it (tests/web/dashboard.py start_hub)
 
 
 def thing_ids(answer: list[dict[str, Any]]) -> set[uuid.UUID]:
