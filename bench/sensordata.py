@@ -71,7 +71,6 @@ import pwd
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -87,7 +86,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from _common import CHILDREN, ROOT, Ready, ServerChild, new_loop, watched
+from _common import CHILDREN, ROOT, Ready, ServerChild, child_env, free_port, machine_cpu, new_loop, watched
 
 PAGE = 10_000
 """Readings the query section asks the store for at once: a whole day (the door pages by its page_size, 1,000)."""
@@ -159,14 +158,6 @@ def print_rows(name: str, rows: list[Row]) -> None:
 # ------------------------------------------------------------------------------------------------
 # Peers and bookkeeping: a PostgreSQL cluster of the bench's own, the CPU other processes take
 # ------------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _cpu_of(pid: int, children: bool = False) -> float:
@@ -267,13 +258,6 @@ class PostgresCluster:
         if (self.directory / "data" / "postmaster.pid").exists():
             self._pg_ctl("-m", "fast", "-w", "stop")
         shutil.rmtree(self.directory, ignore_errors=True)
-
-
-def machine_cpu() -> float:
-    """CPU seconds every process on the machine took so far (user + system on every CPU)."""
-    with open("/proc/stat") as stat:
-        user, nice, system = (int(value) for value in stat.readline().split()[1:4])
-    return (user + nice + system) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -783,13 +767,6 @@ enabled = false
 
 [sensordata]
 """
-
-
-def child_env() -> dict[str, str]:
-    """The environment of the hub and the command line: this checkout first on the path."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
-    return env
 
 
 def time_key(moment: datetime) -> str:
