@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, Ready, ServerChild, cpu_seconds, fast_hasher, free_port, new_loop, watched
+from _common import ROOT, Ready, ServerChild, cpu_seconds, fast_hasher, free_port, new_loop, serve_app, watched
 
 ADMIN = "bench"
 PASSWORD = "BenchPW1!"
@@ -666,14 +666,7 @@ async def serve_bare_list(body: bytes, ready: Ready) -> None:
 
     application = web.Application()
     application.router.add_get("/{tail:.*}", handle)
-    runner = web.AppRunner(application, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server = site._server
-    assert server is not None
-    ready.send(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
-    await asyncio.Event().wait()
+    await serve_app(application, ready)
 
 
 async def fetches_per_second(url: str, headers: dict[str, str], count: int, in_flight: int, size: int) -> float:
