@@ -233,3 +233,22 @@ async def test_the_page_survives_the_hub_restarting_and_shows_what_changed_meanw
     # And it is live again: a change now arrives.
     await thinknx.get("power", params={"guid": guid_of(light.id), "cmd": "0"})
     await expect(card(page, light).get_by_role("switch", name="Power")).to_have_attribute("aria-checked", "false")
+
+
+async def test_the_house_is_used_by_keyboard_alone(house: Rig, page: Page) -> None:
+    light = house.thing("Path light")
+    await open_house(page, house)
+    switch = card(page, light).get_by_role("switch", name="Power")
+    # The first Tab reaches the skip link, which takes the keyboard past the header to the house.
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("link", name="Skip to the house")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#main")).to_be_focused()
+    for _ in range(200):  # every control in between is reachable; the switch comes in document order
+        await page.keyboard.press("Tab")
+        if await switch.evaluate("element => element === document.activeElement"):
+            break
+    await expect(switch).to_be_focused()
+    await page.keyboard.press("Space")
+    await until(lambda: light.state_value("power") is True, what="the path light on")
+    await expect(switch).to_have_attribute("aria-checked", "true")
