@@ -100,7 +100,9 @@ async def test_a_user_without_control_things_sees_its_things_and_gets_no_control
     assert await shown_thing_ids(page) == {kitchen[0].id}
     await expect(page.get_by_text("You may look but not control")).to_be_visible()
     await expect(cards(page).locator(CONTROLS)).to_have_count(0)
-    for radio in await page.get_by_role("radio").all():
+    radios = page.get_by_role("radio")
+    await expect(radios).to_have_count(4)  # Home, Away, Night, Vacation: shown, not switchable
+    for radio in await radios.all():
         await expect(radio).to_be_disabled()
 
 
