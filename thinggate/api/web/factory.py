@@ -7,6 +7,7 @@ import asyncio
 from thinggate.api.door import DoorContext
 from thinggate.api.web.api import WebApi
 from thinggate.api.web.door import WebDoor
+from thinggate.api.web.knx import KnxApi
 from thinggate.api.web.live import LiveChannels
 from thinggate.api.web.login import Login
 from thinggate.api.web.pages import Pages, load_static
@@ -50,6 +51,7 @@ async def build(context: DoorContext, settings: WebConfig) -> WebDoor | None:
     Login(door).add_routes(app)
     api = WebApi(door)
     # Each page's own API module adds its rows here: api.add(<module>.routes(door)).
+    api.add(KnxApi(door).routes())
     api.add_routes(app)
     live.add_routes(app)
     return door

@@ -20,5 +20,8 @@ class Section:
     """The translation key of its name in the navigation."""
 
 
-SECTIONS: tuple[Section, ...] = (Section(path="/", page="index.html", label="nav.house"),)
+SECTIONS: tuple[Section, ...] = (
+    Section(path="/", page="index.html", label="nav.house"),
+    Section(path="/knx", page="knx.html", label="nav.knx"),
+)
 """Every page, in the navigation's order (static/nav.js lists the same paths and labels)."""

@@ -3,7 +3,10 @@
 import { el } from "./cards.js";
 import { t } from "./i18n.js";
 
-export const SECTIONS = [{ path: "/", label: "nav.house" }];
+export const SECTIONS = [
+  { path: "/", label: "nav.house" },
+  { path: "/knx", label: "nav.knx" },
+];
 
 /** Fill `nav` with a link per page; the one open now is marked aria-current="page". */
 export function renderSections(nav) {
