@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import msgspec
-from _common import CHILDREN, ROOT, watched
+from _common import CHILDREN, child_env, cpu_seconds, watched
 
 USER = "bench"
 PASSWORD = "BenchPW1!"
@@ -77,20 +77,6 @@ def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
     except ImportError:
         return asyncio.run(coroutine)
     return uvloop.run(coroutine)
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time of a process so far, all its threads (SQLite runs in one), nanosecond resolution."""
-    total = 0
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            with contextlib.suppress(OSError):  # a thread that just ended
-                total += int((task / "schedstat").read_text().split()[0])
-        return total / 1e9
-    except (OSError, ValueError, IndexError):  # no schedstat: clock ticks from stat
-        text = Path(f"/proc/{pid}/stat").read_text()
-        fields = text[text.rindex(")") + 2 :].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def machine_busy() -> float:
@@ -142,13 +128,6 @@ def placement(how: str) -> tuple[int | None, int | None, str]:
     client, server = cpus[0], cpus[0] if how == "same" else cpus[1]
     os.sched_setaffinity(0, {client})
     return client, server, f"load generator pinned to CPU {client}, servers to CPU {server}"
-
-
-def child_env() -> dict[str, str]:
-    """The environment for child processes: this checkout first on the path."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
-    return env
 
 
 async def until_told_to_stop() -> None:

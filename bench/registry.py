@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, Ready, ServerChild, fast_hasher, new_loop, watched
+from _common import ROOT, Ready, ServerChild, cpu_seconds, fast_hasher, free_port, new_loop, serve_app, watched
 
 ADMIN = "bench"
 PASSWORD = "BenchPW1!"
@@ -110,13 +110,6 @@ def print_rows(name: str, rows: list[Row]) -> None:
 # ------------------------------------------------------------------------------------------------
 # Peers: a Mosquitto of the bench's own, mosquitto_sub as the receiver
 # ------------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextlib.contextmanager
@@ -673,14 +666,7 @@ async def serve_bare_list(body: bytes, ready: Ready) -> None:
 
     application = web.Application()
     application.router.add_get("/{tail:.*}", handle)
-    runner = web.AppRunner(application, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server = site._server
-    assert server is not None
-    ready.send(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
-    await asyncio.Event().wait()
+    await serve_app(application, ready)
 
 
 async def fetches_per_second(url: str, headers: dict[str, str], count: int, in_flight: int, size: int) -> float:
@@ -707,15 +693,6 @@ async def fetches_per_second(url: str, headers: dict[str, str], count: int, in_f
         begun = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(in_flight)))
         return count / (time.perf_counter() - begun)
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time a process has used so far, all its threads (0 once it is gone)."""
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        text = Path(f"/proc/{pid}/stat").read_text()
-        fields = text[text.rindex(")") + 2 :].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return 0.0
 
 
 def machine_busy() -> float:

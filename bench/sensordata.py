@@ -70,8 +70,6 @@ import os
 import pwd
 import re
 import shutil
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -87,7 +85,19 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from _common import CHILDREN, ROOT, Ready, ServerChild, new_loop, watched
+from _common import (
+    CHILDREN,
+    ROOT,
+    Ready,
+    ServedProcess,
+    ServerChild,
+    child_env,
+    free_port,
+    machine_cpu,
+    new_loop,
+    serve_app,
+    watched,
+)
 
 PAGE = 10_000
 """Readings the query section asks the store for at once: a whole day (the door pages by its page_size, 1,000)."""
@@ -159,14 +169,6 @@ def print_rows(name: str, rows: list[Row]) -> None:
 # ------------------------------------------------------------------------------------------------
 # Peers and bookkeeping: a PostgreSQL cluster of the bench's own, the CPU other processes take
 # ------------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _cpu_of(pid: int, children: bool = False) -> float:
@@ -267,13 +269,6 @@ class PostgresCluster:
         if (self.directory / "data" / "postmaster.pid").exists():
             self._pg_ctl("-m", "fast", "-w", "stop")
         shutil.rmtree(self.directory, ignore_errors=True)
-
-
-def machine_cpu() -> float:
-    """CPU seconds every process on the machine took so far (user + system on every CPU)."""
-    with open("/proc/stat") as stat:
-        user, nice, system = (int(value) for value in stat.readline().split()[1:4])
-    return (user + nice + system) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -785,19 +780,12 @@ enabled = false
 """
 
 
-def child_env() -> dict[str, str]:
-    """The environment of the hub and the command line: this checkout first on the path."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
-    return env
-
-
 def time_key(moment: datetime) -> str:
     """A time as the API's clients write it (and observations answer it): UTC to the millisecond, `Z`."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-class ServedHub:
+class ServedHub(ServedProcess):
     """A real `thinggate serve` (`python -m thinggate.cli serve`) in a child process on a bench database.
 
     Its user and OAuth client are made with the command line, as an operator makes them
@@ -884,28 +872,12 @@ class ServedHub:
         """Start it and wait until it is up (its log says so); then a token for the client. Stopped if that fails."""
         began_at = self._spawn()
         try:
-            deadline = time.monotonic() + 120
-            while "thinggate is up" not in (said := self._log_since(began_at)):
-                report = self.death()
-                if report is not None:
-                    raise SystemExit(report)
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"the hub did not start within 120 s:\n{said[-4000:]}")
-                await asyncio.sleep(0.1)
-            ports = re.findall(r"http: listening on 127\.0\.0\.1:(\d+)", said)
-            if not ports:
-                raise SystemExit(f"the hub's log names no HTTP port:\n{said[-4000:]}")
-            self.port = int(ports[-1])
+            self.port = await self.http_port_once_up(began_at)
             answer = await self.token_answer()
             self.token = json.loads(answer)["access_token"]
         except BaseException:
             self.stop()  # a hub that is up but unusable must not outlive the bench
             raise
-
-    def _log_since(self, offset: int) -> str:
-        with open(self.log, "rb") as log:
-            log.seek(offset)
-            return log.read().decode(errors="replace")
 
     async def token_answer(self) -> bytes:
         """The body of one token request (client credentials in HTTP basic)."""
@@ -921,29 +893,12 @@ class ServedHub:
     def _token_headers(self) -> dict[str, str]:
         return {"Authorization": self.basic, "Content-Type": "application/x-www-form-urlencoded"}
 
-    def death(self) -> str | None:
-        """None while it runs (or was stopped on purpose); else its exit code and the end of its log."""
-        if self.stopping or self.process is None or self.process.poll() is None:
-            return None
-        said = self.log.read_text(errors="replace")[-8000:]
-        return f"the hub (`thinggate serve`) died (exit {self.process.returncode}):\n{said}"
-
     def stop(self) -> None:
-        """SIGTERM (it stops cleanly), SIGKILL if it hangs."""
-        self.stopping = True
-        if self in CHILDREN:
-            CHILDREN.remove(self)
-        if self.process is None:
-            return
-        with contextlib.suppress(ValueError):
-            self.run.watch.children.remove(self.process.pid)
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        """SIGTERM (it stops cleanly), SIGKILL if it hangs; no longer counted as the bench's."""
+        if self.process is not None:
+            with contextlib.suppress(ValueError):
+                self.run.watch.children.remove(self.process.pid)
+        super().stop()
 
 
 def sensor_type() -> uuid.UUID:
@@ -1219,14 +1174,7 @@ async def serve_bare_token(body: bytes, ready: Ready) -> None:
 
     application = web.Application()
     application.router.add_post("/connect/token", handle)
-    runner = web.AppRunner(application, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server = site._server
-    assert server is not None
-    ready.send(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
-    await asyncio.Event().wait()
+    await serve_app(application, ready)
 
 
 async def tokens_per_second(url: str, headers: dict[str, str], count: int, in_flight: int, size: int) -> float:

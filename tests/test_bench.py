@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHES = ("core", "jsonrpc", "ezlo", "thinknx", "abuse", "registry", "sensordata")
+BENCHES = ("core", "jsonrpc", "ezlo", "thinknx", "abuse", "registry", "sensordata", "web")
 # Short runs that start every server child a bench has (and measure a little).
 QUICK = {
     "core": ["--things", "200", "--adds", "10", "--actions", "200"],
@@ -29,6 +29,7 @@ QUICK = {
     "thinknx": ["--quick", "--no-knx"],
     "registry": ["--quick", "--rounds", "1"],
     "sensordata": ["--quick", "--rounds", "1"],
+    "web": ["--quick"],
 }
 # A bound far above a bench that stops at once; the old benches waited 300 s for a dead child.
 WITHIN = 120
@@ -82,6 +83,7 @@ BROKEN = {
     "jsonrpc": ("thinggate/api/jsonrpc/__init__.py", ["--quick", "--cpus", "none"]),
     "registry": ("thinggate/integrations/generic/mqtt.py", ["--quick", "--only", "mqtt-latency"]),
     "sensordata": ("thinggate/api/sensordata/factory.py", ["--quick", "--only", "token", "--databases", "sqlite"]),
+    "web": ("thinggate/api/web/factory.py", ["--quick", "--only", "pages"]),
 }
 
 

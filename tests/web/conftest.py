@@ -23,6 +23,8 @@ import pytest_asyncio
 from pytest_asyncio import is_async_test
 
 from tests.api.registry.rig import Rig, registry_rig
+from tests.api.web.rig import Rig as WebRig
+from tests.api.web.rig import web_rig
 from tests.peers import missing_peer
 from tests.web.browser import CHROMIUM_ARGS, ROOT, VIEWPORTS, chromium_path, keep_screenshot, screenshot_path
 
@@ -103,4 +105,11 @@ def screenshot(request: pytest.FixtureRequest) -> Screenshot:
 async def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Rig]:
     """A hub serving HTTP on a free loopback port (the registry door, JSON-RPC over TCP, an admin user)."""
     async with registry_rig(tmp_path, monkeypatch) as running:
+        yield running
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def house(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[WebRig]:
+    """A hub with the demo house and the dashboard, JSON-RPC and Thinknx doors, users owner, viewer and kitchen."""
+    async with web_rig(tmp_path, monkeypatch) as running:
         yield running

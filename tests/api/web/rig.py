@@ -234,8 +234,8 @@ class Rig:
         return client
 
 
-def web_config(data_dir: Path, **web: Any) -> Config:
-    """The dashboard, JSON-RPC (plain TCP) and Thinknx (plain HTTP) on free loopback ports."""
+def web_config(data_dir: Path, *, knx: dict[str, Any] | None = None, **web: Any) -> Config:
+    """The dashboard, JSON-RPC (plain TCP) and Thinknx (plain HTTP) on free loopback ports (and a `[knx]` table)."""
     return Config(
         data_dir=data_dir,
         bind="127.0.0.1",
@@ -246,14 +246,17 @@ def web_config(data_dir: Path, **web: Any) -> Config:
             "web": WebConfig(**web),
         },
         virtual=VirtualConfig(enabled=True, time_scale=TIME_SCALE),
+        knx=knx,
     )
 
 
 @asynccontextmanager
-async def web_rig(data_dir: Path, monkeypatch: pytest.MonkeyPatch, **settings: Any) -> AsyncIterator[Rig]:
+async def web_rig(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, *, knx: dict[str, Any] | None = None, **settings: Any
+) -> AsyncIterator[Rig]:
     """A started hub with the demo house, the dashboard and three users; stopped afterwards."""
     monkeypatch.setattr("thinggate.core.security.manager.make_hasher", fast_hasher)
-    server = await start_server(web_config(data_dir, **settings), demo=True)
+    server = await start_server(web_config(data_dir, knx=knx, **settings), demo=True)
     rig = Rig(server)
     try:
         security = server.security
@@ -267,7 +270,7 @@ async def web_rig(data_dir: Path, monkeypatch: pytest.MonkeyPatch, **settings: A
             await client.close()
         for close in rig.closers:
             await close()
-        await server.stop()
+        await rig.server.stop()  # the one running now: a test may have restarted it (tests/web/dashboard.py start_hub)
 
 
 def thing_ids(answer: list[dict[str, Any]]) -> set[uuid.UUID]:

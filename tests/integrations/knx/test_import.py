@@ -9,6 +9,7 @@ from xknx.dpt import DPTArray
 
 from tests.integrations.knx.knxproj import Ga, Main, Middle, Room, write_knxproj
 from tests.integrations.knx.rig import FAST, FakeBus, started_hub, state
+from thinggate.core.security import Principal, Scope
 from thinggate.integrations.knx.importer import apply_import, plan_import
 
 
@@ -165,3 +166,19 @@ async def test_apply_import_adds_once(fake_bus: FakeBus, tmp_path: Path) -> None
         dimmer = next(t for t in hub.things.values() if t.thing_class.name == "knxDimmer")
         await bus.incoming("1/0/4", DPTArray((0x80,)))
         assert state(dimmer, "brightness") == 50
+
+
+async def test_apply_import_adds_as_the_principal_given_and_the_core_refuses_one_without_the_right(
+    fake_bus: FakeBus, tmp_path: Path
+) -> None:
+    """The dashboard imports as its user: a user without ConfigureThings adds nothing."""
+    plan = plan_import(_project(tmp_path / "house.knxproj"))
+    async with started_hub(fake_bus, FAST) as (hub, _knx, _bus):
+        looker = Principal(name="looker", scopes=Scope.ACCESS_ALL_THINGS)
+        refused = await apply_import(hub, plan, principal=looker)
+        assert refused.added == [] and len(refused.failed) == len(plan.things)
+        assert all("looker may not add_thing" in message for _, message in refused.failed), refused.failed
+        assert hub.things == {}
+        builder = Principal(name="builder", scopes=Scope.CONFIGURE_THINGS | Scope.ACCESS_ALL_THINGS)
+        summary = await apply_import(hub, plan, principal=builder)
+        assert len(summary.added) == len(plan.things)

@@ -8,6 +8,7 @@ from thinggate.api.door import DoorContext
 from thinggate.api.web import admin, history, things
 from thinggate.api.web.api import WebApi
 from thinggate.api.web.door import WebDoor
+from thinggate.api.web.knx import KnxApi
 from thinggate.api.web.live import LiveChannels
 from thinggate.api.web.login import Login
 from thinggate.api.web.pages import Pages, load_static
@@ -54,6 +55,7 @@ async def build(context: DoorContext, settings: WebConfig) -> WebDoor | None:
     api.add(history.routes(door))
     api.add(things.routes(door))
     api.add(admin.routes(door, context))
+    api.add(KnxApi(door).routes())
     api.add_routes(app)
     live.add_routes(app)
     return door

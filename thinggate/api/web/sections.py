@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from thinggate.core.admin import may_administer
-from thinggate.core.security import Principal
+from thinggate.core.security import Principal, Scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +30,16 @@ class Section:
         return self.shown_to is None or self.shown_to(principal)
 
 
+def may_configure_things(principal: Principal) -> bool:
+    """Whether the principal may add and change things (the KNX import adds them)."""
+    return principal.has_scope(Scope.CONFIGURE_THINGS)
+
+
 SECTIONS: tuple[Section, ...] = (
     Section(path="/", page="index.html", label="nav.house"),
     Section(path="/history", page="history.html", label="nav.history"),
     Section(path="/things", page="things.html", label="nav.things"),
+    Section(path="/knx", page="knx.html", label="nav.knx", shown_to=may_configure_things),
     Section(path="/admin", page="admin.html", label="nav.admin", shown_to=may_administer),
 )
 """Every page, in the navigation's order (static/nav.js lists the same paths and labels)."""

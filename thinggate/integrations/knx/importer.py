@@ -26,7 +26,7 @@ from xknxproject import XKNXProj
 from xknxproject.exceptions import XknxProjectException
 
 from thinggate.core.hub import Hub
-from thinggate.core.security import SYSTEM
+from thinggate.core.security import SYSTEM, Principal
 from thinggate.integrations.knx.addresses import parse_group_address
 from thinggate.integrations.knx.codecs import numeric_transcoder
 from thinggate.integrations.knx.devices import CLASSES_BY_NAME
@@ -419,9 +419,14 @@ def plan_import(path: Path, *, password: str | None = None, language: str | None
 
 
 async def apply_import(
-    hub: Hub, plan: ImportPlan, *, progress: Callable[[int, int], None] | None = None
+    hub: Hub,
+    plan: ImportPlan,
+    *,
+    principal: Principal = SYSTEM,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportSummary:
-    """Add the planned things to the hub, skipping those that exist already (same group addresses)."""
+    """Add the planned things to the hub as `principal` (the core checks it may), skipping those that exist
+    already (same group addresses)."""
     summary = ImportSummary()
     total = len(plan.things)
     for done, planned in enumerate(plan.things, start=1):
@@ -433,7 +438,7 @@ async def apply_import(
             summary.failed.append((planned.name, f"no KNX thing class {planned.thing_class!r}"))
         else:
             result = await hub.add_thing(
-                SYSTEM,
+                principal,
                 name=planned.name,
                 thing_class_id=thing_class.id,
                 params=thing_class.params_named(planned.params),

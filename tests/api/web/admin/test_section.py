@@ -1,4 +1,5 @@
-"""The administration's section: listed in the navigation only for those the core lets administer."""
+"""The administration's section: listed in the navigation only for those the core lets administer (and the
+KNX import only for those who may configure things)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from thinggate.api.web.pages import STATIC_DIR
 
 async def test_the_session_lists_the_administration_only_for_those_who_may_administer(rig: Rig) -> None:
     owner = await rig.logged_in()
-    assert (await owner.get("/web/api/session")).json()["sections"] == ["/", "/history", "/things", "/admin"]
+    assert (await owner.get("/web/api/session")).json()["sections"] == ["/", "/history", "/things", "/knx", "/admin"]
     for user in ("viewer", "kitchen"):
         member = await rig.logged_in(user)
         assert (await member.get("/web/api/session")).json()["sections"] == ["/", "/history", "/things"], user

@@ -10,6 +10,7 @@ export const SECTIONS = [
   { path: "/", label: "nav.house" },
   { path: "/history", label: "nav.history" },
   { path: "/things", label: "nav.things" },
+  { path: "/knx", label: "nav.knx" },
   { path: "/admin", label: "nav.admin" },
 ];
 

@@ -1,0 +1,147 @@
+"""The KNX page in Chromium: an ETS project uploaded through the page, its progress and the table of what
+was and was not imported, against a hub with the KNX integration (its gateway is not there: nothing is sent)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+import pytest_asyncio
+
+from tests.api.web.rig import VIEWER, Rig, web_rig
+from tests.integrations.knx.knxproj import Ga, Main, Middle, Room, write_knxproj
+from tests.knxd import free_udp_port
+from tests.web.browser import assert_accessible
+from tests.web.conftest import Screenshot
+from tests.web.dashboard import expect, open_house
+from thinggate.integrations.knx.importer import plan_import
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def knx_house(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Rig]:
+    """The demo house with the KNX integration on, towards a gateway that is not there."""
+    knx = {"gateway_ip": "127.0.0.1", "gateway_port": free_udp_port(), "reconnect_seconds": 0.2}
+    async with web_rig(tmp_path / "hub", monkeypatch, knx=knx) as running:
+        yield running
+
+
+def project(path: Path) -> Path:
+    """A small ETS project: a dimmer in the living room, a light, and two addresses no thing can use."""
+    return write_knxproj(
+        path,
+        name="Garden house",
+        mains=[
+            Main(
+                "Lights",
+                [
+                    Middle(
+                        "Living",
+                        [
+                            Ga("1/0/1", "Living dimmer switch", "1.001"),
+                            Ga("1/0/2", "Living dimmer switch status", "1.001"),
+                            Ga("1/0/3", "Living dimmer brightness", "5.001"),
+                            Ga("1/0/4", "Living dimmer brightness status", "5.001"),
+                            Ga("1/0/5", "Porch light", "1.001"),
+                        ],
+                    )
+                ],
+            ),
+            Main("Central", [Middle("Misc", [Ga("4/0/2", "Clock", "10.001"), Ga("4/0/3", "Mystery", None)])]),
+        ],
+        rooms=(Room("Living room", {"Dimmer": ["1/0/1", "1/0/3"]}),),
+    )
+
+
+async def open_knx(page: Page, rig: Rig, username: str = "owner") -> None:
+    """Log in, then open the KNX page from the navigation."""
+    await open_house(page, rig, username)
+    await page.get_by_role("navigation", name="Pages").get_by_role("link", name="KNX").click()
+    await expect(page.get_by_role("heading", name="Import an ETS project")).to_be_visible()
+
+
+async def upload(page: Page, path: Path) -> None:
+    """Choose the file and send the form."""
+    await page.get_by_label("ETS project file (.knxproj)").set_input_files(path)
+    await page.get_by_role("button", name="Import").click()
+
+
+@pytest.mark.parametrize("page", ["desktop", "phone"], indirect=True)
+async def test_a_project_uploaded_on_the_page_is_imported_and_tabled(
+    knx_house: Rig, page: Page, tmp_path: Path, screenshot: Screenshot
+) -> None:
+    file = project(tmp_path / "garden.knxproj")
+    plan = plan_import(file)
+    await open_knx(page, knx_house)
+    await assert_accessible(page)
+    # The upload's progress: the bar shown, at 100 % once the file went up (XHR upload events).
+    await page.evaluate(
+        """() => new MutationObserver(() => {
+             const bar = document.getElementById("knx-upload");
+             if (!document.getElementById("knx-progress").hidden) window.uploadShown = bar.value;
+           }).observe(document.getElementById("knx-upload"), {attributes: true})"""
+    )
+    await upload(page, file)
+
+    status = page.get_by_role("status")
+    await expect(status).to_have_text(
+        f"{len(plan.things)} things added, 0 imported before, 0 not added; 2 group addresses left out."
+    )
+    assert await page.evaluate("() => window.uploadShown") == 100
+    things = page.get_by_role("table", name="Things of Garden house")
+    await expect(things.locator("tbody tr")).to_have_count(len(plan.things))
+    dimmer = things.get_by_role("row").filter(has_text="1/0/3")
+    await expect(dimmer).to_contain_text("Living room")
+    await expect(dimmer).to_contain_text("Added")
+    skipped = page.get_by_role("table", name="Group addresses left out")
+    await expect(skipped.locator("tbody tr")).to_have_count(2)
+    await expect(skipped.get_by_role("row").filter(has_text="4/0/3")).to_contain_text("Mystery")
+    hub = knx_house.server.hub
+    for planned in plan.things:
+        assert planned.thing_id in hub.things, planned.name
+    await assert_accessible(page)
+    await screenshot(page, "imported")
+
+    # Again: nothing is added twice.
+    await upload(page, file)
+    await expect(status).to_have_text(
+        f"0 things added, {len(plan.things)} imported before, 0 not added; 2 group addresses left out."
+    )
+    await expect(dimmer).to_contain_text("Imported before")
+
+
+async def test_a_user_who_may_not_add_things_is_told_and_nothing_is_added(
+    knx_house: Rig, page: Page, tmp_path: Path
+) -> None:
+    file = project(tmp_path / "garden.knxproj")
+    before = set(knx_house.server.hub.things)
+    await open_house(page, knx_house, VIEWER)
+    # Not in the navigation of a user who may not add things; by its address, the core refuses the import.
+    await expect(page.get_by_role("navigation", name="Pages").get_by_role("link", name="KNX")).to_have_count(0)
+    await page.goto(f"{knx_house.base}/knx")
+    await expect(page.get_by_role("heading", name="Import an ETS project")).to_be_visible()
+    await upload(page, file)
+    await expect(page.get_by_role("alert")).to_have_text("You may not do this.")
+    assert set(knx_house.server.hub.things) == before
+
+
+async def test_a_file_that_is_no_project_is_refused_with_the_reason(knx_house: Rig, page: Page, tmp_path: Path) -> None:
+    file = tmp_path / "notes.knxproj"
+    file.write_text("not a zip")
+    await open_knx(page, knx_house)
+    await upload(page, file)
+    await expect(page.get_by_role("alert")).to_have_text(
+        "This file is not an ETS project the hub can read (or its password is wrong)."
+    )
+
+
+async def test_a_hub_without_knx_says_so(house: Rig, page: Page, tmp_path: Path) -> None:
+    await open_knx(page, house)
+    await upload(page, project(tmp_path / "garden.knxproj"))
+    await expect(page.get_by_role("alert")).to_have_text(
+        "The hub has no KNX integration: add a [knx] section to thinggate.toml."
+    )
