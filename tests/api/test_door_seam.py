@@ -152,4 +152,6 @@ async def test_thinknx_server_status_counts_the_clients_of_every_door(server: Se
     thinknx = server.doors["thinknx"]
     async with httpx.AsyncClient() as client:
         await client.get(f"http://127.0.0.1:{server.http.port}/hello")
-    assert server.context.client_count() == thinknx.connection_count + 1
+        # The hello door's own client, and the shared HTTP port's open connection (this one), counted once.
+        assert server.http.connection_count == 1
+        assert server.context.client_count() == thinknx.connection_count + 1 + 1
