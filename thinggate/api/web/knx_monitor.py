@@ -21,14 +21,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import msgspec
 
+from thinggate.api.web.session import Session
 from thinggate.core.admin import administers_hub
-
-if TYPE_CHECKING:
-    from thinggate.api.web.live import LiveChannel
 
 _LOG = logging.getLogger(__name__)
 
@@ -37,6 +35,15 @@ TELEGRAM = "knxTelegram"
 
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder().decode
+
+
+class Page(Protocol):
+    """An open page's live channel (live.py's LiveChannel), as far as the monitor uses it."""
+
+    session: Session
+
+    def send(self, data: bytes) -> None:
+        """Queue one frame."""
 
 
 class TelegramSource(Protocol):
@@ -52,10 +59,10 @@ class KnxMonitor:
     def __init__(self, source: Any) -> None:
         # The door context's raw bus: a KNX integration with [knx], else None (or one without a monitor).
         self.source: TelegramSource | None = source if hasattr(source, "watch_telegrams") else None
-        self.watching: dict[LiveChannel, None] = {}
+        self.watching: dict[Page, None] = {}
         self._stop: Callable[[], None] | None = None
 
-    def message(self, channel: LiveChannel, text: str) -> None:
+    def message(self, channel: Page, text: str) -> None:
         """A text frame from a page: a request for the monitor is answered, anything else is dropped."""
         try:
             message = _decode(text)
@@ -77,14 +84,14 @@ class KnxMonitor:
             self._stop = self.source.watch_telegrams(self._telegram)
         channel.send(_encode({"type": ASK, "on": True}))
 
-    def _refusal(self, channel: LiveChannel) -> str | None:
+    def _refusal(self, channel: Page) -> str | None:
         if not administers_hub(channel.session.principal):
             return "PermissionDenied"
         if self.source is None:
             return "KnxNotConfigured"
         return None
 
-    def forget(self, channel: LiveChannel) -> None:
+    def forget(self, channel: Page) -> None:
         """The page stopped watching or closed; the bus is let go with the last one."""
         self.watching.pop(channel, None)
         if not self.watching and self._stop is not None:
