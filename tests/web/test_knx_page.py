@@ -9,13 +9,17 @@ from typing import TYPE_CHECKING
 
 import pytest
 import pytest_asyncio
+from xknx.dpt import DPTArray, DPTBinary
 
 from tests.api.web.rig import VIEWER, Rig, web_rig
 from tests.integrations.knx.knxproj import Ga, Main, Middle, Room, write_knxproj
+from tests.integrations.knx.rig import FakeBus, patched_into_xknx
+from tests.integrations.knx.tools import add
 from tests.knxd import free_udp_port
 from tests.web.browser import assert_accessible
 from tests.web.conftest import Screenshot
 from tests.web.dashboard import expect, open_house
+from thinggate.integrations.knx import KnxIntegration
 from thinggate.integrations.knx.importer import plan_import
 
 if TYPE_CHECKING:
@@ -28,6 +32,20 @@ async def knx_house(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIte
     knx = {"gateway_ip": "127.0.0.1", "gateway_port": free_udp_port(), "reconnect_seconds": 0.2}
     async with web_rig(tmp_path / "hub", monkeypatch, knx=knx) as running:
         yield running
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def bus_house(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[Rig, FakeBus]]:
+    """The demo house with the KNX integration connected to a faked bus the test talks on."""
+    bus = FakeBus()
+    knx = {"gateway_ip": "127.0.0.1", "gateway_port": free_udp_port(), "reconnect_seconds": 0.05}
+    with patched_into_xknx(bus):
+        async with web_rig(tmp_path / "hub", monkeypatch, knx=knx) as running:
+            integration = running.server.context.raw_bus
+            assert isinstance(integration, KnxIntegration)
+            bus.knx = integration
+            assert await integration.wait_until_connected(5)
+            yield running, bus
 
 
 def project(path: Path) -> Path:
@@ -145,3 +163,64 @@ async def test_a_hub_without_knx_says_so(house: Rig, page: Page, tmp_path: Path)
     await expect(page.get_by_role("alert")).to_have_text(
         "The hub has no KNX integration: add a [knx] section to thinggate.toml."
     )
+
+
+@pytest.mark.parametrize("page", ["desktop", "phone"], indirect=True)
+async def test_the_bus_monitor_shows_telegrams_newest_first_and_pauses_clears_and_filters(
+    bus_house: tuple[Rig, FakeBus], page: Page, screenshot: Screenshot
+) -> None:
+    rig, bus = bus_house
+    await add(rig.server.hub, "knxLight", "Hall lamp", address="1/0/1", stateAddress="1/0/2")
+    await open_knx(page, rig)
+    telegrams = page.get_by_role("table", name="Group telegrams, newest first")
+    await expect(telegrams).to_be_visible()
+    rows = telegrams.locator("tbody tr")
+    await bus.incoming("1/0/2", DPTBinary(1))
+    await bus.incoming("7/7/7", DPTArray((0x0C, 0x1A)), response=True)
+    newest, lamp = rows.nth(0), rows.filter(has_text="1/0/2").first
+    await expect(newest).to_contain_text("7/7/7")
+    await expect(newest).to_contain_text("Response")
+    await expect(newest).to_contain_text("0C 1A")
+    for text in ("1.1.7", "Hall lamp · Power", "Write", "01", "Yes"):
+        await expect(lamp).to_contain_text(text)
+    await assert_accessible(page)
+    await screenshot(page, "monitor")
+
+    await page.get_by_label("Filter by group address or name").fill("1/0")
+    await expect(rows.filter(has_text="7/7/7")).to_have_count(0)
+    await expect(rows.filter(has_text="1/0/2")).not_to_have_count(0)
+    await page.get_by_label("Filter by group address or name").fill("")
+
+    pause = page.get_by_role("button", name="Pause")
+    await pause.click()
+    kept = await rows.count()
+    await bus.incoming("2/2/2", DPTBinary(1))
+    await expect(page.get_by_text(f"Paused: {kept} telegrams shown; {kept + 1} kept.")).to_be_visible()
+    await expect(rows.filter(has_text="2/2/2")).to_have_count(0)
+    resume = page.get_by_role("button", name="Resume")
+    await expect(resume).to_have_attribute("aria-pressed", "true")
+    await resume.click()
+    await expect(rows.nth(0)).to_contain_text("2/2/2")
+
+    await page.get_by_role("button", name="Clear").click()
+    await expect(rows).to_have_count(0)
+    await bus.incoming("3/3/3", DPTBinary(0))
+    await expect(rows).to_have_count(1)
+
+
+async def test_a_hub_without_knx_shows_a_note_instead_of_the_monitor(house: Rig, page: Page) -> None:
+    await open_knx(page, house)
+    await expect(
+        page.get_by_text("The hub has no KNX integration: add a [knx] section to thinggate.toml to watch the bus.")
+    ).to_be_visible()
+    await expect(page.get_by_role("table", name="Group telegrams, newest first")).to_have_count(0)
+    await assert_accessible(page)
+
+
+async def test_a_user_who_may_not_administer_the_hub_is_told_instead_of_the_monitor(knx_house: Rig, page: Page) -> None:
+    await open_house(page, knx_house, VIEWER)
+    await page.goto(f"{knx_house.base}/knx")
+    await expect(
+        page.get_by_text("Only an administrator of the whole hub may watch the bus", exact=False)
+    ).to_be_visible()
+    await expect(page.get_by_role("table", name="Group telegrams, newest first")).to_have_count(0)

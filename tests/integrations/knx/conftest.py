@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
-from unittest.mock import patch
 
 import pytest
-from xknx.cemi import CEMIHandler
-from xknx.telegram import Telegram
 
-from tests.integrations.knx.rig import FAST, FakeBus, FakeInterface, started_hub
+from tests.integrations.knx.rig import FAST, FakeBus, patched_into_xknx, started_hub
 from thinggate.core.hub import Hub
 from thinggate.integrations.knx import KnxIntegration
 
@@ -20,21 +15,7 @@ from thinggate.integrations.knx import KnxIntegration
 def fake_bus() -> Iterator[FakeBus]:
     """The faked bus, patched into xknx for the test."""
     bus = FakeBus()
-
-    async def send_telegram(_handler: CEMIHandler, telegram: Telegram) -> None:
-        if bus.hang:
-            await asyncio.sleep(3600)  # a gateway that never confirms
-        if bus.failure is not None:
-            raise bus.failure
-        bus.sent.append(telegram)
-
-    def interface(xknx: Any, connection_config: Any) -> FakeInterface:
-        return FakeInterface(bus, xknx, connection_config)
-
-    with (
-        patch("xknx.xknx.knx_interface_factory", interface),
-        patch.object(CEMIHandler, "send_telegram", send_telegram),
-    ):
+    with patched_into_xknx(bus):
         yield bus
 
 

@@ -10,9 +10,13 @@ for real. A real knxd is in test_knxd.py.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from unittest.mock import patch
 
+from xknx.cemi import CEMIHandler
 from xknx.core import XknxConnectionState
 from xknx.dpt import DPTArray, DPTBinary
 from xknx.exceptions import CommunicationError
@@ -88,6 +92,27 @@ class FakeInterface:
 
     async def stop(self) -> None:
         self.report(XknxConnectionState.DISCONNECTED)
+
+
+@contextmanager
+def patched_into_xknx(bus: FakeBus) -> Iterator[FakeBus]:
+    """xknx's KNX/IP interface and the CEMI handler's send replaced by the faked bus while in the block."""
+
+    async def send_telegram(_handler: CEMIHandler, telegram: Telegram) -> None:
+        if bus.hang:
+            await asyncio.sleep(3600)  # a gateway that never confirms
+        if bus.failure is not None:
+            raise bus.failure
+        bus.sent.append(telegram)
+
+    def interface(xknx: Any, connection_config: Any) -> FakeInterface:
+        return FakeInterface(bus, xknx, connection_config)
+
+    with (
+        patch("xknx.xknx.knx_interface_factory", interface),
+        patch.object(CEMIHandler, "send_telegram", send_telegram),
+    ):
+        yield bus
 
 
 FAST = KnxSettings(reconnect_seconds=0.05, heartbeat_seconds=30.0)

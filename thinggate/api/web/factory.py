@@ -38,7 +38,7 @@ async def build(context: DoorContext, settings: WebConfig) -> WebDoor | None:
     # A user removed or changed (here, at another door, or by the command line and the control
     # socket's `reload`, which reads users again and announces what changed) is on the hub's bus.
     unlisten = sessions.watch(context.security.bus)
-    live = LiveChannels(door)
+    live = LiveChannels(door, raw_bus=context.raw_bus)
     door.live = live
 
     async def stop_following() -> None:

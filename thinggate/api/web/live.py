@@ -13,7 +13,9 @@ user may see, decided by the core's `Principal.may_see` with the user's rights a
     {"type": "rights"}       the user's rights changed: read the house again
 
 A thing that leaves the user's sight (moved to another domain) is told as removed, one that comes
-into it as added. The page sends nothing that matters (its frames are read and dropped); when the
+into it as added. The page sends nothing that matters but the KNX page's request for the bus monitor
+(knx_monitor.py: `knxMonitor` asked, `knxTelegram` frames to that page alone; other frames are read
+and dropped); when the
 session ends (logout, its user removed, idle) the channel is closed with code 4401, when the hub
 stops with 1001. A page that reconnects reads the house again (`GET /web/api/house`): what
 changed while it was away is in that answer. Frames go out through a bounded outbox: a page that
@@ -32,6 +34,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from thinggate.api.web.door import WebDoor
 from thinggate.api.web.errors import WebProblem
+from thinggate.api.web.knx_monitor import KnxMonitor
 from thinggate.api.web.session import Session
 from thinggate.api.web.views import class_view, thing_view
 from thinggate.api.websocket import FrameOutbox
@@ -91,9 +94,11 @@ class LiveChannel:
 class LiveChannels:
     """Every open page; follows the hub's bus while there is one and tells each page what its user may see."""
 
-    def __init__(self, door: WebDoor) -> None:
+    def __init__(self, door: WebDoor, raw_bus: Any = None) -> None:
         self.door = door
         self.hub = door.hub
+        self.knx_monitor = KnxMonitor(raw_bus)
+        """The KNX page's bus monitor (knx_monitor.py): the one thing a page may ask for on the channel."""
         self.channels: dict[LiveChannel, None] = {}  # in opening order
         self._unlisten: Any = None
         self._table: dict[type, Any] = {
@@ -155,12 +160,15 @@ class LiveChannels:
             async for frame in socket:
                 if frame.type in (WSMsgType.ERROR, WSMsgType.BINARY):
                     break  # the page sends text or nothing; anything else ends the channel
+                if frame.type is WSMsgType.TEXT and channel.closing is None:
+                    self.knx_monitor.message(channel, frame.data)
         except ConnectionError:
             pass
         except Exception:
             # A bug costs this page its channel, never the hub or other pages (the upgrade was answered).
             _LOG.exception("web: live channel of %s failed; closed", session.username)
         finally:
+            self.knx_monitor.forget(channel)
             self.channels.pop(channel, None)
             if channel in pages:
                 pages.remove(channel)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from xknx.dpt import DPTArray, DPTBinary
@@ -20,6 +21,7 @@ from thinggate.integrations.knx.builder import PLUGIN_ID, VENDOR_ID
 from thinggate.integrations.knx.codecs import Payload
 from thinggate.integrations.knx.connection import KnxConnection, NotConnectedError, SendError
 from thinggate.integrations.knx.devices import DEVICE_TYPES, THING_CLASSES, KnxDevice, Origin
+from thinggate.integrations.knx.monitor import BusMonitor, BusTelegram
 from thinggate.integrations.knx.raw import RAW_KINDS, encode_raw
 from thinggate.integrations.knx.settings import ConfiguredThing, KnxSettings, parse_knx_section
 
@@ -51,6 +53,7 @@ class KnxIntegration(Integration):
         self._things: dict[uuid.UUID, Thing] = {}
         self._listeners: dict[int, list[tuple[uuid.UUID, str]]] = {}
         self._readers: set[asyncio.Task[None]] = set()
+        self._monitor = BusMonitor(self._users_of)
 
     # -- connection -------------------------------------------------------------------------
 
@@ -108,7 +111,7 @@ class KnxIntegration(Integration):
     async def _read_all(self, addresses: list[GroupAddress]) -> None:
         for address in addresses:
             try:
-                await self._connection.send(Telegram(destination_address=address, payload=GroupValueRead()))
+                await self._sent(Telegram(destination_address=address, payload=GroupValueRead()))
             except NotConnectedError:
                 return  # the next connect reads everything again
             except SendError as exc:
@@ -207,13 +210,21 @@ class KnxIntegration(Integration):
 
     async def _send_write(self, address: GroupAddress, payload: Payload) -> None:
         try:
-            await self._connection.send(Telegram(destination_address=address, payload=GroupValueWrite(payload)))
+            await self._sent(Telegram(destination_address=address, payload=GroupValueWrite(payload)))
         except NotConnectedError as exc:
             raise ThingFailure(ThingError.HARDWARE_NOT_AVAILABLE, f"cannot write {address}: {exc}") from None
         except SendError as exc:
             raise ThingFailure(ThingError.HARDWARE_NOT_AVAILABLE, f"writing {address} failed: {exc}") from None
 
+    async def _sent(self, telegram: Telegram) -> None:
+        """Send a telegram; the bus monitor sees it once the gateway took it."""
+        await self._connection.send(telegram)
+        if self._monitor.watched:
+            xknx = self._connection.xknx
+            self._monitor.seen(telegram, str(xknx.current_address) if xknx is not None else None)
+
     def _telegram_received(self, telegram: Telegram) -> None:
+        self._monitor.seen(telegram)
         payload = telegram.payload
         if isinstance(telegram.destination_address, GroupAddress) and isinstance(
             payload, GroupValueWrite | GroupValueResponse
@@ -229,6 +240,19 @@ class KnxIntegration(Integration):
                 self.devices[thing.thing_class.id].on_telegram(self, thing, param, payload, origin)
             except Exception:  # one thing's bug must not keep the others from the telegram
                 _LOG.exception("%s failed on a telegram to %s", thing.name, address)
+
+    # -- the bus monitor --------------------------------------------------------------------
+
+    def watch_telegrams(self, watcher: Callable[[BusTelegram], None]) -> Callable[[], None]:
+        """Call `watcher` with every group telegram received or sent from now on; answers the function that stops it."""
+        return self._monitor.watch(watcher)
+
+    def _users_of(self, raw: int) -> Iterator[tuple[Thing, KnxDevice, str]]:
+        for thing_id, param in self._listeners.get(raw, ()):
+            thing = self._things.get(thing_id)
+            device = self.devices.get(thing.thing_class.id) if thing is not None else None
+            if thing is not None and device is not None:
+                yield thing, device, param
 
     async def write_group_value(self, group_address: str, kind: str, value: float) -> None:
         """Write a raw value (kind: bit, 4bits, byte, byte_signed, float2, float4) to a group address.
@@ -247,6 +271,7 @@ __all__ = [
     "PLUGIN",
     "RAW_KINDS",
     "VENDOR",
+    "BusTelegram",
     "ConfiguredThing",
     "KnxIntegration",
     "KnxSettings",

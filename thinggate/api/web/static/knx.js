@@ -1,8 +1,10 @@
 // The KNX page: an ETS project (.knxproj) uploaded with its progress shown, then the table of what the
-// hub imported and the group addresses it left out (POST /web/api/knx/import, see thinggate/api/web/knx.py).
+// hub imported and the group addresses it left out (POST /web/api/knx/import, see thinggate/api/web/knx.py);
+// below it the live bus monitor, fed over the live channel (see thinggate/api/web/knx_monitor.py).
 import { logout, read, useToken } from "./api.js";
-import { el } from "./cards.js";
+import { el, formatValue } from "./cards.js";
 import { has, loadTranslations, t, translate } from "./i18n.js";
+import { Live } from "./live.js";
 import { renderSections } from "./nav.js";
 
 await loadTranslations();
@@ -152,3 +154,116 @@ form.addEventListener("submit", async (event) => {
     submit.disabled = false;
   }
 });
+
+// -- the live bus monitor -------------------------------------------------------------------------
+
+const MONITOR_ROWS = 200;
+const monitorNote = document.getElementById("knx-monitor-note");
+const monitorBox = document.getElementById("knx-monitor");
+const filterInput = document.getElementById("knx-filter");
+const pauseButton = document.getElementById("knx-pause");
+const countLine = document.getElementById("knx-monitor-count");
+const telegramRows = document.getElementById("knx-telegrams");
+/** The last MONITOR_ROWS telegrams, newest first (kept while paused; shown on resuming). */
+let telegrams = [];
+let paused = false;
+let drawing = false;
+
+function clock(seconds) {
+  const time = new Date(seconds * 1000);
+  const two = (n) => String(n).padStart(2, "0");
+  return `${two(time.getHours())}:${two(time.getMinutes())}:${two(time.getSeconds())}.${String(time.getMilliseconds()).padStart(3, "0")}`;
+}
+
+/** Whether a telegram passes the filter: its group address begins with it ("1/0" takes 1/0/1) or its name holds it. */
+function passes(telegram, filter) {
+  if (!filter) return true;
+  return telegram.destination.startsWith(filter) || (telegram.name || "").toLowerCase().includes(filter.toLowerCase());
+}
+
+function draw() {
+  drawing = false;
+  const filter = filterInput.value.trim();
+  const shown = telegrams.filter((telegram) => passes(telegram, filter));
+  telegramRows.replaceChildren(
+    ...shown.map((telegram) => {
+      const row = el("tr");
+      const value = telegram.value === null ? "" : formatValue(telegram.value, "", telegram.unit);
+      for (const text of [
+        clock(telegram.time),
+        telegram.source,
+        telegram.destination,
+        telegram.name || "",
+        t(`knx.monitor.kind.${telegram.kind}`),
+        telegram.payload,
+        value,
+      ]) {
+        row.append(el("td", "", text));
+      }
+      return row;
+    }),
+  );
+  countLine.textContent = t(paused ? "knx.monitor.countPaused" : "knx.monitor.count", {
+    shown: shown.length,
+    kept: telegrams.length,
+  });
+}
+
+/** Draw once per frame however many telegrams arrive in it; paused, only the count of those kept moves. */
+function redraw() {
+  if (paused) {
+    countLine.textContent = t("knx.monitor.countPaused", { shown: telegramRows.rows.length, kept: telegrams.length });
+    return;
+  }
+  if (drawing) return;
+  drawing = true;
+  requestAnimationFrame(draw);
+}
+
+function monitorMessage(message) {
+  if (message.type === "knxMonitor") {
+    if (message.on) {
+      monitorNote.hidden = true;
+      monitorBox.hidden = false;
+      redraw();
+    } else {
+      monitorBox.hidden = true;
+      monitorNote.hidden = false;
+      monitorNote.textContent = t(`knx.monitor.error.${message.error || "off"}`);
+    }
+  } else if (message.type === "knxTelegram") {
+    telegrams.unshift(message);
+    if (telegrams.length > MONITOR_ROWS) telegrams.length = MONITOR_ROWS;
+    redraw();
+  }
+}
+
+pauseButton.addEventListener("click", () => {
+  paused = !paused;
+  pauseButton.setAttribute("aria-pressed", String(paused));
+  pauseButton.textContent = t(paused ? "knx.monitor.resume" : "knx.monitor.pause");
+  redraw();
+});
+document.getElementById("knx-clear").addEventListener("click", () => {
+  telegrams = [];
+  drawing = true;
+  draw();
+});
+filterInput.addEventListener("input", () => {
+  drawing = true;
+  draw();
+});
+
+// The monitor comes over the page's live channel: asked for on every (re)connect, which the hub answers.
+const live = new Live({
+  onOpen: () => live.socket.send(JSON.stringify({ type: "knxMonitor", on: true })),
+  onMessage: monitorMessage,
+  onStatus: (status) => {
+    if (status !== "online") {
+      monitorNote.hidden = false;
+      monitorNote.textContent = t(status === "lost" ? "knx.monitor.lost" : "knx.monitor.connecting");
+    }
+  },
+  check: () => read("session"),
+});
+live.start();
