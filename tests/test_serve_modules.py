@@ -67,6 +67,10 @@ NOT_FOR_SERVING = (
     "thinggate.api.sensordata.observations",
     "thinggate.api.sensordata.oauth",
     "prometheus_client",  # /metrics' exposition: loaded by the first scrape, not by a hub nobody scrapes
+    "thinggate.api.web.assembly",  # the dashboard: assembled by its first request
+    "thinggate.api.web.door",
+    "thinggate.api.web.live",
+    "thinggate.api.web.admin",
     "thinggate.api.web.history_handlers",  # the dashboard's history and things pages: loaded by their first request
     "thinggate.api.web.things_handlers",
 )

@@ -112,3 +112,26 @@ async def test_stop_stops_a_built_door() -> None:
     await deferred.door()
     await deferred.stop()
     assert door.stopped
+
+
+async def test_a_named_route_is_served_by_the_door_s_routes_table_and_a_get_answers_head() -> None:
+    door = CountingDoor()
+    door.routes = {"greeting": door.answer}  # type: ignore[attr-defined]
+
+    async def assemble() -> CountingDoor:
+        return door
+
+    deferred = DeferredDoor(assemble)
+    app = web.Application()
+    deferred.route_named(app, "GET", "/hello", "greeting")
+    runner, base = await serve(app)
+    try:
+        async with httpx.AsyncClient(base_url=base) as client:
+            got = await client.get("/hello")
+            head = await client.head("/hello")
+            posted = await client.post("/hello")
+        assert got.status_code == 200 and got.json() == {"path": "/hello", "requests": 1}
+        assert head.status_code == 200 and door.requests == 2
+        assert posted.status_code == 405
+    finally:
+        await runner.cleanup()

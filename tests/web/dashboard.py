@@ -75,3 +75,4 @@ async def stop_hub(rig: Rig) -> Config:
 async def start_hub(rig: Rig, config: Config) -> None:
     """Start the hub again from stop_hub's configuration: the same data directory and ports (rig.server is it)."""
     rig.server = await start_server(config, demo=True)
+    await rig.assembled()

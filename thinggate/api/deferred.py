@@ -41,15 +41,23 @@ class DeferredDoor:
 
     def route(self, app: web.Application, method: str, path: str, handler: str) -> None:
         """Serve `path` with the built door's method named `handler`."""
+        self._add(app, method, path, lambda door: getattr(door, handler))
 
+    def route_named(self, app: web.Application, method: str, path: str, name: str) -> None:
+        """Serve `path` with the handler the built door lists under `name` in its `routes` table."""
+        self._add(app, method, path, lambda door: door.routes[name])
+
+    def _add(self, app: web.Application, method: str, path: str, handler_of: Callable[[Any], Handler]) -> None:
         async def handle(request: web.Request) -> web.StreamResponse:
             door = self._door if self._door is not None else await self.door()
-            answer: web.StreamResponse = await getattr(door, handler)(request)
-            return answer
+            return await handler_of(door)(request)
 
         # Counted under the door that made it (/metrics names a route's door by its handler's module).
         handle.__module__ = getattr(self._assemble, "__module__", __name__)
-        app.router.add_route(method, path, handle)
+        if method == "GET":
+            app.router.add_get(path, handle)  # and HEAD, as aiohttp's own GET routes answer it
+        else:
+            app.router.add_route(method, path, handle)
 
     def when_built(self, action: Callable[[Any], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         """A reloader that acts on the door if it is built (one not built yet reads everything when it is)."""

@@ -29,6 +29,7 @@ from argon2 import PasswordHasher
 
 from tests.api.jsonrpc.rig import RpcClient
 from tests.hubtools import TIME_SCALE
+from thinggate.api.deferred import DeferredDoor
 from thinggate.api.jsonrpc.settings import JsonRpcConfig
 from thinggate.api.thinknx.settings import ThinknxConfig
 from thinggate.api.web.door import WebDoor
@@ -194,8 +195,18 @@ class Rig:
 
     @property
     def door(self) -> WebDoor:
-        """The dashboard door."""
-        door = self.server.doors["web"]
+        """The dashboard door, as the first request assembled it."""
+        deferred = self.server.doors["web"]
+        assert isinstance(deferred, DeferredDoor)
+        door = deferred.built
+        assert isinstance(door, WebDoor), "no request has reached the dashboard yet"
+        return door
+
+    async def assembled(self) -> WebDoor:
+        """The dashboard door, assembled now if no request has done it yet (tests read its sessions and pages)."""
+        deferred = self.server.doors["web"]
+        assert isinstance(deferred, DeferredDoor)
+        door = await deferred.door()
         assert isinstance(door, WebDoor)
         return door
 
@@ -264,6 +275,7 @@ async def web_rig(
         await security.create_user(VIEWER, PASSWORD, scopes=Scope.ACCESS_ALL_THINGS)
         kitchen = [thing.id for thing in server.hub.things.values() if thing.room == "Kitchen"]
         await security.create_user(KITCHEN, PASSWORD, scopes=Scope.CONTROL_THINGS, allowed_thing_ids=kitchen)
+        await rig.assembled()
         yield rig
     finally:
         for client in rig.clients:

@@ -29,7 +29,7 @@ from aiohttp import web
 
 from thinggate.api.web.body import decode_json, read_body
 from thinggate.api.web.csrf import WRITES
-from thinggate.api.web.door import WebDoor
+from thinggate.api.web.door import Handler, WebDoor
 from thinggate.api.web.errors import WebProblem, for_failure
 from thinggate.api.web.login import session_answer
 from thinggate.api.web.session import Session
@@ -37,8 +37,6 @@ from thinggate.api.web.views import class_view, modes_view, rooms_of, thing_view
 from thinggate.core.model import Thing
 from thinggate.core.modes import may_switch
 from thinggate.core.values import parse_uuid
-
-PREFIX = "/web/api/"
 
 _encode = msgspec.json.Encoder().encode
 
@@ -112,10 +110,9 @@ class WebApi:
         """More rows for the table: a page's own API module (history.py, admin/...) gives its routes here."""
         self.routes.extend(routes)
 
-    def add_routes(self, app: web.Application) -> None:
-        """Everything under /web/api/ (unknown paths and methods answered in the door's JSON)."""
-        # [\s\S]: a path may hold a newline (%0A), and it is still this door's to answer.
-        app.router.add_route("*", PREFIX + "{tail:[\\s\\S]*}", self.door.answered(self.dispatch))
+    def handlers(self) -> dict[str, Handler]:
+        """Everything under /web/api/ (unknown paths and methods answered in the door's JSON), named as in paths.py."""
+        return {"api": self.door.answered(self.dispatch)}
 
     async def dispatch(self, request: web.Request) -> web.Response:
         """Session first, then the route, the write's checks, the body, the handler."""

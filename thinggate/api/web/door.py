@@ -49,6 +49,10 @@ class OpenPages(Protocol):
         """Open pages."""
         ...
 
+    async def close_all(self) -> None:
+        """Close every page's channel (the hub stops)."""
+        ...
+
 
 class WebDoor:
     """The dashboard's parts: sessions, the origin check, and what its handlers share."""
@@ -74,6 +78,8 @@ class WebDoor:
         self.origins = csrf.OriginCheck(settings.origins)
         self.live: OpenPages | None = None
         self.stoppers: list[Callable[[], Awaitable[None]]] = []
+        self.routes: dict[str, Handler] = {}
+        """Each route's handler by its name in paths.py (filled by assembly.py)."""
 
     @property
     def connection_count(self) -> int:

@@ -1,61 +1,39 @@
-"""Builds the dashboard door from the shared door context and its `[web]` settings."""
+"""Opens the dashboard on the shared HTTP application; the door itself is assembled by its first request.
+
+An idle hub holds the dashboard's paths and nothing more: its modules, its files and its sessions
+are loaded when a browser first asks (`assembly.py`).
+"""
 
 from __future__ import annotations
 
-import asyncio
+from aiohttp import web
 
+from thinggate.api.deferred import DeferredDoor
 from thinggate.api.door import DoorContext
-from thinggate.api.web import admin, history, things
-from thinggate.api.web.api import WebApi
-from thinggate.api.web.door import WebDoor
-from thinggate.api.web.knx import KnxApi
-from thinggate.api.web.live import LiveChannels
-from thinggate.api.web.login import Login
-from thinggate.api.web.pages import Pages, load_static
-from thinggate.api.web.session import Sessions
+from thinggate.api.web.paths import web_routes
 from thinggate.api.web.settings import WebConfig
 
 
-async def build(context: DoorContext, settings: WebConfig) -> WebDoor | None:
+async def build(context: DoorContext, settings: WebConfig) -> DeferredDoor | None:
     """The door's routes on the shared HTTP application (None when `enabled` is false or HTTP is closed)."""
     if not settings.enabled or context.ports.http is None:
         return None
-    sessions = Sessions(
-        context.security,
-        idle_seconds=settings.session_idle_seconds,
-        max_sessions=settings.max_sessions,
-        per_user=settings.sessions_per_user,
-    )
-    door = WebDoor(
-        settings=settings,
-        hub=context.hub,
-        security=context.security,
-        modes=context.modes,
-        limiter=context.login_limiter,
-        guard=context.guard,
-        sessions=sessions,
-    )
-    # A user removed or changed (here, at another door, or by the command line and the control
-    # socket's `reload`, which reads users again and announces what changed) is on the hub's bus.
-    unlisten = sessions.watch(context.security.bus)
-    live = LiveChannels(door, raw_bus=context.raw_bus)
-    door.live = live
 
-    async def stop_following() -> None:
-        unlisten()
-        await live.close_all()
+    async def assemble() -> object:
+        from thinggate.api.web.assembly import assemble as assemble_door
 
-    door.stoppers.append(stop_following)
-    files = await asyncio.to_thread(load_static)
-    app = context.http
-    Pages(door, files).add_routes(app)
-    Login(door).add_routes(app)
-    api = WebApi(door)
-    # Each page's own API module adds its rows here: api.add(<module>.routes(door)).
-    api.add(history.routes(door))
-    api.add(things.routes(door))
-    api.add(admin.routes(door, context))
-    api.add(KnxApi(door).routes())
-    api.add_routes(app)
-    live.add_routes(app)
+        return await assemble_door(context, settings)
+
+    door = DeferredDoor(assemble)
+    for route in web_routes():
+        door.route_named(context.http, route.method, route.path, route.name)
+
+    async def close_pages(app: web.Application) -> None:
+        # The HTTP site stops before the doors do, and waits for open requests: the live pages
+        # (WebSockets that never end by themselves) are closed first.
+        built = door.built
+        if built is not None and built.live is not None:
+            await built.live.close_all()
+
+    context.http.on_shutdown.append(close_pages)
     return door

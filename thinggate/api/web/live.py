@@ -32,7 +32,7 @@ from typing import Any
 import msgspec
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from thinggate.api.web.door import WebDoor
+from thinggate.api.web.door import Handler, WebDoor
 from thinggate.api.web.errors import WebProblem
 from thinggate.api.web.knx_monitor import KnxMonitor
 from thinggate.api.web.session import Session
@@ -44,7 +44,6 @@ from thinggate.core.security import Principal
 
 _LOG = logging.getLogger(__name__)
 
-PATH = "/live"
 PING_SECONDS = 30.0
 MAX_FRAME = 4096
 """Largest frame a page may send (it has nothing to say: anything bigger closes the channel)."""
@@ -114,14 +113,9 @@ class LiveChannels:
         """Open pages."""
         return len(self.channels)
 
-    def add_routes(self, app: web.Application) -> None:
-        """`GET /live`; the pages are closed when the HTTP application shuts down."""
-        app.router.add_get(PATH, self.door.answered(self.open))
-
-        async def close_pages(app: web.Application) -> None:
-            await self.close_all()
-
-        app.on_shutdown.append(close_pages)
+    def handlers(self) -> dict[str, Handler]:
+        """`GET /live`, by its name in paths.py (the factory closes the pages when the HTTP application shuts down)."""
+        return {"live": self.door.answered(self.open)}
 
     async def close_all(self) -> None:
         """Close every page (the hub stops)."""

@@ -19,7 +19,7 @@ import logging
 from aiohttp import web
 
 from thinggate.api.web.body import decode_form, read_body
-from thinggate.api.web.door import WebDoor
+from thinggate.api.web.door import Handler, WebDoor
 from thinggate.api.web.errors import WebProblem, too_many
 from thinggate.api.web.sections import SECTIONS
 from thinggate.api.web.session import COOKIE, Session
@@ -59,10 +59,9 @@ class Login:
     def __init__(self, door: WebDoor) -> None:
         self.door = door
 
-    def add_routes(self, app: web.Application) -> None:
-        """`POST /login`, `POST /logout`."""
-        app.router.add_post("/login", self.door.answered(self.login))
-        app.router.add_post("/logout", self.door.answered(self.logout))
+    def handlers(self) -> dict[str, Handler]:
+        """`POST /login`, `POST /logout`, by their names in paths.py."""
+        return {"login": self.door.answered(self.login), "logout": self.door.answered(self.logout)}
 
     async def login(self, request: web.Request) -> web.StreamResponse:
         """Check the form's user and password; start a session and set its cookie."""

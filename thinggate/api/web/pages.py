@@ -21,14 +21,14 @@ from pathlib import Path
 
 from aiohttp import web
 
-from thinggate.api.web.door import WebDoor
+from thinggate.api.web.door import Handler, WebDoor
 from thinggate.api.web.errors import WebProblem
+from thinggate.api.web.paths import section_route
 from thinggate.api.web.sections import SECTIONS, Section
 
 _LOG = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
-STATIC_PREFIX = "/web/static/"
 LOGIN_PAGE = "login.html"
 
 CONTENT_TYPES = {
@@ -92,13 +92,14 @@ class Pages:
             if page not in files:
                 raise RuntimeError(f"the dashboard's {page} is missing from {STATIC_DIR}")
 
-    def add_routes(self, app: web.Application) -> None:
-        """Each section's path, `GET /login` (back to `/`) and the static files."""
-        for section in self.sections:
-            app.router.add_get(section.path, self.door.answered(self._front(section)))
-        app.router.add_get("/login", self.door.answered(self.login_page))
-        # [\s\S]: a path may hold a newline (%0A); it is still the door's to refuse.
-        app.router.add_get(STATIC_PREFIX + "{tail:[\\s\\S]*}", self.door.answered(self.static))
+    def handlers(self) -> dict[str, Handler]:
+        """Each section's page, `GET /login` (back to `/`) and the static files, by their names in paths.py."""
+        answered = self.door.answered
+        return {
+            **{section_route(section): answered(self._front(section)) for section in self.sections},
+            "login page": answered(self.login_page),
+            "static": answered(self.static),
+        }
 
     def _front(self, section: Section) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def front(request: web.Request) -> web.Response:
