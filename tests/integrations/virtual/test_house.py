@@ -537,3 +537,32 @@ async def test_a_restarted_house_keeps_its_states_and_restarts_its_timers(make_h
     assert after.behaviour(ThermostatBehaviour).timer_names(thermostat) == ("drift",)
     restored = after.value(thermostat, "temperature")
     await after.until(lambda: after.value(thermostat, "temperature") < restored, "the restored room cools down")
+
+
+async def test_the_sensors_readings_are_logged_from_the_start_and_nothing_else_is(make_house: HouseFactory) -> None:
+    # As nymea plugins suggest logging their sensors' readings: a new hub's history fills by itself.
+    house = await make_house(36_000.0)
+    logged: dict[str, list[str]] = {}
+    for kind in HOUSE_BEHAVIOURS:
+        thing = house.hub.things[await house.add(kind)]
+        state_types = kind.thing_class.state_types
+        logged[kind.thing_class.name] = sorted(st.name for st in state_types if st.id in thing.logged_state_type_ids)
+    assert {name: states for name, states in logged.items() if states} == {
+        "temperatureSensor": ["temperature"],
+        "humiditySensor": ["humidity"],
+        "moistureSensor": ["moisture"],
+        "lightSensor": ["lightIntensity"],
+        "energyMeter": ["currentPower"],
+    }
+    sensor = next(thing.id for thing in house.hub.things.values() if thing.thing_class.name == "temperatureSensor")
+    temperature = TemperatureSensorBehaviour.thing_class.state_type_named("temperature")
+    assert temperature is not None
+
+    async def logged_temperatures() -> int:
+        return len((await house.hub.history(SYSTEM, sensor, temperature.id)).value or [])
+
+    for _ in range(200):
+        if await logged_temperatures() >= 2:
+            break
+        await asyncio.sleep(0.01)
+    assert await logged_temperatures() >= 2, "the wandering temperature is in history"

@@ -87,7 +87,9 @@ class TemperatureSensorBehaviour(WirelessSensorBehaviour):
         "Temperature sensor",
         interfaces=("temperaturesensor", *_SENSOR_EXTRAS),
         states=(
-            builder.interface_state(_TEMPERATURE_SENSOR, "temperaturesensor", "temperature", 21.0),
+            builder.interface_state(
+                _TEMPERATURE_SENSOR, "temperaturesensor", "temperature", 21.0, suggest_logging=True
+            ),
             *_wireless_states(_TEMPERATURE_SENSOR),
         ),
     )
@@ -106,7 +108,7 @@ class HumiditySensorBehaviour(WirelessSensorBehaviour):
         "Humidity sensor",
         interfaces=("humiditysensor", *_SENSOR_EXTRAS),
         states=(
-            builder.interface_state(_HUMIDITY_SENSOR, "humiditysensor", "humidity", 45.0),
+            builder.interface_state(_HUMIDITY_SENSOR, "humiditysensor", "humidity", 45.0, suggest_logging=True),
             *_wireless_states(_HUMIDITY_SENSOR),
         ),
     )
@@ -125,7 +127,7 @@ class MoistureSensorBehaviour(WirelessSensorBehaviour):
         "Moisture sensor",
         interfaces=("moisturesensor", *_SENSOR_EXTRAS),
         states=(
-            builder.interface_state(_MOISTURE_SENSOR, "moisturesensor", "moisture", 35.0),
+            builder.interface_state(_MOISTURE_SENSOR, "moisturesensor", "moisture", 35.0, suggest_logging=True),
             *_wireless_states(_MOISTURE_SENSOR),
         ),
     )
@@ -144,7 +146,7 @@ class LightSensorBehaviour(WirelessSensorBehaviour):
         "Light sensor",
         interfaces=("lightsensor", *_SENSOR_EXTRAS),
         states=(
-            builder.interface_state(_LIGHT_SENSOR, "lightsensor", "lightIntensity", 300.0),
+            builder.interface_state(_LIGHT_SENSOR, "lightsensor", "lightIntensity", 300.0, suggest_logging=True),
             *_wireless_states(_LIGHT_SENSOR),
         ),
     )
@@ -164,7 +166,7 @@ class EnergyMeterBehaviour(HouseBehaviour):
         "Energy meter",
         interfaces=("energymeter",),
         states=(
-            builder.interface_state(_ENERGY_METER, "energymeter", "currentPower", 150.0),
+            builder.interface_state(_ENERGY_METER, "energymeter", "currentPower", 150.0, suggest_logging=True),
             builder.interface_state(_ENERGY_METER, "energymeter", "totalEnergyConsumed", 0.0),
         ),
     )
