@@ -1,20 +1,14 @@
 // The house page: rooms with their things as cards, the house mode, kept live by the hub's live channel.
-import { execute, logout, read, Refused, useToken, write } from "./api.js";
+import { execute, read, useToken, write } from "./api.js";
 import { Card, el } from "./cards.js";
-import { has, loadTranslations, t, translate } from "./i18n.js";
-import { Live } from "./live.js";
-import { renderSections } from "./nav.js";
+import { has, t } from "./i18n.js";
+import { announce, complain, followLive, startPage } from "./page.js";
 
-await loadTranslations();
-translate();
-renderSections(document.getElementById("sections"));
+await startPage();
 
 const houseElement = document.getElementById("house");
 const roomsNav = document.getElementById("rooms");
 const modeBox = document.getElementById("mode-box");
-const statusElement = document.getElementById("status");
-const announcer = document.getElementById("announce");
-const toast = document.getElementById("toast");
 
 const house = {
   session: null,
@@ -46,20 +40,6 @@ async function act(card, actionType, params) {
     const thing = house.things.get(card.thing.id);
     if (thing) replaceCard(thing);
   }
-}
-
-function complain(error) {
-  const code = error instanceof Refused ? error.code : "generic";
-  toast.textContent = has(`error.${code}`) ? t(`error.${code}`) : t("error.generic");
-  toast.hidden = false;
-  clearTimeout(complain.timer);
-  complain.timer = setTimeout(() => {
-    toast.hidden = true;
-  }, 8000);
-}
-
-function announce(text) {
-  announcer.textContent = text;
 }
 
 async function loadHouse() {
@@ -234,30 +214,7 @@ function apply(message) {
   }
 }
 
-function showStatus(status) {
-  const texts = { connecting: "live.connecting", online: "live.online", lost: "live.lost" };
-  statusElement.textContent = t(texts[status]);
-  statusElement.dataset.status = status;
-}
-
-document.getElementById("logout").addEventListener("click", async () => {
-  try {
-    await logout();
-  } finally {
-    location.replace("/");
-  }
-});
-
-toast.addEventListener("click", () => {
-  toast.hidden = true;
-});
-
 houseElement.setAttribute("aria-busy", "true");
 houseElement.replaceChildren(el("p", "note", t("house.loading")));
 
-new Live({
-  onOpen: () => loadHouse().catch(complain),
-  onMessage: apply,
-  onStatus: showStatus,
-  check: () => read("session"),
-}).start();
+followLive(loadHouse, apply);

@@ -1,15 +1,13 @@
 // The KNX page: an ETS project (.knxproj) uploaded with its progress shown, then the table of what the
 // hub imported and the group addresses it left out (POST /web/api/knx/import, see thinggate/api/web/knx.py);
 // below it the live bus monitor, fed over the live channel (see thinggate/api/web/knx_monitor.py).
-import { logout, read, useToken } from "./api.js";
+import { read } from "./api.js";
 import { el, formatValue } from "./cards.js";
-import { has, loadTranslations, t, translate } from "./i18n.js";
+import { has, t } from "./i18n.js";
 import { Live } from "./live.js";
-import { renderSections } from "./nav.js";
+import { readSession, startPage } from "./page.js";
 
-await loadTranslations();
-translate();
-renderSections(document.getElementById("sections"));
+await startPage();
 
 const form = document.getElementById("knx-import");
 const fileInput = document.getElementById("knx-project");
@@ -23,18 +21,8 @@ const result = document.getElementById("knx-result");
 const submit = form.querySelector("button[type=submit]");
 let csrfToken = "";
 
-const session = await read("session");
+const session = await readSession();
 csrfToken = session.csrfToken;
-useToken(csrfToken);
-document.getElementById("user").textContent = t("house.user", { name: session.displayName });
-
-document.getElementById("logout").addEventListener("click", async () => {
-  try {
-    await logout();
-  } finally {
-    location.replace("/");
-  }
-});
 
 function showError(code) {
   const key = [`knx.error.${code}`, `error.${code}`].find(has) ?? "error.generic";

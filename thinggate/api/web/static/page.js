@@ -1,5 +1,6 @@
-// What the history and things pages share with the house: the translated texts, the navigation, who is
-// logged in, logging out, refusals shown in the toast, news for screen readers, the live channel's status.
+// What every page shares (house, history, things, KNX, administration): the translated texts, the
+// navigation, who is logged in, logging out, refusals shown in the toast, news for screen readers, the
+// live channel's status.
 import { logout, read, Refused, useToken } from "./api.js";
 import { has, loadTranslations, t, translate } from "./i18n.js";
 import { Live } from "./live.js";
@@ -17,9 +18,9 @@ export async function startPage() {
       location.replace("/");
     }
   });
-  const toast = document.getElementById("toast");
-  toast.addEventListener("click", () => {
-    toast.hidden = true;
+  // A page without a toast (the KNX page says its failures beside its form) has nothing to wire.
+  document.getElementById("toast")?.addEventListener("click", (event) => {
+    event.currentTarget.hidden = true;
   });
 }
 

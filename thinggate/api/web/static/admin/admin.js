@@ -1,10 +1,9 @@
 // The administration page: one tab per part (users, roles, domains, tokens, API keys, OAuth clients,
 // thing types, Thinknx, status). Each tab reads the hub afresh when it opens; what a user sees and may
 // change is the hub's word (a refusal shows as the hub's reason). `#<tab>` in the address opens a tab.
-import { logout, read, useToken } from "../api.js";
 import { el } from "../cards.js";
-import { loadTranslations, t, translate } from "../i18n.js";
-import { renderSections } from "../nav.js";
+import { t } from "../i18n.js";
+import { announce, readSession, startPage } from "../page.js";
 import { apiKeysTab } from "./apikeys.js";
 import { domainsTab } from "./domains.js";
 import { oauthTab } from "./oauth.js";
@@ -18,21 +17,17 @@ import { usersTab } from "./users.js";
 
 const TABS = [usersTab, rolesTab, domainsTab, tokensTab, apiKeysTab, oauthTab, thingTypesTab, thinknxTab, statusTab];
 
-await loadTranslations();
-translate();
+await startPage();
 
 const tabList = document.getElementById("tabs");
 const panels = document.getElementById("panels");
 const toast = document.getElementById("toast");
-const announcer = document.getElementById("announce");
 const buttons = new Map();
 const sheets = new Map();
 
 const page = {
   session: null,
-  announce(text) {
-    announcer.textContent = text;
-  },
+  announce,
   complain(error) {
     toast.textContent = explain(error);
     toast.hidden = false;
@@ -102,26 +97,13 @@ function fromHash() {
   return TABS.find((tab) => `#${tab.id}` === location.hash) || TABS[0];
 }
 
-document.getElementById("logout").addEventListener("click", async () => {
-  try {
-    await logout();
-  } finally {
-    location.replace("/");
-  }
-});
-toast.addEventListener("click", () => {
-  toast.hidden = true;
-});
 window.addEventListener("hashchange", () => {
   const tab = fromHash();
   if (tab !== current) show(tab, false);
 });
 
 try {
-  page.session = await read("session");
-  useToken(page.session.csrfToken);
-  document.getElementById("user").textContent = t("house.user", { name: page.session.displayName });
-  renderSections(document.getElementById("sections"), page.session);
+  page.session = await readSession();
   build();
   await show(fromHash(), false);
 } catch (error) {
