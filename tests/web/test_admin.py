@@ -15,6 +15,7 @@ import pytest_asyncio
 from tests.api.web.rig import PASSWORD, Rig, web_rig
 from tests.web.browser import assert_accessible
 from tests.web.conftest import Screenshot
+from thinggate.core.security import Scope
 
 if TYPE_CHECKING:  # imported by the fixtures: a machine without Playwright skips these tests with the reason
     from playwright.async_api import Page
@@ -156,9 +157,23 @@ async def test_a_user_who_may_not_administer_gets_no_administration(web: Rig, pa
     # The navigation lists the pages the user has, without the administration.
     await expect(page.get_by_role("link", name="History", exact=True)).to_have_count(1)
     await expect(page.get_by_role("link", name="Administration", exact=True)).to_have_count(0)
-    # Opened by its address, every part says what the core said (hub-wide parts are the administrators').
+    # Opened by its address, the page says whose it is instead of forms the hub would refuse.
     await page.goto(f"{web.base}/admin#apikeys")
-    await expect(page.get_by_role("tabpanel")).to_contain_text("Only the hub's administrators", timeout=WAIT)
+    await expect(page.locator("#panels")).to_contain_text("Only the hub's administrators", timeout=WAIT)
+    await expect(page.get_by_role("tab")).to_have_count(0)
+    await expect(page.get_by_role("form")).to_have_count(0)
+
+
+async def test_the_page_is_live_and_closes_when_its_user_is_removed(web: Rig, page: Page) -> None:
+    from playwright.async_api import expect
+
+    await web.server.security.create_user("carol", PASSWORD, scopes=Scope.ADMIN)
+    await log_in(page, web, "carol", path="/admin#tokens")
+    await expect(page.locator("#status")).to_have_text("Live", timeout=WAIT)
+    await web.server.security.remove_user("carol")
+    # The session ended: the same address shows the login page, and the tab again once logged in.
+    await expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=WAIT)
+    assert page.url.endswith("/admin#tokens")
 
 
 @pytest.mark.parametrize("page", ["desktop", "phone"], indirect=True)

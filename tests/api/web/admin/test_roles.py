@@ -42,6 +42,9 @@ async def test_a_privilege_given_here_is_what_the_registry_door_allows(rig: Rig)
     assert given.json()["role"] == "Read" and given.json()["privileges"] == [
         {"object": "user", "domain": "root", "operations": ["R"]}
     ]
+    # What the user may do is its own scopes with its role's, as `thinggate user list` shows them.
+    assert given.json()["scopes"] == ["PermissionScopeNone"]
+    assert given.json()["effectiveScopes"] == ["PermissionScopeAccessAllThings"]
     # ...and every user once the Read role (and the privilege) is given here.
     names = {user["userName"] for user in (await registry_users(rig, "kitchen")).json()["users"]}
     assert {"owner", "viewer", "kitchen"} <= names

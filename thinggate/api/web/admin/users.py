@@ -60,6 +60,7 @@ def user_view(user: UserInfo, principal: Principal) -> dict[str, Any]:
         "role": role_of(user),
         "roles": list(user.roles),
         "scopes": scopes_to_names(user.scopes),
+        "effectiveScopes": scopes_to_names(user.effective_scopes),
         "allowedThings": sorted(str(thing_id) for thing_id in user.allowed_thing_ids),
         "privileges": [privilege.to_dict() for privilege in user.privileges],
         "self": user.username == principal.name,

@@ -32,7 +32,8 @@ async function call(method, path, body) {
   }
   if (answer.status === 401) {
     // The session ended (logout elsewhere, the user removed, the hub restarted): back to the login.
-    location.replace("/");
+    // The same address shows the login page now, and this page again once logged in.
+    location.reload();
     throw new Refused(401, "NotLoggedIn", "");
   }
   let data = null;

@@ -5,7 +5,7 @@ import { read } from "./api.js";
 import { el, formatValue } from "./cards.js";
 import { has, t } from "./i18n.js";
 import { Live } from "./live.js";
-import { readSession, startPage } from "./page.js";
+import { readSession, showStatus, startPage } from "./page.js";
 
 await startPage();
 
@@ -23,6 +23,10 @@ let csrfToken = "";
 
 const session = await readSession();
 csrfToken = session.csrfToken;
+// A typed address: who may not add things gets a note, not a form the hub would refuse.
+const mayImport = session.sections.includes("/knx");
+form.hidden = !mayImport;
+document.getElementById("knx-not-allowed").hidden = mayImport;
 
 function showError(code) {
   const key = [`knx.error.${code}`, `error.${code}`].find(has) ?? "error.generic";
@@ -247,6 +251,7 @@ const live = new Live({
   onOpen: () => live.socket.send(JSON.stringify({ type: "knxMonitor", on: true })),
   onMessage: monitorMessage,
   onStatus: (status) => {
+    showStatus(status);
     if (status !== "online") {
       monitorNote.hidden = false;
       monitorNote.textContent = t(status === "lost" ? "knx.monitor.lost" : "knx.monitor.connecting");

@@ -35,7 +35,8 @@ export class Live {
     });
     socket.addEventListener("close", (event) => {
       if (event.code === LOGGED_OUT) {
-        location.replace("/");
+        // The same address shows the login page now, and this page again once logged in.
+        location.reload();
         return;
       }
       this.handlers.onStatus("lost");

@@ -30,6 +30,7 @@ form.addEventListener("submit", async (event) => {
       body: new URLSearchParams(new FormData(form)),
     });
     if (answer.ok) {
+      await answer.text(); // read to its end: leaving now would abort the request (a failure in the browser's log)
       // Back to the page that was asked for (each page answers the login in its place).
       const here = location.pathname + location.search + location.hash;
       const target = location.pathname === "/login" ? "/" : here;

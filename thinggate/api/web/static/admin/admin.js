@@ -3,7 +3,8 @@
 // change is the hub's word (a refusal shows as the hub's reason). `#<tab>` in the address opens a tab.
 import { el } from "../cards.js";
 import { t } from "../i18n.js";
-import { announce, readSession, startPage } from "../page.js";
+import { renderSections } from "../nav.js";
+import { announce, followLive, readSession, startPage } from "../page.js";
 import { apiKeysTab } from "./apikeys.js";
 import { domainsTab } from "./domains.js";
 import { oauthTab } from "./oauth.js";
@@ -99,13 +100,40 @@ function fromHash() {
 
 window.addEventListener("hashchange", () => {
   const tab = fromHash();
-  if (tab !== current) show(tab, false);
+  if (buttons.size && tab !== current) show(tab, false);
 });
 
-try {
+/** The session again; the page for those the hub lets administer, a note for anyone else (a typed address). */
+async function load() {
   page.session = await readSession();
-  build();
-  await show(fromHash(), false);
-} catch (error) {
-  panels.replaceChildren(problem(error));
+  if (!page.session.sections.includes("/admin")) {
+    tabList.replaceChildren();
+    panels.replaceChildren(el("p", "note", t("admin.notAllowed")));
+    buttons.clear();
+    sheets.clear();
+    current = null;
+    return;
+  }
+  if (!buttons.size) build();
+  await show(current || fromHash(), false);
 }
+
+function loadOrSay() {
+  return load().catch((error) => panels.replaceChildren(problem(error)));
+}
+
+await loadOrSay();
+// On every reconnect the open tab is read again; a change of the user's rights reads the page again
+// (the navigation too); an ended session closes the channel and the page shows the login.
+let connected = false;
+followLive(
+  async () => {
+    if (connected) await loadOrSay();
+    connected = true;
+  },
+  (message) => {
+    if (message.type !== "rights") return;
+    renderSections(document.getElementById("sections"));
+    loadOrSay();
+  },
+);

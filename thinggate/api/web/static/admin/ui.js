@@ -131,6 +131,10 @@ export function table(captionKey, heads, rows, emptyKey = "admin.empty") {
     body.append(row);
   }
   element.append(thead, body);
+  // A wide table scrolls sideways at phone width: its box is a labelled region the keyboard can scroll.
+  wrapper.tabIndex = 0;
+  wrapper.setAttribute("role", "region");
+  wrapper.setAttribute("aria-label", t(captionKey));
   wrapper.append(element);
   return wrapper;
 }

@@ -54,7 +54,8 @@ function userItem(user, things, page) {
   item.setAttribute("aria-labelledby", heading.id);
   const facts = el("dl", "facts");
   const role = user.role ? t(`admin.role.${user.role}`) : t("admin.users.noRole");
-  const scopes = user.roles.length ? "" : user.scopes.map((scope) => t(`admin.scope.${scope}`)).join(", ");
+  // What the user may do: its own scopes with those of its role (as `thinggate user list` shows them).
+  const scopes = user.effectiveScopes.map((scope) => t(`admin.scope.${scope}`)).join(", ");
   for (const [key, value] of [
     ["admin.users.homeDomain", user.homeDomain],
     ["admin.users.role", role],
