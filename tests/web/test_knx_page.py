@@ -114,6 +114,7 @@ async def test_a_project_uploaded_on_the_page_is_imported_and_tabled(
     await expect(things.locator("tbody tr")).to_have_count(len(plan.things))
     dimmer = things.get_by_role("row").filter(has_text="1/0/3")
     await expect(dimmer).to_contain_text("Living room")
+    await expect(dimmer).to_contain_text("KNX dimmer")  # the kind as the house cards name it, not its id
     await expect(dimmer).to_contain_text("Added")
     skipped = page.get_by_role("table", name="Group addresses left out")
     await expect(skipped.locator("tbody tr")).to_have_count(2)

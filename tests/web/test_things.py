@@ -128,6 +128,8 @@ async def test_a_push_button_pairing(bed: Rig, page: Page, screenshot: Screensho
         await expect(outcome).to_be_visible()
         if await row.count():
             break
+        # A refusal says what the device missed (its button, not a PIN or password).
+        await expect(page.locator("#toast")).to_contain_text("did not see its button pressed")
         await page.locator("#toast").click()  # away with the refusal
         await page.get_by_role("button", name="Start pairing").click()
     await expect(row).to_contain_text("Hall")
@@ -149,8 +151,9 @@ async def test_a_display_pin_pairing(bed: Rig, page: Page, screenshot: Screensho
     await expect(page.get_by_label("PIN", exact=True)).to_be_focused()
     await page.get_by_label("PIN", exact=True).fill("111111")
     await page.get_by_role("button", name="Confirm").click()
+    # Told as the way of pairing has it: the PIN is what the device refused.
     await expect(page.locator("#toast")).to_have_text(
-        "The device refused: check the PIN, user name or password, and start again."
+        "The device refused the PIN: start again and enter the PIN it shows."
     )
     assert not things_named(bed, "Door panel")
     await page.locator("#toast").click()

@@ -4,7 +4,7 @@
                                `X-Project-Password` for a password-protected project. Answers the project's
                                name, every thing the project gives with what became of it, and the group
                                addresses left out with the reason:
-        {"project": "...", "things": [{"name", "room", "class", "addresses", "outcome", "message"}],
+        {"project": "...", "things": [{"name", "room", "class", "classDisplayName", "addresses", "outcome", "message"}],
          "skipped": [{"address", "name", "reason"}]}
         outcome: "added", "existing" (imported before: the same group addresses) or "failed" (message says why).
 
@@ -71,6 +71,7 @@ class KnxApi:
                     "name": planned.name,
                     "room": planned.room,
                     "class": planned.thing_class,
+                    "classDisplayName": CLASSES_BY_NAME[planned.thing_class].display_name,
                     "addresses": list(planned.addresses),
                     "outcome": outcome,
                     "message": failed.get(planned.name, "") if outcome == "failed" else "",

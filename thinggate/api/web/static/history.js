@@ -113,7 +113,7 @@ class Chart {
     const section = el("section", "chart");
     section.dataset.thingId = series.thingId;
     section.dataset.typeId = series.typeId;
-    const heading = el("h3", "", t("history.chartTitle", { thing: series.thingName, state: series.name }));
+    const heading = el("h3", "", chartTitle(series));
     heading.id = `${this.id}-title`;
     section.setAttribute("aria-labelledby", heading.id);
     const where = series.room ? `${series.room} · ` : "";
@@ -223,7 +223,7 @@ class Chart {
 
   fillTable() {
     const table = el("table");
-    const caption = el("caption", "visually-hidden", t("history.chartTitle", { thing: this.series.thingName, state: this.series.name }));
+    const caption = el("caption", "visually-hidden", chartTitle(this.series));
     const head = el("tr");
     head.append(el("th", "", t("history.time")), el("th", "", t("history.value")));
     head.firstChild.scope = "col";
@@ -254,6 +254,12 @@ class Chart {
   resize() {
     if (this.plot) this.plot.setSize({ width: Math.max(240, this.plotBox.clientWidth), height: 220 });
   }
+}
+
+/** A chart's title: the thing and its state, or the thing alone where both have one name ("Temperature"). */
+function chartTitle(series) {
+  if (series.thingName.toLowerCase() === series.name.toLowerCase()) return series.thingName;
+  return t("history.chartTitle", { thing: series.thingName, state: series.name });
 }
 
 function describeRange() {

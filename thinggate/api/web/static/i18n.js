@@ -16,8 +16,17 @@ export async function loadTranslations() {
   }
 }
 
-/** The text of a key with {placeholders} filled in; the key itself when the table has none. */
+const plurals = new Intl.PluralRules(document.documentElement.lang || "en");
+
+/**
+ * The text of a key with {placeholders} filled in; the key itself when the table has none. A numeric
+ * {count} picks the language's plural form of it where the table has one (`key.one` for "1 reading").
+ */
 export function t(key, values = {}) {
+  if (typeof values.count === "number") {
+    const form = `${key}.${plurals.select(values.count)}`;
+    if (Object.hasOwn(table, form)) key = form;
+  }
   let text = Object.hasOwn(table, key) ? table[key] : key;
   for (const [name, value] of Object.entries(values)) {
     text = text.replaceAll(`{${name}}`, String(value));

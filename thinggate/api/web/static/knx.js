@@ -101,7 +101,7 @@ function render(answer) {
     answer.things.map((thing) => [
       thing.name,
       thing.room,
-      thing.class,
+      thing.classDisplayName,
       thing.addresses.join(" "),
       thing.message ? `${t(`knx.outcome.${thing.outcome}`)}: ${thing.message}` : t(`knx.outcome.${thing.outcome}`),
     ]),

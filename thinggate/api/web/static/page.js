@@ -34,12 +34,17 @@ export async function readSession() {
 
 /** Show a refusal of the hub in the toast, by its code. */
 export function complain(error) {
-  const toast = document.getElementById("toast");
   const code = error instanceof Refused ? error.code : "generic";
-  toast.textContent = has(`error.${code}`) ? t(`error.${code}`) : t("error.generic");
+  showToast(has(`error.${code}`) ? t(`error.${code}`) : t("error.generic"));
+}
+
+/** Show a text in the toast for a while (a click hides it sooner). */
+export function showToast(text) {
+  const toast = document.getElementById("toast");
+  toast.textContent = text;
   toast.hidden = false;
-  clearTimeout(complain.timer);
-  complain.timer = setTimeout(() => {
+  clearTimeout(showToast.timer);
+  showToast.timer = setTimeout(() => {
     toast.hidden = true;
   }, 8000);
 }

@@ -2,10 +2,10 @@
 // user and password, OAuth) through forms built from its class's param types, and rename, move, set up and
 // remove the things the user sees. The list follows the live channel (a thing added, changed or removed
 // anywhere is read again); the core decides who may do what (ConfigureThings).
-import { read, write } from "./api.js";
+import { read, Refused, write } from "./api.js";
 import { el } from "./cards.js";
 import { has, t } from "./i18n.js";
-import { announce, complain, followLive, readSession, startPage } from "./page.js";
+import { announce, complain, followLive, readSession, showToast, startPage } from "./page.js";
 
 await startPage();
 
@@ -317,7 +317,10 @@ pairForm.addEventListener("submit", async (event) => {
     });
     added(pairing.name);
   } catch (error) {
-    complain(error);
+    // The device's refusal told as the way of pairing has it (a button not pressed is no wrong PIN).
+    const refusal = `things.pairRefused.${pairing.setupMethod}`;
+    if (error instanceof Refused && error.code === "AuthenticationFailure" && has(refusal)) showToast(t(refusal));
+    else complain(error);
     // A refused confirmation ends the pairing at the hub: the person starts it again (the form as it was).
     pairForm.hidden = true;
     addForm.hidden = false;

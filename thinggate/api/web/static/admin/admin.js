@@ -4,7 +4,7 @@
 import { el } from "../cards.js";
 import { t } from "../i18n.js";
 import { renderSections } from "../nav.js";
-import { announce, followLive, readSession, startPage } from "../page.js";
+import { announce, followLive, readSession, showToast, startPage } from "../page.js";
 import { apiKeysTab } from "./apikeys.js";
 import { domainsTab } from "./domains.js";
 import { oauthTab } from "./oauth.js";
@@ -22,7 +22,6 @@ await startPage();
 
 const tabList = document.getElementById("tabs");
 const panels = document.getElementById("panels");
-const toast = document.getElementById("toast");
 const buttons = new Map();
 const sheets = new Map();
 
@@ -30,12 +29,7 @@ const page = {
   session: null,
   announce,
   complain(error) {
-    toast.textContent = explain(error);
-    toast.hidden = false;
-    clearTimeout(page.complain.timer);
-    page.complain.timer = setTimeout(() => {
-      toast.hidden = true;
-    }, 8000);
+    showToast(explain(error));
   },
   refresh() {
     return show(current, false);
