@@ -71,3 +71,16 @@ async def test_bad_input_is_refused_with_the_doors_errors(rig: Rig) -> None:
         assert answer.status_code == status and code_of(answer) == code, (body, answer.text)
     unknown = await owner.write("/web/api/admin/oauth-clients/service-nothing/revoke")
     assert unknown.status_code == 404 and code_of(unknown) == "UnknownItem"
+
+
+async def test_a_client_whose_user_was_removed_is_listed_as_such_and_gets_no_token(rig: Rig) -> None:
+    owner = await rig.logged_in()
+    await rig.server.security.create_user("bob", "Bob-pw-12345!")
+    made = (await owner.write("/web/api/admin/oauth-clients", {"name": "station", "username": "bob"})).json()
+    listed = (await owner.get("/web/api/admin/oauth-clients")).json()["items"]
+    assert [item["userExists"] for item in listed] == [True]
+
+    await rig.server.security.remove_user("bob")
+    listed = (await owner.get("/web/api/admin/oauth-clients")).json()["items"]
+    assert [(item["username"], item["userExists"]) for item in listed] == [("bob", False)]
+    assert (await token(rig, made["clientId"], made["clientSecret"])).status_code != 200

@@ -27,12 +27,14 @@ class NewClient(msgspec.Struct, forbid_unknown_fields=True):
     scopes: list[str] = msgspec.field(default_factory=list)
 
 
-def client_view(record: OAuthClientRecord) -> dict[str, Any]:
+def client_view(record: OAuthClientRecord, user_exists: bool = True) -> dict[str, Any]:
     """A client as the page lists it (its secret's hash never leaves the hub)."""
     return {
         "clientId": record.client_id,
         "name": record.name,
         "username": record.username,
+        # A client outlives its user's removal, but the door refuses its token requests from then on.
+        "userExists": user_exists,
         "scopes": list(record.scopes),
         "created": when(record.created),
     }
@@ -44,7 +46,9 @@ def routes(parts: AdminParts) -> list[Route]:
 
     async def list_clients(call: Call) -> dict[str, Any]:
         records = await admin.oauth_clients(call.session.principal)
-        return {**listed([client_view(record) for record in records]), "scopes": list(OAUTH_SCOPES)}
+        users = {user.username.casefold() for user in parts.door.security.users()}
+        views = [client_view(record, record.username.casefold() in users) for record in records]
+        return {**listed(views), "scopes": list(OAUTH_SCOPES)}
 
     async def add_client(call: Call) -> dict[str, Any]:
         body: NewClient = call.body

@@ -34,7 +34,7 @@ async function render(panel, page, made = null) {
   const rows = clients.items.map((client) => [
     client.name,
     client.clientId,
-    client.username,
+    client.userExists ? client.username : t("admin.oauth.userGone", { name: client.username }),
     client.scopes.join(" "),
     when(client.created),
     actionButton(t("admin.revoke"), t("admin.oauth.revoke", { name: client.name }), async () => {

@@ -2,7 +2,7 @@
 import { read, write } from "../api.js";
 import { el } from "../cards.js";
 import { t } from "../i18n.js";
-import { actionButton, check, field, form, input, select } from "./ui.js";
+import { actionButton, check, field, form, input, nextId, select } from "./ui.js";
 
 const SCOPES = [
   "PermissionScopeControlThings",
@@ -23,7 +23,7 @@ async function render(panel, page) {
     "admin.users.add",
     [
       field("admin.users.username", input("username", { required: true, autocomplete: "off", autocapitalize: "none", spellcheck: "false" })),
-      field("admin.users.password", input("password", { type: "password", required: true, autocomplete: "new-password" })),
+      passwordField("admin.users.password"),
       field("admin.users.displayName", input("displayName", { autocomplete: "off" })),
       field("admin.users.role", select("role", ROLES.map((role) => [role, t(`admin.role.${role}`)]), "Read")),
       field("admin.users.homeDomain", select("homeDomain", domainChoices, domainChoices.length ? domainChoices[0][0] : null)),
@@ -80,10 +80,21 @@ function userItem(user, things, page) {
   return item;
 }
 
+/** A new password's field with the hub's rules said beside it (not only after a refusal). */
+function passwordField(labelKey) {
+  const control = input("password", { type: "password", required: true, autocomplete: "new-password", minlength: 8 });
+  const box = field(labelKey, control);
+  const rules = el("p", "note", t("admin.users.password.rules"));
+  rules.id = nextId("rules");
+  control.setAttribute("aria-describedby", rules.id);
+  box.append(rules);
+  return box;
+}
+
 function passwordForm(user, page) {
   return form(
     "admin.users.password.heading",
-    [field("admin.users.password.new", input("password", { type: "password", required: true, autocomplete: "new-password" }))],
+    [passwordField("admin.users.password.new")],
     "admin.users.password.submit",
     async (element) => {
       await write(`admin/users/${encodeURIComponent(user.username)}/password`, {
