@@ -63,7 +63,7 @@ def power_of(thing: Thing) -> Any:
 async def test_an_admins_page_that_asked_gets_the_bus_telegrams_named_and_decoded(knx_rig: Rig, bus: FakeBus) -> None:
     thing = await lamp(knx_rig)
     live = await (await knx_rig.logged_in()).live()
-    assert await ask(live) == {"type": "knxMonitor", "on": True}
+    assert await ask(live) == {"type": "knxMonitor", "on": True, "connected": True}
     await bus.incoming("1/0/2", DPTBinary(1))
     telegram = await live.message("knxTelegram")
     assert {key: value for key, value in telegram.items() if key != "time"} == {
@@ -202,3 +202,13 @@ async def test_telegrams_on_a_real_knxd_bus_appear_on_the_monitor(
             True,
         )
         assert heard["source"] != own["source"]
+
+
+async def test_a_hub_that_does_not_reach_the_bus_says_so_when_the_monitor_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No faked bus: the gateway's port answers nothing, so the tunnel never comes up.
+    knx = {"gateway_ip": "127.0.0.1", "gateway_port": free_udp_port(), "reconnect_seconds": 60}
+    async with web_rig(tmp_path / "hub", monkeypatch, knx=knx) as rig:
+        live = await (await rig.logged_in()).live()
+        assert await ask(live) == {"type": "knxMonitor", "on": True, "connected": False}

@@ -4,7 +4,8 @@ A page asks for the monitor by sending a text frame on the channel, and stops it
 
     {"type": "knxMonitor", "on": true}     {"type": "knxMonitor", "on": false}
 
-The hub answers `{"type": "knxMonitor", "on": true}` when the monitor runs for the page, else
+The hub answers `{"type": "knxMonitor", "on": true, "connected": true | false}` when the monitor runs for
+the page (`connected`: whether the hub reaches the bus right now), else
 `{"type": "knxMonitor", "on": false, "error": "PermissionDenied" | "KnxNotConfigured"}` (the bus
 carries every device of the building: only a user the core lets administer the hub may watch it,
 decided by `core.admin.administers_hub` with the user's rights at each telegram). Then, newest
@@ -82,7 +83,9 @@ class KnxMonitor:
         self.watching[channel] = None
         if self._stop is None and self.source is not None:
             self._stop = self.source.watch_telegrams(self._telegram)
-        channel.send(_encode({"type": ASK, "on": True}))
+        # Whether the hub reaches the bus now: a monitor that shows nothing says why (asked again on reconnect).
+        connected = bool(getattr(self.source, "connected", True))
+        channel.send(_encode({"type": ASK, "on": True, "connected": connected}))
 
     def _refusal(self, channel: Page) -> str | None:
         if not administers_hub(channel.session.principal):

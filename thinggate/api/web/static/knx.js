@@ -215,7 +215,9 @@ function redraw() {
 function monitorMessage(message) {
   if (message.type === "knxMonitor") {
     if (message.on) {
-      monitorNote.hidden = true;
+      // Watching, but the hub does not reach the bus now: said above the (empty) monitor.
+      monitorNote.hidden = message.connected !== false;
+      monitorNote.textContent = t("knx.monitor.busDown");
       monitorBox.hidden = false;
       redraw();
     } else {
