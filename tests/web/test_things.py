@@ -16,6 +16,8 @@ from tests.api.web.things_tools import class_named, rig_with_testbed
 from tests.web.browser import assert_accessible
 from tests.web.conftest import Screenshot
 from tests.web.login_tools import log_in
+from thinggate.core.security import SYSTEM
+from thinggate.integrations.sensordata.kinds import NODE_CLASS
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -177,4 +179,24 @@ async def test_a_user_without_configure_things_sees_no_forms(bed: Rig, page: Pag
     await row.get_by_role("button", name="Details of Reading lamp").click()
     await expect(row.get_by_label("Name", exact=True)).to_be_disabled()
     await expect(row.get_by_role("button", name="Remove", exact=True)).to_be_disabled()
+    await assert_accessible(page)
+
+
+async def test_a_things_id_param_is_picked_from_the_things_by_name(bed: Rig, page: Page) -> None:
+    from playwright.async_api import expect
+
+    # A sensor-data device is discovered below its node: the node is named from a list, not typed as an id.
+    node = (await bed.server.hub.add_thing(SYSTEM, name="Site node", thing_class_id=NODE_CLASS.id)).value
+    await log_in(page, bed, "/things")
+    await choose_class(page, bed, "sensorDataDevice")
+    parent = page.get_by_label("Parent thing")
+    await expect(parent.locator("option", has_text="Site node")).to_have_count(1)
+    await parent.select_option(label="Site node")
+    await page.get_by_role("button", name="Search").click()
+    await page.get_by_role("button", name="Choose Sensor data device").click()
+    await page.get_by_label("Name", exact=True).fill("Boiler room")
+    await page.get_by_role("button", name="Add", exact=True).click()
+    await expect(page.locator(".thing-row").filter(has_text="Boiler room")).to_have_count(1)
+    [device] = things_named(bed, "Boiler room")
+    assert device.parent_id == node  # type: ignore[attr-defined]
     await assert_accessible(page)

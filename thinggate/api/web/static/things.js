@@ -51,6 +51,19 @@ function paramField(paramType, value) {
       input.append(option);
     }
     if (value !== undefined && value !== null) input.value = JSON.stringify(value);
+  } else if (paramType.type === "Uuid") {
+    // A thing's id (a device's node, a sensor's device): picked from the things the user sees, by name.
+    input = el("select");
+    const none = el("option", "", t("things.pickThing"));
+    none.value = "";
+    input.append(none);
+    for (const thing of [...page.things].sort((a, b) => a.name.localeCompare(b.name))) {
+      const option = el("option", "", thing.room ? `${thing.name} · ${thing.room}` : thing.name);
+      option.value = JSON.stringify(thing.id);
+      input.append(option);
+    }
+    input.required = paramType.default === null || paramType.default === undefined;
+    if (value !== undefined && value !== null) input.value = JSON.stringify(value);
   } else if (paramType.type === "Bool") {
     row.className = "field check";
     input = el("input");
@@ -104,7 +117,10 @@ function paramValues(container) {
     if (input.disabled) continue;
     const type = input.dataset.type;
     let value;
-    if (input.tagName === "SELECT") value = JSON.parse(input.value);
+    if (input.tagName === "SELECT") {
+      if (input.value === "") continue; // no thing picked for an optional one
+      value = JSON.parse(input.value);
+    }
     else if (input.type === "checkbox") value = input.checked;
     else if (input.value === "") continue;
     else if (input.type === "number") value = Number(input.value);
@@ -531,8 +547,8 @@ async function loadPage() {
   page.classes = new Map(answer.classes.map((thingClass) => [thingClass.id, thingClass]));
   addSection.hidden = !page.mayConfigure;
   $("view-only").hidden = page.mayConfigure;
+  await loadThings(); // before the classes can be chosen: a form's thing pickers list them
   renderClasses();
-  await loadThings();
   page.loaded = true;
 }
 
