@@ -192,6 +192,8 @@ class Chart {
           grid: { stroke: "#d0d7de" },
           ticks: { stroke: "#6e7781" },
           values: (plot, ticks) => ticks.map((tick) => this.format(tick, true)),
+          // A switch has two values: ticks (and grid lines) at those two only.
+          ...(bool ? { splits: () => [0, 1] } : {}),
           size: 64,
         },
       ],
