@@ -170,12 +170,18 @@ async def test_a_file_that_is_no_project_is_refused_with_the_reason(knx_house: R
     )
 
 
-async def test_a_hub_without_knx_says_so(house: Rig, page: Page, tmp_path: Path) -> None:
+async def test_a_hub_without_knx_says_so_and_offers_no_import(house: Rig, page: Page, tmp_path: Path) -> None:
     await open_knx(page, house)
-    await upload(page, project(tmp_path / "garden.knxproj"))
-    await expect(page.get_by_role("alert")).to_have_text(
-        "The hub has no KNX integration: add a [knx] section to thinggate.toml."
+    await expect(page.get_by_text("add a [knx] section to thinggate.toml to import projects")).to_be_visible()
+    await expect(page.get_by_label("ETS project file (.knxproj)")).to_be_hidden()
+    # An upload all the same (an old page, a script) is refused with the reason.
+    session = await (await page.request.get(f"{house.base}/web/api/session")).json()
+    answer = await page.request.post(
+        f"{house.base}/web/api/knx/import",
+        data=project(tmp_path / "garden.knxproj").read_bytes(),
+        headers={"X-CSRF-Token": session["csrfToken"], "Origin": house.base, "Accept": "application/json"},
     )
+    assert answer.status == 409 and (await answer.json())["error"]["code"] == "KnxNotConfigured", await answer.text()
 
 
 @pytest.mark.parametrize("page", ["desktop", "phone"], indirect=True)
@@ -224,7 +230,10 @@ async def test_the_bus_monitor_shows_telegrams_newest_first_and_pauses_clears_an
 async def test_a_hub_without_knx_shows_a_note_instead_of_the_monitor(house: Rig, page: Page) -> None:
     await open_knx(page, house)
     await expect(
-        page.get_by_text("The hub has no KNX integration: add a [knx] section to thinggate.toml to watch the bus.")
+        page.get_by_text(
+            "The hub has no KNX integration: add a [knx] section to thinggate.toml to import projects and watch "
+            "the bus."
+        )
     ).to_be_visible()
     await expect(page.get_by_role("table", name="Group telegrams, newest first")).to_have_count(0)
     await assert_accessible(page)

@@ -88,10 +88,11 @@ class KnxMonitor:
         channel.send(_encode({"type": ASK, "on": True, "connected": connected}))
 
     def _refusal(self, channel: Page) -> str | None:
-        if not administers_hub(channel.session.principal):
-            return "PermissionDenied"
+        # A hub without KNX is told to anyone (the page then offers no import either); the bus only to admins.
         if self.source is None:
             return "KnxNotConfigured"
+        if not administers_hub(channel.session.principal):
+            return "PermissionDenied"
         return None
 
     def forget(self, channel: Page) -> None:

@@ -224,6 +224,8 @@ function monitorMessage(message) {
       monitorBox.hidden = true;
       monitorNote.hidden = false;
       monitorNote.textContent = t(`knx.monitor.error.${message.error || "off"}`);
+      // No KNX on this hub: no import to offer either (the hub would answer KnxNotConfigured).
+      if (message.error === "KnxNotConfigured") form.hidden = true;
     }
   } else if (message.type === "knxTelegram") {
     telegrams.unshift(message);
