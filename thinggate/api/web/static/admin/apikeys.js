@@ -21,7 +21,7 @@ async function render(panel, page, made = null) {
   );
   const rows = keys.map((key) => [
     key.name,
-    key.publishedKey ? copyable(key.publishedKey, key.name, page.announce) : t("admin.apikeys.hashed"),
+    key.publishedKey ? publishedKey(key, page) : t("admin.apikeys.hashed"),
     when(key.created),
     actionButton(t("admin.revoke"), t("admin.apikeys.revoke", { name: key.name }), async () => {
       await write(`admin/apikeys/${encodeURIComponent(key.id)}/revoke`);
@@ -37,4 +37,11 @@ async function render(panel, page, made = null) {
   }
   parts.push(table("admin.apikeys.caption", ["admin.apikeys.name", "admin.apikeys.key", "admin.created", "admin.actions"], rows));
   panel.replaceChildren(...parts);
+}
+
+/** The key an SDK is given at /manifest: shown in full, with a word on why. */
+function publishedKey(key, page) {
+  const box = el("div");
+  box.append(copyable(key.publishedKey, key.name, page.announce), el("p", "note", t("admin.apikeys.published")));
+  return box;
 }
