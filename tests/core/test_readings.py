@@ -189,3 +189,17 @@ async def test_an_upload_of_many_new_sensors_asks_history_once_for_their_latest_
         assert (await hub.record_readings(SYSTEM, upload)).ok
         assert store.asked == 1  # known now
         assert all(sensor.states[temperature].value == 20.0 for sensor, temperature in sensors)
+
+
+async def test_a_reading_of_a_logged_state_is_kept_once_with_its_own_time(
+    hub: Hub, virtual: VirtualIntegration
+) -> None:
+    sensor, temperature = await add_sensor(hub, virtual)
+    assert temperature in sensor.logged_state_type_ids  # the house's sensors log their readings
+    await hub.record_readings(SYSTEM, [reading(sensor, temperature, 10, 25.0)])
+    assert sensor.states[temperature].value == 25.0
+    history = (await hub.history(SYSTEM, sensor.id, temperature)).value or []
+    # Once, with the reading's time: not a second time stamped when it arrived (the simulation's own
+    # wandering readings may be there beside it).
+    kept = [entry.timestamp for entry in history if entry.value == 25.0]
+    assert kept == [START + timedelta(minutes=10)]

@@ -1178,8 +1178,12 @@ class Hub:
 
     # ------------------------------------------------------------------ IntegrationHost
 
-    def set_state(self, thing_id: uuid.UUID, state_type_id: uuid.UUID, value: Any) -> None:
-        """Set a state value as the device reports it: converted, clamped, published when it changed."""
+    def set_state(self, thing_id: uuid.UUID, state_type_id: uuid.UUID, value: Any, *, log: bool = True) -> None:
+        """Set a state value as the device reports it: converted, clamped, published when it changed.
+
+        `log=False`: the value is in history already (a reading, with its own time), so a logged state
+        does not keep it a second time.
+        """
         thing = self.things.get(thing_id)
         added = thing is not None
         if thing is None:
@@ -1204,7 +1208,7 @@ class Hub:
         if not (state.value == converted and type(state.value) is type(converted)):
             state.value = converted
             if added:  # one still being set up is announced whole when it is added
-                self._announce_state(thing, state_type, state)
+                self._announce_state(thing, state_type, state, log)
         if self._state_watchers:
             # Every report counts, changed or not: a device confirming a value it already had
             # is still the feedback a waiting request asked for.
@@ -1232,12 +1236,12 @@ class Hub:
             return  # still being set up: the first snapshot is taken when it is added
         self._announce_state(thing, state_type, state)
 
-    def _announce_state(self, thing: Thing, state_type: StateType, state: State) -> None:
+    def _announce_state(self, thing: Thing, state_type: StateType, state: State, log: bool = True) -> None:
         """A state of an added thing changed: cache it, log it, publish it, follow its IO links."""
         if state_type.cached:
             self._write_behind.queue_state(thing.id, state_type.id, state.value)
         # An empty set first: `in` would hash the UUID, a Python call, to find nothing.
-        if thing.logged_state_type_ids and state_type.id in thing.logged_state_type_ids:
+        if log and thing.logged_state_type_ids and state_type.id in thing.logged_state_type_ids:
             self._write_behind.add_history(HistoryEntry(_now(), thing.id, "state", state_type.id, state.value))
         self.bus.publish(
             ev.StateChanged(
@@ -1372,7 +1376,9 @@ class Hub:
                 continue
             self._reading_times[key] = reading.timestamp
             if self.things.get(thing.id) is thing:  # not removed meanwhile
-                self.set_state(thing.id, reading.type_id, reading.value)
+                # The reading is in history with its own time: logging the state would keep it twice,
+                # stamped now, and that newer stamp would then turn later readings away as older.
+                self.set_state(thing.id, reading.type_id, reading.value, log=False)
         return Result(value=len(readings))
 
     @operation(Scope.NONE)
