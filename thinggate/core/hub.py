@@ -103,6 +103,9 @@ class Hub:
         self.vendors: dict[uuid.UUID, Vendor] = {}
         self.thing_classes: dict[uuid.UUID, ThingClass] = {}
         self.things: dict[uuid.UUID, Thing] = {}
+        # The same things by the id's `int`, kept with `things` in _keep and _forget: an action looks its
+        # thing up twice (the request, the device's report), and a UUID key hashes in Python, an int in C.
+        self._things_by_int: dict[int, Thing] = {}
         # Things per class, by the class id's `int`, kept as things come and go: a registry list of 10,000
         # thing types counts 100,000 things without a pass over them (and an int hashes in C, a UUID in Python).
         self._class_counts: Counter[int] = Counter()
@@ -448,6 +451,7 @@ class Hub:
         if replaced is not None:
             self._class_counts[replaced.thing_class.id.int] -= 1
         self.things[thing.id] = thing
+        self._things_by_int[thing.id.int] = thing
         know_ids((thing.id,))
         self._class_counts[thing.thing_class.id.int] += 1
         self._inventory_changed()
@@ -456,6 +460,7 @@ class Hub:
         """Take a thing out of `things` (counted by class)."""
         removed = self.things.pop(thing_id, None)
         if removed is not None:
+            del self._things_by_int[removed.id.int]
             self._class_counts[removed.thing_class.id.int] -= 1
             self._inventory_changed()
 
@@ -483,7 +488,7 @@ class Hub:
 
     def _visible_thing(self, principal: Principal, thing_id: Any) -> Thing:
         parsed = parse_uuid(thing_id)
-        thing = self.things.get(parsed) if parsed else None
+        thing = self._things_by_int.get(parsed.int) if parsed else None
         if thing is None or not principal.may_see(thing):
             raise ThingFailure(ThingError.THING_NOT_FOUND, f"no thing with id {thing_id}")
         return thing
@@ -1009,7 +1014,7 @@ class Hub:
     def _usable_thing(self, principal: Principal, thing_id: Any) -> Thing:
         # _visible_thing and setup_complete inline: every action starts here.
         parsed = parse_uuid(thing_id)
-        thing = self.things.get(parsed) if parsed else None
+        thing = self._things_by_int.get(parsed.int) if parsed else None
         if thing is None or not principal.may_see(thing):
             raise ThingFailure(ThingError.THING_NOT_FOUND, f"no thing with id {thing_id}")
         if thing.setup_status is not ThingSetupStatus.COMPLETE:
@@ -1188,7 +1193,10 @@ class Hub:
 
     def set_state(self, thing_id: uuid.UUID, state_type_id: uuid.UUID, value: Any) -> None:
         """Set a state value as the device reports it: converted, clamped, published when it changed."""
-        thing = self.things.get(thing_id)
+        try:
+            thing = self._things_by_int.get(thing_id.int)
+        except AttributeError:  # not a UUID: no thing has it
+            thing = None
         added = thing is not None
         if thing is None:
             # Integrations report states while a thing is still being set up, before it is added.
