@@ -43,7 +43,7 @@ from thinggate.core.model import (
     ThingSetupStatus,
     Vendor,
 )
-from thinggate.core.operations import ParamInput, Result, Timeouts, operation
+from thinggate.core.operations import ParamInput, Result, Timeouts, failed, operation, refused
 from thinggate.core.retention import HistoryRetention
 from thinggate.core.scopes import OBJECT_THING
 from thinggate.core.security import SYSTEM, Principal, Scope
@@ -103,6 +103,9 @@ class Hub:
         self.vendors: dict[uuid.UUID, Vendor] = {}
         self.thing_classes: dict[uuid.UUID, ThingClass] = {}
         self.things: dict[uuid.UUID, Thing] = {}
+        # The same things by the id's `int`, kept with `things` in _keep and _forget: an action looks its
+        # thing up twice (the request, the device's report), and a UUID key hashes in Python, an int in C.
+        self._things_by_int: dict[int, Thing] = {}
         # Things per class, by the class id's `int`, kept as things come and go: a registry list of 10,000
         # thing types counts 100,000 things without a pass over them (and an int hashes in C, a UUID in Python).
         self._class_counts: Counter[int] = Counter()
@@ -448,6 +451,7 @@ class Hub:
         if replaced is not None:
             self._class_counts[replaced.thing_class.id.int] -= 1
         self.things[thing.id] = thing
+        self._things_by_int[thing.id.int] = thing
         know_ids((thing.id,))
         self._class_counts[thing.thing_class.id.int] += 1
         self._inventory_changed()
@@ -456,6 +460,7 @@ class Hub:
         """Take a thing out of `things` (counted by class)."""
         removed = self.things.pop(thing_id, None)
         if removed is not None:
+            del self._things_by_int[removed.id.int]
             self._class_counts[removed.thing_class.id.int] -= 1
             self._inventory_changed()
 
@@ -483,7 +488,7 @@ class Hub:
 
     def _visible_thing(self, principal: Principal, thing_id: Any) -> Thing:
         parsed = parse_uuid(thing_id)
-        thing = self.things.get(parsed) if parsed else None
+        thing = self._things_by_int.get(parsed.int) if parsed else None
         if thing is None or not principal.may_see(thing):
             raise ThingFailure(ThingError.THING_NOT_FOUND, f"no thing with id {thing_id}")
         return thing
@@ -1009,46 +1014,54 @@ class Hub:
     def _usable_thing(self, principal: Principal, thing_id: Any) -> Thing:
         # _visible_thing and setup_complete inline: every action starts here.
         parsed = parse_uuid(thing_id)
-        thing = self.things.get(parsed) if parsed else None
+        thing = self._things_by_int.get(parsed.int) if parsed else None
         if thing is None or not principal.may_see(thing):
             raise ThingFailure(ThingError.THING_NOT_FOUND, f"no thing with id {thing_id}")
         if thing.setup_status is not ThingSetupStatus.COMPLETE:
             raise ThingFailure(ThingError.SETUP_FAILED, f"{thing.name} is not set up")
         return thing
 
-    @operation(Scope.CONTROL_THINGS)
     async def execute_action(
         self, principal: Principal, thing_id: Any, action_type_id: Any, params: ParamInput = ()
     ) -> Result[None]:
         """Verify an action's params (dynamic limits for state actions) and run it, 15 s at most."""
-        thing = self._usable_thing(principal, thing_id)
-        action_type = thing.thing_class.action_type(parse_uuid(action_type_id) or uuid.UUID(int=0))
-        if action_type is None:
-            raise ThingFailure(
-                ThingError.ACTION_TYPE_NOT_FOUND, f"{thing.thing_class.name} has no action {action_type_id}"
-            )
-        verified = self._verify_action_params(thing, action_type, params)
-        action = Action(thing.id, action_type.id, verified)
-        integration = self._integrations_by_int[thing.thing_class.plugin_id.int]
+        # What @operation(Scope.CONTROL_THINGS) does, spelled out in the body: every action runs
+        # through here, and the decorator's wrapper is a coroutine frame (and an await) more.
+        if not principal.has_scope(Scope.CONTROL_THINGS):
+            return refused(principal, Scope.CONTROL_THINGS, "execute_action")
         try:
-            # eager.within spelled out (the hot path: a coroutine and a call fewer); most devices
-            # answer at once and need no task, no timer.
-            running = integration.execute_action(thing, action)
+            thing = self._usable_thing(principal, thing_id)
+            action_type = thing.thing_class.action_type(parse_uuid(action_type_id) or uuid.UUID(int=0))
+            if action_type is None:
+                raise ThingFailure(
+                    ThingError.ACTION_TYPE_NOT_FOUND, f"{thing.thing_class.name} has no action {action_type_id}"
+                )
+            verified = self._verify_action_params(thing, action_type, params)
+            action = Action(thing.id, action_type.id, verified)
+            integration = self._integrations_by_int[thing.thing_class.plugin_id.int]
             try:
-                waiting_on = running.send(None)
-            except StopIteration:
-                pass
-            else:
-                await asyncio.wait_for(eager.resume(running, waiting_on), self.timeouts.action)
-        except ThingFailure as failure:
-            self._action_done(thing, action, failure.error)
-            raise
-        except TimeoutError:
-            self._action_done(thing, action, ThingError.TIMEOUT)
-            raise ThingFailure(ThingError.TIMEOUT, "the device did not finish the action in time") from None
-        if thing.logged_action_type_ids or self.bus.heard(ev.ActionExecuted):  # the usual action: nothing to do
-            self._action_done(thing, action, ThingError.NO_ERROR)
-        return Result()
+                # eager.within spelled out (the hot path: a coroutine and a call fewer); most devices
+                # answer at once and need no task, no timer.
+                running = integration.execute_action(thing, action)
+                try:
+                    waiting_on = running.send(None)
+                except StopIteration:
+                    pass
+                else:
+                    await asyncio.wait_for(eager.resume(running, waiting_on), self.timeouts.action)
+            except ThingFailure as failure:
+                self._action_done(thing, action, failure.error)
+                raise
+            except TimeoutError:
+                self._action_done(thing, action, ThingError.TIMEOUT)
+                raise ThingFailure(ThingError.TIMEOUT, "the device did not finish the action in time") from None
+            if thing.logged_action_type_ids or self.bus.heard(ev.ActionExecuted):  # the usual action: nothing to do
+                self._action_done(thing, action, ThingError.NO_ERROR)
+            return Result()
+        except Exception as exc:
+            return failed(exc, "execute_action", _LOG)
+
+    execute_action.required_scope = Scope.CONTROL_THINGS  # type: ignore[attr-defined]  # as @operation sets it
 
     @staticmethod
     def _verify_action_params(thing: Thing, action_type: ActionType, params: ParamInput) -> ParamValues:
@@ -1184,7 +1197,10 @@ class Hub:
         `log=False`: the value is in history already (a reading, with its own time), so a logged state
         does not keep it a second time.
         """
-        thing = self.things.get(thing_id)
+        try:
+            thing = self._things_by_int.get(thing_id.int)
+        except AttributeError:  # not a UUID: no thing has it
+            thing = None
         added = thing is not None
         if thing is None:
             # Integrations report states while a thing is still being set up, before it is added.

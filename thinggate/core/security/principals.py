@@ -21,6 +21,14 @@ class Principal:
     domains: DomainTree | None = field(default=None, compare=False, repr=False)
     privileges: tuple[Privilege, ...] = ()
     roles: tuple[str, ...] = ()
+    # sees_every_thing's answer, fixed at construction (the fields it reads never change): may_see
+    # runs on every request, and most principals see every thing.
+    _sees_every_thing: bool = field(init=False, default=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "_sees_every_thing", self.has_scope(Scope.ACCESS_ALL_THINGS) and self.home_domain == ROOT_DOMAIN
+        )
 
     def has_scope(self, scope: Scope) -> bool:
         """Whether the principal holds every bit of `scope` (Admin holds all)."""
@@ -43,6 +51,8 @@ class Principal:
 
     def may_see(self, thing: Thing) -> bool:
         """Whether the thing exists for this principal at all (its home domain's reach, or a read privilege)."""
+        if self._sees_every_thing:
+            return True
         if self.covers_domain(thing.domain) and (
             self.has_scope(Scope.ACCESS_ALL_THINGS) or thing.id in self.allowed_thing_ids
         ):
@@ -52,7 +62,7 @@ class Principal:
 
     def sees_every_thing(self) -> bool:
         """Whether every thing is visible to the principal (AccessAllThings from the root domain)."""
-        return self.has_scope(Scope.ACCESS_ALL_THINGS) and self.home_domain == ROOT_DOMAIN
+        return self._sees_every_thing
 
     def may_reach_every_device(self) -> bool:
         """Whether the principal may act on any device, seen as a thing or not (raw bus telegrams).
