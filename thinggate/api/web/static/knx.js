@@ -23,10 +23,15 @@ const result = document.getElementById("knx-result");
 const submit = form.querySelector("button[type=submit]");
 let csrfToken = "";
 
-const session = await read("session");
-csrfToken = session.csrfToken;
-useToken(csrfToken);
-document.getElementById("user").textContent = t("house.user", { name: session.displayName });
+/** Read the session: who is logged in, and its CSRF token (new after a hub restart) for the upload. */
+async function readSession() {
+  const session = await read("session");
+  csrfToken = session.csrfToken;
+  useToken(csrfToken);
+  document.getElementById("user").textContent = t("house.user", { name: session.displayName });
+}
+
+await readSession();
 
 document.getElementById("logout").addEventListener("click", async () => {
   try {
@@ -256,7 +261,10 @@ filterInput.addEventListener("input", () => {
 
 // The monitor comes over the page's live channel: asked for on every (re)connect, which the hub answers.
 const live = new Live({
-  onOpen: () => live.socket.send(JSON.stringify({ type: "knxMonitor", on: true })),
+  onOpen: () => {
+    live.socket.send(JSON.stringify({ type: "knxMonitor", on: true }));
+    readSession().catch(() => {}); // a restarted hub gave the session a new token
+  },
   onMessage: monitorMessage,
   onStatus: (status) => {
     if (status !== "online") {
