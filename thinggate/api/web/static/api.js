@@ -37,7 +37,7 @@ async function call(method, path, body, again = false) {
     throw new Refused(0, "offline", "");
   }
   if (answer.status === 401) {
-    // The session ended (logout elsewhere, the user removed, idle while the hub was away): back to the login.
+    // The session ended (logout elsewhere, the user removed, the hub restarted): back to the login.
     location.replace("/");
     throw new Refused(401, "NotLoggedIn", "");
   }

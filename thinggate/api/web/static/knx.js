@@ -23,15 +23,10 @@ const result = document.getElementById("knx-result");
 const submit = form.querySelector("button[type=submit]");
 let csrfToken = "";
 
-/** Read the session: who is logged in, and its CSRF token (new after a hub restart) for the upload. */
-async function readSession() {
-  const session = await read("session");
-  csrfToken = session.csrfToken;
-  useToken(csrfToken);
-  document.getElementById("user").textContent = t("house.user", { name: session.displayName });
-}
-
-await readSession();
+const session = await read("session");
+csrfToken = session.csrfToken;
+useToken(csrfToken);
+document.getElementById("user").textContent = t("house.user", { name: session.displayName });
 
 document.getElementById("logout").addEventListener("click", async () => {
   try {
@@ -263,7 +258,8 @@ filterInput.addEventListener("input", () => {
 const live = new Live({
   onOpen: () => {
     live.socket.send(JSON.stringify({ type: "knxMonitor", on: true }));
-    readSession().catch(() => {}); // a restarted hub gave the session a new token
+    // A hub that restarted gave the session a new CSRF token: the upload takes it.
+    read("session").then((session) => (csrfToken = session.csrfToken), () => {});
   },
   onMessage: monitorMessage,
   onStatus: (status) => {
