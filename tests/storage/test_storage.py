@@ -442,7 +442,7 @@ async def test_migrations_are_idempotent_and_match_the_tables(database: str, tmp
                 lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), metadata)
             )
         await opened.close()
-        assert revision == ["0008"]  # the newest migration: the sensor-data door's OAuth clients
+        assert revision == ["0009"]  # the newest migration: the dashboard's sessions
         assert differences == []
 
 

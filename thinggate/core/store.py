@@ -174,6 +174,16 @@ class EventRecord:
     sequence: int | None = None
 
 
+@dataclass(slots=True)
+class WebSessionRecord:
+    """A dashboard login as kept across restarts: the SHA-256 of its cookie (never the cookie), whose, and its times."""
+
+    key_hash: str  # SHA-256 hex of the cookie's value
+    username: str  # the user's stored, lower-case name
+    started: datetime
+    last_used: datetime  # written coarsely: it may lag the last request by a minute
+
+
 @dataclass(frozen=True, slots=True)
 class EventQuery:
     """Which stored events to find; every filter given must hold."""
@@ -230,7 +240,7 @@ class SecurityStore(Protocol):
         """Insert or replace a user, durably (with the event reporting it, in the same transaction)."""
 
     async def delete_user(self, username: str, event: EventRecord | None = None) -> None:
-        """Delete a user and its tokens, durably (with the event reporting it, in the same transaction)."""
+        """Delete a user, its tokens and its dashboard sessions, durably (with the event reporting it, together)."""
 
     async def load_tokens(self) -> list[TokenRecord]:
         """Every token."""
@@ -305,7 +315,29 @@ class OAuthStore(Protocol):
         """Delete an OAuth client, durably (its tokens stop working at the next request)."""
 
 
-class Store(SecurityStore, RegistryStore, OAuthStore, EventStore, Protocol):
+class WebSessionStore(Protocol):
+    """The dashboard's sessions, kept so that a logged-in browser stays logged in when the hub restarts.
+
+    The principal is not kept: the dashboard makes it again from the user's record when it loads them.
+    """
+
+    async def load_web_sessions(self) -> list[WebSessionRecord]:
+        """Every kept session, least recently used first."""
+
+    async def save_web_session(self, record: WebSessionRecord) -> None:
+        """Insert or replace a session, durably."""
+
+    async def touch_web_sessions(self, last_used: Sequence[tuple[str, datetime]]) -> None:
+        """Set when sessions (by key hash) were last used, durably; a session no longer kept is not made again."""
+
+    async def delete_web_sessions(self, key_hashes: Sequence[str]) -> None:
+        """Forget sessions by key hash, durably."""
+
+    async def delete_user_web_sessions(self, username: str) -> None:
+        """Forget every session of a user (its stored, lower-case name), durably."""
+
+
+class Store(SecurityStore, RegistryStore, OAuthStore, EventStore, WebSessionStore, Protocol):
     """Persistence the hub and the security layer are handed."""
 
     async def load_things(self) -> list[ThingRecord]:

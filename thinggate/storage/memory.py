@@ -26,6 +26,7 @@ from thinggate.core.store import (
     ThingTypeRecord,
     TokenRecord,
     UserRecord,
+    WebSessionRecord,
 )
 from thinggate.storage import sql
 from thinggate.storage.tables import as_utc
@@ -51,6 +52,7 @@ class MemoryStore:
         self.registry_tokens: dict[uuid.UUID, dict[str, Any]] = {}
         self.thing_types: dict[str, dict[str, Any]] = {}
         self.oauth_clients: dict[str, dict[str, Any]] = {}
+        self.web_sessions: dict[str, dict[str, Any]] = {}
         self.outbox: list[dict[str, Any]] = []  # rows in sequence order
         self._next_sequence = 1
         self._event_signal = sql.EventSignal()
@@ -266,10 +268,11 @@ class MemoryStore:
         self._add_event(event)
 
     async def delete_user(self, username: str, event: EventRecord | None = None) -> None:
-        """Delete a user and its tokens (and put the event reporting it into the outbox)."""
+        """Delete a user, its tokens and its dashboard sessions (and put the event reporting it into the outbox)."""
         self._add_event(event)
         self.users.pop(username, None)
         self.tokens = {key: row for key, row in self.tokens.items() if row["username"] != username}
+        await self.delete_user_web_sessions(username)
 
     async def load_tokens(self) -> list[TokenRecord]:
         """Every token, oldest first."""
@@ -351,6 +354,33 @@ class MemoryStore:
     async def delete_oauth_client(self, client_id: str) -> None:
         """Delete an OAuth client."""
         self.oauth_clients.pop(client_id, None)
+
+    # -- dashboard sessions -----------------------------------------------------------------------
+
+    async def load_web_sessions(self) -> list[WebSessionRecord]:
+        """Every kept session, least recently used first."""
+        records = [sql.web_session_from_row(row) for row in self.web_sessions.values()]
+        return sorted(records, key=lambda record: (record.last_used, record.key_hash))
+
+    async def save_web_session(self, record: WebSessionRecord) -> None:
+        """Insert or replace a session."""
+        self.web_sessions[record.key_hash] = sql.web_session_to_row(record)
+
+    async def touch_web_sessions(self, last_used: Sequence[tuple[str, datetime]]) -> None:
+        """Set when sessions were last used; a session no longer kept is not made again."""
+        for key, used in last_used:
+            row = self.web_sessions.get(key)
+            if row is not None:
+                row["last_used"] = as_utc(used)
+
+    async def delete_web_sessions(self, key_hashes: Sequence[str]) -> None:
+        """Forget sessions by key hash."""
+        for key in key_hashes:
+            self.web_sessions.pop(key, None)
+
+    async def delete_user_web_sessions(self, username: str) -> None:
+        """Forget every session of a user."""
+        self.web_sessions = {key: row for key, row in self.web_sessions.items() if row["username"] != username}
 
     async def load_thing_types(self) -> list[ThingTypeRecord]:
         """Every thing type, oldest first."""

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import msgspec
-from sqlalchemy import Connection, Row, Table, delete, event, func, insert, or_, select, text, update
+from sqlalchemy import Connection, Row, Table, bindparam, delete, event, func, insert, or_, select, text, update
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import Executable
@@ -32,6 +32,7 @@ from thinggate.core.store import (
     ThingTypeRecord,
     TokenRecord,
     UserRecord,
+    WebSessionRecord,
 )
 from thinggate.storage import tables as t
 
@@ -407,6 +408,26 @@ def oauth_client_from_row(row: Mapping[Any, Any]) -> OAuthClientRecord:
         secret_hash=row["secret_hash"],
         scopes=_decode_strings(row["scopes"]),
         created=t.as_utc(row["created"]),
+    )
+
+
+def web_session_to_row(record: WebSessionRecord) -> dict[str, Any]:
+    """A dashboard session as a `web_sessions` row."""
+    return {
+        "key_hash": record.key_hash,
+        "username": record.username,
+        "started": record.started,
+        "last_used": record.last_used,
+    }
+
+
+def web_session_from_row(row: Mapping[Any, Any]) -> WebSessionRecord:
+    """A `web_sessions` row as a record (its times as aware UTC datetimes)."""
+    return WebSessionRecord(
+        key_hash=row["key_hash"],
+        username=row["username"],
+        started=t.as_utc(row["started"]),
+        last_used=t.as_utc(row["last_used"]),
     )
 
 
@@ -970,9 +991,11 @@ class SqlStore:
             await connection.execute(self._upsert(t.users, ["username"]), user_to_row(record))
 
     async def delete_user(self, username: str, event: EventRecord | None = None) -> None:
-        """Delete a user and its tokens, durably (with the event reporting it, in the same transaction)."""
+        """Delete a user, its tokens and its dashboard sessions, durably (with the event reporting it, together)."""
         async with self._writing_with(event) as connection:
             await connection.execute(delete(t.tokens).where(t.tokens.c.username == username))
+            # A user made again under this name later must not find the old one's browsers logged in.
+            await connection.execute(delete(t.web_sessions).where(t.web_sessions.c.username == username))
             await connection.execute(delete(t.users).where(t.users.c.username == username))
 
     async def load_tokens(self) -> list[TokenRecord]:
@@ -1073,6 +1096,45 @@ class SqlStore:
         """Delete a thing type, durably (with the event reporting it, in the same transaction)."""
         async with self._writing_with(event) as connection:
             await connection.execute(delete(t.thing_types).where(t.thing_types.c.id == thing_type_id))
+
+    # -- dashboard sessions -----------------------------------------------------------------------
+
+    async def load_web_sessions(self) -> list[WebSessionRecord]:
+        """Every kept session, least recently used first."""
+        columns = t.web_sessions.c
+        rows = await self._rows(select(t.web_sessions).order_by(columns.last_used, columns.key_hash))
+        return [web_session_from_row(row._mapping) for row in rows]
+
+    async def save_web_session(self, record: WebSessionRecord) -> None:
+        """Insert or replace a session, durably."""
+        async with self._writing() as connection:
+            await connection.execute(self._upsert(t.web_sessions, ["key_hash"]), web_session_to_row(record))
+
+    async def touch_web_sessions(self, last_used: Sequence[tuple[str, datetime]]) -> None:
+        """Set when sessions (by key hash) were last used, durably; a session no longer kept is not made again."""
+        if not last_used:
+            return
+        columns = t.web_sessions.c
+        # An UPDATE, not an upsert: a session forgotten meanwhile (logout) stays forgotten.
+        statement = (
+            update(t.web_sessions).where(columns.key_hash == bindparam("key")).values(last_used=bindparam("used"))
+        )
+        async with self._writing() as connection:
+            await connection.execute(statement, [{"key": key, "used": used} for key, used in last_used])
+
+    async def delete_web_sessions(self, key_hashes: Sequence[str]) -> None:
+        """Forget sessions by key hash, durably."""
+        if not key_hashes:
+            return
+        async with self._writing() as connection:
+            for start in range(0, len(key_hashes), _CHUNK):
+                chunk = list(key_hashes[start : start + _CHUNK])
+                await connection.execute(delete(t.web_sessions).where(t.web_sessions.c.key_hash.in_(chunk)))
+
+    async def delete_user_web_sessions(self, username: str) -> None:
+        """Forget every session of a user, durably."""
+        async with self._writing() as connection:
+            await connection.execute(delete(t.web_sessions).where(t.web_sessions.c.username == username))
 
     # -- lifecycle events (the outbox) ----------------------------------------------------------
 

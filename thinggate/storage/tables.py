@@ -233,6 +233,17 @@ oauth_clients = Table(
     Column("created", UTCDateTime, nullable=False),
 )
 
+# The dashboard's sessions, kept across restarts (migration 0009): only the SHA-256 of the cookie,
+# never the cookie; the principal is made again from the user's record when they are loaded.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),  # SHA-256 hex of the cookie's value
+    Column("username", Text, nullable=False, index=True),
+    Column("started", UTCDateTime, nullable=False),
+    Column("last_used", UTCDateTime, nullable=False),
+)
+
 # The lifecycle events' outbox, kept as the event store `/events` reads (published rows stay
 # until the retention prunes them). `sequence` is the publishing order.
 outbox = Table(

@@ -87,10 +87,11 @@ class WebDoor:
         return self.live.count if self.live is not None else 0
 
     async def stop(self) -> None:
-        """Close the live channels and end every session."""
+        """Close the live channels (the pages hear the hub goes away, not a logout); the sessions stay kept for the
+        hub's next start."""
         for stop in reversed(self.stoppers):
             await stop()
-        self.sessions.end_all("the hub stops")
+        await self.sessions.stop()
 
     # -- who asks ------------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ reads it), SameSite=Strict (no other site's page sends it), Path=/ and, over TLS
 page that asks for JSON (`Accept: application/json`) is answered JSON (the user and the
 session's CSRF token; a refusal's code); a plain form post is sent back to `/` (303), with
 `?login=failed` or `?login=locked` when it was refused.
-`POST /logout` is a write: it needs the session's CSRF token, and it ends the session and its pages.
+`POST /logout` is a write: it needs the session's CSRF token, and it ends the session and its pages
+(the store forgets it before the answer: a restarted hub does not log the browser in again).
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ class Login:
         previous = door.sessions.find(request.cookies.get(COOKIE))
         if previous is not None:
             door.sessions.end(previous, "logged in again")
-        cookie, session = door.sessions.start(principal)
+        cookie, session = await door.sessions.start(principal)
         door.guard.authenticated(request.transport)
         _LOG.info("web: %s logged in from %s", session.username, peer)
         if wants_json:
@@ -114,7 +115,7 @@ class Login:
         session = door.session_of(request)
         if session is not None:
             door.check_write(request, session)
-            door.sessions.end(session, "logged out")
+            await door.sessions.log_out(session)
             _LOG.info("web: %s logged out", session.username)
         response = web.Response(status=204, headers={"Cache-Control": "no-store"})
         response.del_cookie(COOKIE, path="/", httponly=True, samesite="Strict", secure=request.secure or None)

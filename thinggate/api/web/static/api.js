@@ -16,7 +16,13 @@ export class Refused extends Error {
   }
 }
 
-async function call(method, path, body) {
+/** Read the session's CSRF token again (a restarted hub gave the session a new one). */
+async function readToken() {
+  const session = await call("GET", "/web/api/session");
+  csrfToken = session.csrfToken;
+}
+
+async function call(method, path, body, again = false) {
   const headers = { Accept: "application/json" };
   const init = { method, credentials: "same-origin", headers };
   if (method !== "GET") {
@@ -31,7 +37,7 @@ async function call(method, path, body) {
     throw new Refused(0, "offline", "");
   }
   if (answer.status === 401) {
-    // The session ended (logout elsewhere, the user removed, the hub restarted): back to the login.
+    // The session ended (logout elsewhere, its user removed or its password changed, idle too long).
     // The same address shows the login page now, and this page again once logged in.
     location.reload();
     throw new Refused(401, "NotLoggedIn", "");
@@ -44,6 +50,11 @@ async function call(method, path, body) {
   }
   if (!answer.ok) {
     const error = data && data.error ? data.error : { code: "generic", message: "" };
+    // The hub restarted since the page read its token (the session lives on, with a new token): once more with it.
+    if (method !== "GET" && !again && answer.status === 403 && error.code === "CrossSiteRefused") {
+      await readToken();
+      return call(method, path, body, true);
+    }
     throw new Refused(answer.status, error.code, error.message);
   }
   return data;
@@ -66,5 +77,11 @@ export function execute(thingId, actionTypeId, params) {
 
 /** Log out (the session's pages are closed by the hub). */
 export async function logout() {
-  await fetch("/logout", { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrfToken } });
+  const post = () =>
+    fetch("/logout", { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrfToken } });
+  // A token of before a hub restart is refused, and the session would live on: once more with its new one.
+  if ((await post()).status === 403) {
+    await readToken();
+    await post();
+  }
 }

@@ -252,7 +252,11 @@ filterInput.addEventListener("input", () => {
 
 // The monitor comes over the page's live channel: asked for on every (re)connect, which the hub answers.
 const live = new Live({
-  onOpen: () => live.socket.send(JSON.stringify({ type: "knxMonitor", on: true })),
+  onOpen: () => {
+    live.socket.send(JSON.stringify({ type: "knxMonitor", on: true }));
+    // A hub that restarted gave the session a new CSRF token: the upload takes it.
+    read("session").then((session) => (csrfToken = session.csrfToken), () => {});
+  },
   onMessage: monitorMessage,
   onStatus: (status) => {
     showStatus(status);

@@ -6,7 +6,7 @@ const LOGGED_OUT = 4401;
 export class Live {
   /**
    * @param {object} handlers onOpen() (read the house), onMessage(message), onStatus("connecting"|"online"|"lost"),
-   *   check() (before reconnecting: is the session still there? a hub that restarted has none)
+   *   check() (before reconnecting: is the session still there? it may have ended while the hub was away)
    */
   constructor(handlers) {
     this.handlers = handlers;
