@@ -117,12 +117,13 @@ function loadOrSay() {
 }
 
 await loadOrSay();
-// On every reconnect the open tab is read again; a change of the user's rights reads the page again
-// (the navigation too); an ended session closes the channel and the page shows the login.
+// On every reconnect the session is read again (a restarted hub gives it a new CSRF token), the open
+// tab left as it is: a form being filled in keeps what was typed. A change of the user's rights reads
+// the page again (the navigation too); an ended session closes the channel and the page shows the login.
 let connected = false;
 followLive(
   async () => {
-    if (connected) await loadOrSay();
+    if (connected) page.session = await readSession();
     connected = true;
   },
   (message) => {
