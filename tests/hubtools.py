@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from thinggate.core.events import HubEvent, Subscription
 from thinggate.core.hub import Hub, Timeouts
@@ -94,3 +94,28 @@ def drain(subscription: Subscription) -> list[HubEvent]:
 def things_named(hub: Hub, class_name: str) -> list[Thing]:
     """Things of a class given by name."""
     return [t for t in hub.things.values() if t.thing_class.name == class_name]
+
+
+DoorT = TypeVar("DoorT")
+
+
+def built_door(server: Any, name: str, kind: type[DoorT]) -> DoorT:
+    """A deferred door of a started server as its first request assembled it (fails when none has yet)."""
+    from thinggate.api.deferred import DeferredDoor
+
+    deferred = server.doors[name]
+    assert isinstance(deferred, DeferredDoor)
+    door = deferred.built
+    assert isinstance(door, kind), f"no request has reached the {name} door yet"
+    return door
+
+
+async def assembled_door(server: Any, name: str, kind: type[DoorT]) -> DoorT:
+    """A deferred door of a started server, assembled now if no request has done it yet."""
+    from thinggate.api.deferred import DeferredDoor
+
+    deferred = server.doors[name]
+    assert isinstance(deferred, DeferredDoor)
+    door = await deferred.door()
+    assert isinstance(door, kind)
+    return door

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from tests.command import ROOT, read_until, thinggate
-from tests.integrations.knx.knxproj import Ga, Main, Middle, Room, write_knxproj
+from tests.integrations.knx.knxproj import LIVING_DIMMER, Ga, Main, Middle, Room, write_knxproj
 from tests.peers import free_port
 from thinggate.api.thinknx.key import KeyState, load_key
 from thinggate.core.guids import guid_of
@@ -32,10 +32,7 @@ def _project(path: Path) -> Path:
                     Middle(
                         "Living",
                         [
-                            Ga("1/0/1", "Living dimmer switch", "1.001"),
-                            Ga("1/0/2", "Living dimmer switch status", "1.001"),
-                            Ga("1/0/3", "Living dimmer brightness", "5.001"),
-                            Ga("1/0/4", "Living dimmer brightness status", "5.001"),
+                            *LIVING_DIMMER,
                         ],
                     )
                 ],

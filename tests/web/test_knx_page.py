@@ -12,7 +12,7 @@ import pytest_asyncio
 from xknx.dpt import DPTArray, DPTBinary
 
 from tests.api.web.rig import VIEWER, Rig, web_rig
-from tests.integrations.knx.knxproj import Ga, Main, Middle, Room, write_knxproj
+from tests.integrations.knx.knxproj import LIVING_DIMMER, Ga, Main, Middle, Room, write_knxproj
 from tests.integrations.knx.rig import FakeBus, patched_into_xknx
 from tests.integrations.knx.tools import add
 from tests.knxd import free_udp_port
@@ -60,10 +60,7 @@ def project(path: Path) -> Path:
                     Middle(
                         "Living",
                         [
-                            Ga("1/0/1", "Living dimmer switch", "1.001"),
-                            Ga("1/0/2", "Living dimmer switch status", "1.001"),
-                            Ga("1/0/3", "Living dimmer brightness", "5.001"),
-                            Ga("1/0/4", "Living dimmer brightness status", "5.001"),
+                            *LIVING_DIMMER,
                             Ga("1/0/5", "Porch light", "1.001"),
                         ],
                     )

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
-from tests.hubtools import TIME_SCALE
+from tests.hubtools import TIME_SCALE, built_door
 from thinggate.api.deferred import DeferredDoor
 from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.jsonrpc.settings import JsonRpcConfig
@@ -116,11 +116,7 @@ class Rig:
     @property
     def door(self) -> RegistryDoor:
         """The registry door (assembled by the rig once the hub is up, as a first request would)."""
-        deferred = self.server.doors["registry"]
-        assert isinstance(deferred, DeferredDoor)
-        door = deferred.built
-        assert isinstance(door, RegistryDoor)
-        return door
+        return built_door(self.server, "registry", RegistryDoor)
 
     @property
     def api_key(self) -> str:

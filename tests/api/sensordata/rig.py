@@ -13,8 +13,7 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
-from tests.hubtools import TIME_SCALE
-from thinggate.api.deferred import DeferredDoor
+from tests.hubtools import TIME_SCALE, assembled_door, built_door
 from thinggate.api.ezlo.settings import EzloConfig
 from thinggate.api.jsonrpc.settings import JsonRpcConfig
 from thinggate.api.sensordata.door import SensorDataDoor
@@ -106,19 +105,11 @@ class Rig:
     @property
     def door(self) -> SensorDataDoor:
         """The sensor-data door, as the first request assembled it."""
-        deferred = self.server.doors["sensordata"]
-        assert isinstance(deferred, DeferredDoor)
-        door = deferred.built
-        assert isinstance(door, SensorDataDoor), "no request has reached the door yet"
-        return door
+        return built_door(self.server, "sensordata", SensorDataDoor)
 
     async def assembled_door(self) -> SensorDataDoor:
         """The sensor-data door, assembled now if no request has done it yet."""
-        deferred = self.server.doors["sensordata"]
-        assert isinstance(deferred, DeferredDoor)
-        door = await deferred.door()
-        assert isinstance(door, SensorDataDoor)
-        return door
+        return await assembled_door(self.server, "sensordata", SensorDataDoor)
 
     def door_thing(self, entity_id: str) -> uuid.UUID:
         """The thing behind one of the door's ids (found by its params, as any door could)."""

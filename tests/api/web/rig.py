@@ -28,8 +28,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from tests.api.jsonrpc.rig import RpcClient
-from tests.hubtools import TIME_SCALE
-from thinggate.api.deferred import DeferredDoor
+from tests.hubtools import TIME_SCALE, assembled_door, built_door
 from thinggate.api.jsonrpc.settings import JsonRpcConfig
 from thinggate.api.thinknx.settings import ThinknxConfig
 from thinggate.api.web.door import WebDoor
@@ -196,19 +195,11 @@ class Rig:
     @property
     def door(self) -> WebDoor:
         """The dashboard door, as the first request assembled it."""
-        deferred = self.server.doors["web"]
-        assert isinstance(deferred, DeferredDoor)
-        door = deferred.built
-        assert isinstance(door, WebDoor), "no request has reached the dashboard yet"
-        return door
+        return built_door(self.server, "web", WebDoor)
 
     async def assembled(self) -> WebDoor:
         """The dashboard door, assembled now if no request has done it yet (tests read its sessions and pages)."""
-        deferred = self.server.doors["web"]
-        assert isinstance(deferred, DeferredDoor)
-        door = await deferred.door()
-        assert isinstance(door, WebDoor)
-        return door
+        return await assembled_door(self.server, "web", WebDoor)
 
     def client(self) -> WebClient:
         """A browser, not logged in."""

@@ -50,6 +50,15 @@ class Room:
     functions: dict[str, list[str]] = field(default_factory=dict)
 
 
+LIVING_DIMMER: tuple[Ga, ...] = (
+    Ga("1/0/1", "Living dimmer switch", "1.001"),
+    Ga("1/0/2", "Living dimmer switch status", "1.001"),
+    Ga("1/0/3", "Living dimmer brightness", "5.001"),
+    Ga("1/0/4", "Living dimmer brightness status", "5.001"),
+)
+"""A dimmer's four group addresses (switch, brightness, each with its status), as the test projects share them."""
+
+
 def _dpt_attribute(dpt: str | None) -> str:
     if dpt is None:
         return ""

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from xknx.dpt import DPTArray
 
-from tests.integrations.knx.knxproj import Ga, Main, Middle, Room, write_knxproj
+from tests.integrations.knx.knxproj import LIVING_DIMMER, Ga, Main, Middle, Room, write_knxproj
 from tests.integrations.knx.rig import FAST, FakeBus, started_hub, state
 from thinggate.core.security import Principal, Scope
 from thinggate.integrations.knx.importer import apply_import, plan_import
@@ -24,10 +24,7 @@ def _project(path: Path) -> Path:
                     Middle(
                         "Living",
                         [
-                            Ga("1/0/1", "Living dimmer switch", "1.001"),
-                            Ga("1/0/2", "Living dimmer switch status", "1.001"),
-                            Ga("1/0/3", "Living dimmer brightness", "5.001"),
-                            Ga("1/0/4", "Living dimmer brightness status", "5.001"),
+                            *LIVING_DIMMER,
                             Ga("1/0/5", "Ceiling light", "1.001"),
                             Ga("1/0/6", "Ceiling light Rückmeldung", "1.001"),
                             Ga("1/0/7", "Fountain pump", "1.001"),

@@ -15,6 +15,16 @@ export function el(tag, className = "", text = "") {
   return element;
 }
 
+/** A wide table in a box that scrolls sideways at phone width: a labelled region the keyboard can scroll. */
+export function scrollBox(table, label, className) {
+  const box = el("div", className);
+  box.tabIndex = 0;
+  box.setAttribute("role", "region");
+  box.setAttribute("aria-label", label);
+  box.append(table);
+  return box;
+}
+
 /** A unit's symbol ("" for none or one the table has no symbol for). */
 export function unitText(unit) {
   return unit && has(`unit.${unit}`) ? t(`unit.${unit}`) : "";

@@ -2,7 +2,7 @@
 // hub imported and the group addresses it left out (POST /web/api/knx/import, see thinggate/api/web/knx.py);
 // below it the live bus monitor, fed over the live channel (see thinggate/api/web/knx_monitor.py).
 import { read } from "./api.js";
-import { el, formatValue } from "./cards.js";
+import { el, formatValue, scrollBox } from "./cards.js";
 import { has, t } from "./i18n.js";
 import { Live } from "./live.js";
 import { readSession, showStatus, startPage } from "./page.js";
@@ -82,13 +82,7 @@ function table(captionText, headings, rows) {
     body.append(row);
   }
   element.append(thead, body);
-  // A wide table scrolls sideways at phone width: its box is a labelled region the keyboard can scroll.
-  const box = el("div", "table-box");
-  box.tabIndex = 0;
-  box.setAttribute("role", "region");
-  box.setAttribute("aria-label", captionText);
-  box.append(element);
-  return box;
+  return scrollBox(element, captionText, "table-box");
 }
 
 function render(answer) {

@@ -1,6 +1,6 @@
 // The administration's building blocks: labelled fields, forms that say what went wrong, tables, copy buttons.
 import { Refused } from "../api.js";
-import { el } from "../cards.js";
+import { el, scrollBox } from "../cards.js";
 import { has, t } from "../i18n.js";
 
 let counter = 0;
@@ -108,7 +108,6 @@ export function form(headingKey, fields, submitKey, submit) {
 /** A table with a caption, column heads and rows of cells (text or elements). */
 export function table(captionKey, heads, rows, emptyKey = "admin.empty") {
   if (!rows.length) return el("p", "note", t(emptyKey));
-  const wrapper = el("div", "table-wrap");
   const element = el("table", "admin-table");
   element.append(el("caption", "", t(captionKey)));
   const head = el("tr");
@@ -131,12 +130,7 @@ export function table(captionKey, heads, rows, emptyKey = "admin.empty") {
     body.append(row);
   }
   element.append(thead, body);
-  // A wide table scrolls sideways at phone width: its box is a labelled region the keyboard can scroll.
-  wrapper.tabIndex = 0;
-  wrapper.setAttribute("role", "region");
-  wrapper.setAttribute("aria-label", t(captionKey));
-  wrapper.append(element);
-  return wrapper;
+  return scrollBox(element, t(captionKey), "table-wrap");
 }
 
 /** A button that does `action` (the failure goes to `complain`), labelled for assistive technology with `label`. */
